@@ -1,0 +1,8 @@
+/**
+ * The registry of CLI commands, as data. Each command lives in its own file under
+ * `src/cli/commands/` and exports a `CommandModule`; add it to this list to expose it.
+ */
+import type { CommandModule } from '../command.js';
+import { demoCommand } from './demo.js';
+
+export const COMMANDS: readonly CommandModule[] = [demoCommand];
