@@ -1,0 +1,62 @@
+/**
+ * The one interface every file format implements (one folder per format under
+ * `src/formats/<format>/`), so that `bragg info`, `bragg convert` and the workflows can open
+ * any supported file the same way.
+ */
+import type { Axis, IntensityCalibration } from '../core/axes.js';
+import type { Dataset, Metadata } from '../core/dataset.js';
+import type { DType } from '../core/dtype.js';
+
+/** Description of one dataset in a file, available without reading its data. */
+export interface DatasetInfo {
+  /** Name/path used to select it (`/entry/data/data`, `image 0`, `x`, `page 3`). */
+  name: string;
+  shape: number[];
+  dtype: DType;
+  axes: Axis[];
+  intensity?: IntensityCalibration;
+  metadata: Metadata;
+  /** `image`, `thumbnail`, `spectrum`, `signal` (the default plottable data), ... */
+  role?: string;
+}
+
+/** Part of a dataset to read: one index of the first (frame) axis, or a hyperslab. */
+export interface Selection {
+  /** Read only frame `frame` of the first axis; the result drops that axis. */
+  frame?: number;
+  /** Per-dimension [start, stop) ranges (stop exclusive); omitted dims are whole. */
+  ranges?: readonly (readonly [number, number])[];
+}
+
+/** An opened file: listing is cheap, reading is per dataset (and per frame where possible). */
+export interface OpenedFile {
+  readonly format: string;
+  readonly path: string;
+  /** Every dataset in the file, in file order. */
+  readonly datasets: readonly DatasetInfo[];
+  /** File-level metadata (the tag tree of a DM file, root attributes of an HDF5 file, ...). */
+  readonly metadata: Metadata;
+  /** The dataset a user most likely wants (main image, NXdata @signal, ...). */
+  readonly defaultDataset: string | undefined;
+  read(name: string, selection?: Selection): Promise<Dataset>;
+  close(): Promise<void>;
+}
+
+/** A format, registered as data in `src/formats/registry.ts`. */
+export interface FormatReader {
+  /** Short id: `dm`, `hdf5`, `npy`, `npz`, `tiff`, `png`, `cif`, `csv`. */
+  readonly id: string;
+  /** Lower-case extensions without the dot. */
+  readonly extensions: readonly string[];
+  /** True when the first bytes look like this format (magic number check). */
+  sniff(head: Uint8Array): boolean;
+  open(path: string): Promise<OpenedFile>;
+}
+
+/** A format that can write arrays (for `bragg convert`). */
+export interface FormatWriter {
+  readonly id: string;
+  readonly extensions: readonly string[];
+  /** Write one or more datasets; formats that hold one array take the first. */
+  write(path: string, datasets: readonly Dataset[]): Promise<void>;
+}
