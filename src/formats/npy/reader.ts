@@ -1,0 +1,238 @@
+/**
+ * NPY and NPZ as registered formats (`FormatReader` / `FormatWriter`), for `bragg info`,
+ * `bragg convert` and the workflows. An `.npy` holds one dataset named `data`; an `.npz` one
+ * dataset per `.npy` member, named by its key. Axes are uncalibrated (NPY has no calibration).
+ * Reading one frame of a C-order `.npy` reads only that frame's bytes from disk.
+ */
+import { open as fsOpen, readFile, writeFile } from 'node:fs/promises';
+import { uncalibratedAxis } from '../../core/axes.js';
+import type { Axis } from '../../core/axes.js';
+import type { Dataset, Metadata } from '../../core/dataset.js';
+import { NotFoundError, ValidationError } from '../../core/errors.js';
+import type { NDArray } from '../../core/ndarray.js';
+import { ndarray, shapeSize } from '../../core/ndarray.js';
+import { sliceArray, takeFrame } from '../../core/slice.js';
+import type { DatasetInfo, FormatReader, FormatWriter, OpenedFile, Selection } from '../types.js';
+import { hasNpyMagic, MAX_HEADER_BYTES, parseNpyHeader } from './header.js';
+import type { NpyHeader } from './header.js';
+import { decodeElements, decodeNpy, resultLayout, writeNpy } from './npy.js';
+import { decodeNpzMember, listNpz, npzMemberHeader, writeNpz } from './npz.js';
+import { hasZipMagic } from './zip.js';
+
+/** Axis names by rank: images [y, x], stacks [frame, y, x], otherwise dim0, dim1, ... */
+export function defaultAxes(shape: readonly number[]): Axis[] {
+  const names =
+    shape.length === 1
+      ? ['x']
+      : shape.length === 2
+        ? ['y', 'x']
+        : shape.length === 3
+          ? ['frame', 'y', 'x']
+          : shape.map((_, i) => `dim${i}`);
+  return shape.map((n, i) => uncalibratedAxis(names[i]!, n));
+}
+
+function headerMetadata(h: NpyHeader, fields: string[] | undefined): Metadata {
+  const m: Metadata = {
+    npyVersion: h.version,
+    npyDescr: h.type.descr,
+    fortranOrder: h.fortranOrder,
+  };
+  if (fields) m.fields = fields;
+  if (h.type.kind === 'simple' && h.type.timeUnit !== undefined) m.timeUnit = h.type.timeUnit;
+  return m;
+}
+
+function infoOf(name: string, h: NpyHeader, file: string, path?: string): DatasetInfo {
+  const { type, shape, fields } = resultLayout(h, file, path);
+  return {
+    name,
+    shape,
+    dtype: type.dtype,
+    axes: defaultAxes(shape),
+    metadata: headerMetadata(h, fields),
+  };
+}
+
+/** Apply a selection to an array read whole. */
+export function select(a: NDArray, sel: Selection | undefined): NDArray {
+  if (sel === undefined) return a;
+  let out = a;
+  if (sel.frame !== undefined) out = takeFrame(out, sel.frame);
+  if (sel.ranges !== undefined) out = sliceArray(out, sel.ranges);
+  return out;
+}
+
+function toDataset(
+  name: string,
+  a: NDArray,
+  info: DatasetInfo,
+  sel: Selection | undefined,
+): Dataset {
+  const axes = sel?.frame !== undefined ? info.axes.slice(1) : info.axes;
+  const ranges = sel?.ranges;
+  return {
+    name,
+    array: a,
+    axes: axes.map((ax, i) => {
+      const r = ranges?.[i];
+      return r
+        ? { ...ax, size: r[1] - r[0], offset: ax.offset + ax.scale * r[0] }
+        : { ...ax, size: a.shape[i] ?? ax.size };
+    }),
+    metadata: info.metadata,
+  };
+}
+
+function unknownDataset(path: string, name: string, names: readonly string[]): NotFoundError {
+  return new NotFoundError(`${path}: no dataset '${name}'; datasets: ${names.join(', ')}`);
+}
+
+async function openFile(path: string): ReturnType<typeof fsOpen> {
+  try {
+    return await fsOpen(path, 'r');
+  } catch (err) {
+    throw new NotFoundError(`cannot open ${path}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+async function openNpy(path: string): Promise<OpenedFile> {
+  const fh = await openFile(path);
+  let header: NpyHeader;
+  try {
+    const head = new Uint8Array(MAX_HEADER_BYTES + 12);
+    const { bytesRead } = await fh.read(head, 0, head.length, 0);
+    header = parseNpyHeader(head.subarray(0, bytesRead), path);
+  } finally {
+    await fh.close();
+  }
+  const info = infoOf('data', header, path);
+  return {
+    format: 'npy',
+    path,
+    datasets: [info],
+    metadata: info.metadata,
+    defaultDataset: 'data',
+    async read(name, sel) {
+      if (name !== 'data') throw unknownDataset(path, name, ['data']);
+      const simple = header.type.kind === 'simple';
+      const cOrder = !header.fortranOrder || header.shape.length <= 1;
+      if (
+        sel?.frame !== undefined &&
+        simple &&
+        cOrder &&
+        header.shape.length >= 1 &&
+        header.type.kind === 'simple'
+      ) {
+        const a = await readNpyFrame(path, header, sel.frame);
+        return toDataset(name, select(a, { ranges: sel.ranges }), info, sel);
+      }
+      const a = decodeNpy(await readFile(path), path).array;
+      return toDataset(name, select(a, sel), info, sel);
+    },
+    async close() {},
+  };
+}
+
+async function readNpyFrame(path: string, h: NpyHeader, frame: number): Promise<NDArray> {
+  if (h.type.kind !== 'simple')
+    throw new ValidationError('frame reads need a simple dtype', '--frame');
+  const n = h.shape[0]!;
+  if (!Number.isSafeInteger(frame) || frame < 0 || frame >= n) {
+    throw new ValidationError(
+      `frame ${frame} is out of range: the first axis has ${n} frames (0..${n - 1})`,
+      '--frame',
+    );
+  }
+  const rest = h.shape.slice(1);
+  const per = shapeSize(rest) * h.type.itemSize;
+  const fh = await openFile(path);
+  try {
+    const buf = new Uint8Array(per);
+    const at = h.dataOffset + frame * per;
+    const { bytesRead } = await fh.read(buf, 0, per, at);
+    if (bytesRead < per) {
+      // let the whole-file decoder report the truncation with its offsets
+      decodeNpy(await readFile(path), path);
+    }
+    return ndarray(
+      h.type.dtype,
+      rest,
+      decodeElements(buf, h.type, shapeSize(rest), path, undefined, at),
+    );
+  } finally {
+    await fh.close();
+  }
+}
+
+async function openNpz(path: string): Promise<OpenedFile> {
+  await (await openFile(path)).close();
+  const bytes = await readFile(path);
+  const members = listNpz(bytes, path).filter((m) => m.entry.name.endsWith('.npy'));
+  const infos = members.map((m) =>
+    infoOf(m.key, npzMemberHeader(bytes, m, path), path, m.entry.name),
+  );
+  const names = infos.map((i) => i.name);
+  return {
+    format: 'npz',
+    path,
+    datasets: infos,
+    metadata: { members: names },
+    defaultDataset: names[0],
+    async read(name, sel) {
+      const i = names.indexOf(name);
+      if (i < 0) throw unknownDataset(path, name, names);
+      const a = decodeNpzMember(bytes, members[i]!, path).array;
+      return toDataset(name, select(a, sel), infos[i]!, sel);
+    },
+    async close() {},
+  };
+}
+
+export const npyReader: FormatReader = {
+  id: 'npy',
+  extensions: ['npy'],
+  sniff: hasNpyMagic,
+  open: openNpy,
+};
+
+export const npzReader: FormatReader = {
+  id: 'npz',
+  extensions: ['npz'],
+  // ZIP magic alone is not NPZ: only claim it for .npz names (extension fallback in the registry).
+  sniff: () => false,
+  open: openNpz,
+};
+
+export const npyWriter: FormatWriter = {
+  id: 'npy',
+  extensions: ['npy'],
+  async write(path, datasets) {
+    const d = datasets[0];
+    if (d === undefined) throw new ValidationError('nothing to write', 'datasets');
+    await writeFile(path, writeNpy(d.array));
+  },
+};
+
+/** Dataset names become keys: a leading `/` is dropped, inner `/` kept (as DESIGN.md's npz contract). */
+export function npzKey(name: string): string {
+  return name.replace(/^\/+/, '') || 'data';
+}
+
+export const npzWriter: FormatWriter = {
+  id: 'npz',
+  extensions: ['npz'],
+  async write(path, datasets) {
+    if (datasets.length === 0) throw new ValidationError('nothing to write', 'datasets');
+    const arrays: Record<string, NDArray> = {};
+    for (const d of datasets) {
+      const k = npzKey(d.name);
+      if (k in arrays)
+        throw new ValidationError(`two datasets map to the npz key '${k}'`, 'datasets');
+      arrays[k] = d.array;
+    }
+    await writeFile(path, writeNpz(arrays, { compress: true }));
+  },
+};
+
+export { hasZipMagic };
