@@ -19,7 +19,11 @@ export interface QueueWorkerOptions {
   /** How often this worker looks for stalled jobs of dead workers [ms] (default 30 000). */
   stalledIntervalMs?: number;
   /** Called on every finished job (for logs). */
-  onEvent?: (e: { kind: 'completed' | 'failed'; jobId: string; message?: string }) => void;
+  onEvent?: (e: {
+    kind: 'active' | 'completed' | 'failed';
+    jobId: string;
+    message?: string;
+  }) => void;
 }
 
 export interface QueueWorker {
@@ -46,6 +50,7 @@ export function startQueueWorker(o: QueueWorkerOptions): QueueWorker {
     stalledInterval: o.stalledIntervalMs ?? 30_000,
     maxStalledCount: 3,
   });
+  worker.on('active', (job) => o.onEvent?.({ kind: 'active', jobId: job.id ?? '' }));
   worker.on('completed', (job) => o.onEvent?.({ kind: 'completed', jobId: job.id ?? '' }));
   worker.on('failed', (job, err) =>
     o.onEvent?.({ kind: 'failed', jobId: job?.id ?? '', message: err.message }),

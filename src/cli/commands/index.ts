@@ -4,5 +4,6 @@
  */
 import type { CommandModule } from '../command.js';
 import { demoCommand } from './demo.js';
+import { workerCommand } from './worker.js';
 
-export const COMMANDS: readonly CommandModule[] = [demoCommand];
+export const COMMANDS: readonly CommandModule[] = [demoCommand, workerCommand];
