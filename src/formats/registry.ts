@@ -7,8 +7,9 @@ import { open as fsOpen } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { NotFoundError, UnsupportedError } from '../core/errors.js';
 import type { FormatReader, FormatWriter, OpenedFile } from './types.js';
+import { dmReader } from './dm/reader.js';
 
-export const READERS: readonly FormatReader[] = [];
+export const READERS: readonly FormatReader[] = [dmReader];
 
 export const WRITERS: readonly FormatWriter[] = [];
 

@@ -1,0 +1,155 @@
+/**
+ * Gatan DigitalMicrograph DM3/DM4 reader (`FormatReader`). Opening parses the tag tree
+ * (reading the file in windows and skipping pixel data); `read` loads one image, or one frame
+ * or hyperslab of it, straight from the file into the returned typed array.
+ */
+import type { Dataset, Metadata } from '../../core/dataset.js';
+import type { DataTypeMap, DType } from '../../core/dtype.js';
+import { MAX_ELEMENTS, ndarray } from '../../core/ndarray.js';
+import { NotFoundError, UnsupportedError } from '../../core/errors.js';
+import type { DatasetInfo, FormatReader, OpenedFile, Selection } from '../types.js';
+import { decodePixels, unpackHalfComplex } from './decode.js';
+import { describeImages, type DmImage } from './images.js';
+import { hyperslab, selectionRanges, sliceAxes } from './select.js';
+import { Cursor, FileSource, MemorySource, type ByteSource } from './source.js';
+import { parseTree, type DmTree } from './tags.js';
+import { groupToMetadata } from './tree.js';
+
+/** An 8-byte-aligned buffer of `n` bytes, or a typed error when it cannot be allocated. */
+function allocBytes(n: number, file: string): Uint8Array {
+  if (n > MAX_ELEMENTS * 8) {
+    throw new UnsupportedError(
+      `${file}: an image of ${n} bytes is larger than bragg can hold in one array`,
+    );
+  }
+  try {
+    return new Uint8Array(new ArrayBuffer(n));
+  } catch (err) {
+    throw new UnsupportedError(`${file}: cannot allocate ${n} bytes for an image`, { cause: err });
+  }
+}
+
+export class DmFile implements OpenedFile {
+  readonly format = 'dm';
+  readonly datasets: readonly DatasetInfo[];
+  readonly metadata: Metadata;
+  readonly defaultDataset: string | undefined;
+  readonly images: readonly DmImage[];
+
+  constructor(
+    private readonly source: ByteSource,
+    readonly path: string,
+    readonly tree: DmTree,
+  ) {
+    this.images = describeImages(tree, path);
+    this.datasets = this.images.map((im) => ({
+      name: im.name,
+      shape: [...im.shape],
+      dtype: im.pixel.dtype,
+      axes: im.axes.map((a) => ({ ...a })),
+      intensity: { ...im.intensity },
+      metadata: { ...im.metadata },
+      role: im.role,
+    }));
+    this.metadata = {
+      dmVersion: tree.version,
+      byteOrder: tree.littleEndian ? 'little' : 'big',
+      tags: groupToMetadata(tree.root),
+    };
+    this.defaultDataset = (this.images.find((im) => im.role === 'image') ?? this.images[0])?.name;
+  }
+
+  async read(name: string, selection?: Selection): Promise<Dataset> {
+    const im = this.images.find((x) => x.name === name);
+    if (im === undefined) {
+      throw new NotFoundError(
+        `${this.path}: no dataset '${name}'; available: ${this.images.map((x) => x.name).join(', ') || 'none'}`,
+      );
+    }
+    const ranges = selectionRanges(im.shape, selection);
+    const { pixel, shape } = im;
+    let data: DataTypeMap[DType];
+    let readShape = shape;
+    let firstFrom = 0;
+    if (pixel.layout === 'packedHalf') {
+      const raw = allocBytes(im.data.length * im.data.elemBytes, this.path);
+      this.source.readInto(im.data.offset, raw.length, raw);
+      data = unpackHalfComplex(pixel, raw, this.tree.littleEndian, im.dims);
+    } else {
+      // Read only the frames (first C axis = slowest DM axis) the selection touches.
+      const [a, b] = ranges[0]!;
+      const perFirst = shape.slice(1).reduce((p, n) => p * n, 1) * pixel.bytes;
+      const raw = allocBytes((b - a) * perFirst, this.path);
+      this.source.readInto(im.data.offset + a * perFirst, raw.length, raw);
+      data = decodePixels(pixel, raw, this.tree.littleEndian, raw.length / pixel.bytes);
+      readShape = [b - a, ...shape.slice(1)];
+      firstFrom = a;
+    }
+    const whole = ranges.every(([a, b], i) => a === 0 && b === shape[i]);
+    const inner = ranges.slice(1).every(([a, b], i) => a === 0 && b === shape[i + 1]);
+    // Non-packed reads already cover exactly the first-axis range.
+    if (pixel.layout === 'packedHalf' ? !whole : !inner) {
+      data = hyperslab(pixel.dtype, data, readShape, ranges, firstFrom);
+    }
+    let outShape = ranges.map(([a, b]) => b - a);
+    let axes = sliceAxes(im.axes, ranges);
+    if (selection?.frame !== undefined) {
+      outShape = outShape.slice(1);
+      axes = axes.slice(1);
+    }
+    return {
+      name: im.name,
+      array: ndarray(pixel.dtype, outShape, data),
+      axes,
+      intensity: { ...im.intensity },
+      metadata: { ...im.metadata },
+      role: im.role,
+    };
+  }
+
+  async close(): Promise<void> {
+    this.source.close();
+  }
+}
+
+function openSource(source: ByteSource): DmFile {
+  try {
+    return new DmFile(source, source.file, parseTree(new Cursor(source)));
+  } catch (err) {
+    source.close();
+    throw err;
+  }
+}
+
+/** Open DM bytes already in memory (tests, uploads). */
+export function openDmBytes(bytes: Uint8Array, name = '<memory>'): DmFile {
+  return openSource(new MemorySource(bytes, name));
+}
+
+/** Open a DM file from disk; pixel data stay in the file until `read`. */
+export async function openDm(path: string): Promise<DmFile> {
+  let source: FileSource;
+  try {
+    source = new FileSource(path);
+  } catch (err) {
+    throw new NotFoundError(`cannot open ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  return openSource(source);
+}
+
+/** DM3 starts with 00 00 00 03, DM4 with 00 00 00 04 (big-endian version), then a byte-order flag 0/1. */
+function sniff(head: Uint8Array): boolean {
+  if (head.length < 16) return false;
+  const v = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  const version = v.getUint32(0, false);
+  if (version === 3) return v.getUint32(8, false) <= 1;
+  if (version === 4) return v.getUint32(12, false) <= 1;
+  return false;
+}
+
+export const dmReader: FormatReader = {
+  id: 'dm',
+  extensions: ['dm3', 'dm4'],
+  sniff,
+  open: openDm,
+};
