@@ -1,0 +1,222 @@
+/**
+ * Main-thread side of the h5wasm worker: starts it lazily, sends requests, enforces a time
+ * limit per request, and turns every failure into a FormatError. When the WebAssembly module
+ * traps or aborts, or a request runs past its limit, the worker is terminated and a fresh one
+ * is started for the next request (open files are re-opened on demand; see `generation`).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { FormatError } from '../../core/errors.js';
+import type { WorkerRequest, WorkerResponse, WorkerResult } from './protocol.js';
+
+/** Default time limit of one metadata request (open + tree walk), ms. */
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
+function baseTimeout(): number {
+  const env = Number(process.env.BRAGG_HDF5_TIMEOUT_MS);
+  return Number.isFinite(env) && env > 0 ? env : DEFAULT_TIMEOUT_MS;
+}
+
+/** Where h5wasm's Node build lives, searched upwards from this file (for `data:` workers). */
+function h5wasmUrl(): string | undefined {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 8; i++) {
+    const p = join(dir, 'node_modules', 'h5wasm', 'dist', 'node', 'hdf5_hl.js');
+    if (existsSync(p)) return pathToFileURL(p).href;
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return undefined;
+}
+
+let workerSource: URL | undefined;
+
+/**
+ * The worker script: the compiled `h5-worker.js` beside this module (dist/), or, when bragg
+ * runs from its TypeScript sources (vitest), `h5-worker.ts` transpiled once with the
+ * `typescript` devDependency into a `data:` URL.
+ */
+async function workerUrl(): Promise<URL> {
+  if (workerSource) return workerSource;
+  const js = new URL('./h5-worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(js))) {
+    workerSource = js;
+    return js;
+  }
+  const tsPath = fileURLToPath(new URL('./h5-worker.ts', import.meta.url));
+  const ts = (await import('typescript')).default;
+  const out = ts.transpileModule(readFileSync(tsPath, 'utf8'), {
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+  });
+  workerSource = new URL(`data:text/javascript,${encodeURIComponent(out.outputText)}`);
+  return workerSource;
+}
+
+interface Pending {
+  resolve: (v: WorkerResult) => void;
+  reject: (e: unknown) => void;
+  timer: NodeJS.Timeout;
+  file: string;
+  what: string;
+  h5path: string | undefined;
+}
+
+class H5Client {
+  private worker: Worker | undefined;
+  private starting: Promise<Worker> | undefined;
+  private pending = new Map<number, Pending>();
+  private nextId = 1;
+  /** Incremented whenever the worker is replaced; handles of older generations are invalid. */
+  generation = 0;
+
+  private async start(): Promise<Worker> {
+    if (this.worker) return this.worker;
+    if (this.starting) return this.starting;
+    this.starting = (async () => {
+      const url = await workerUrl();
+      const w = new Worker(url, { workerData: { h5wasmUrl: h5wasmUrl() } });
+      await new Promise<void>((resolve, reject) => {
+        const onMsg = (m: WorkerResponse): void => {
+          if (m.id === 0) {
+            w.off('error', onErr);
+            resolve();
+          }
+        };
+        const onErr = (e: unknown): void => reject(e);
+        w.once('message', onMsg);
+        w.once('error', onErr);
+      });
+      w.on('message', (m: WorkerResponse) => this.onMessage(m));
+      w.on('error', (e) => this.fail(e));
+      w.on('exit', () => this.fail(new Error('worker exited')));
+      w.unref();
+      this.worker = w;
+      this.generation++;
+      return w;
+    })();
+    try {
+      return await this.starting;
+    } catch (err) {
+      throw new FormatError('HDF5', 'cannot start the h5wasm worker', { cause: err });
+    } finally {
+      this.starting = undefined;
+    }
+  }
+
+  private onMessage(m: WorkerResponse): void {
+    const p = this.pending.get(m.id);
+    if (!p) return;
+    this.pending.delete(m.id);
+    clearTimeout(p.timer);
+    this.refCount();
+    if (m.ok) {
+      p.resolve(m.value);
+      return;
+    }
+    if (m.kind === 'runtime') void this.replace();
+    const diag = summarizeDiagnostics(m.diagnostics);
+    p.reject(
+      new FormatError('HDF5', `${p.what} failed: ${m.message}${diag ? ` [HDF5: ${diag}]` : ''}`, {
+        file: p.file,
+        path: p.h5path,
+        found: m.kind === 'runtime' ? 'a WebAssembly abort in the HDF5 library' : undefined,
+      }),
+    );
+  }
+
+  private fail(err: unknown): void {
+    const w = this.worker;
+    this.worker = undefined;
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.timer);
+      this.pending.delete(id);
+      p.reject(
+        new FormatError('HDF5', `${p.what}: the h5wasm worker stopped`, {
+          file: p.file,
+          path: p.h5path,
+          cause: err,
+        }),
+      );
+    }
+    if (w) void w.terminate();
+  }
+
+  private async replace(): Promise<void> {
+    const w = this.worker;
+    this.worker = undefined;
+    if (w) {
+      w.removeAllListeners('exit');
+      await w.terminate();
+    }
+  }
+
+  private refCount(): void {
+    if (!this.worker) return;
+    if (this.pending.size > 0) this.worker.ref();
+    else this.worker.unref();
+  }
+
+  /** Send one request; `timeoutMs` defaults to the metadata limit. */
+  async call(
+    req: WorkerRequest,
+    file: string,
+    what: string,
+    timeoutMs = baseTimeout(),
+    transfer: ArrayBuffer[] = [],
+    h5path?: string,
+  ): Promise<WorkerResult> {
+    const w = await this.start();
+    const id = this.nextId++;
+    return new Promise<WorkerResult>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        void this.replace();
+        // Other requests on the terminated worker fail too.
+        this.fail(new Error('timeout'));
+        reject(
+          new FormatError(
+            'HDF5',
+            `${what}: the HDF5 library did not finish within ${timeoutMs} ms`,
+            {
+              file,
+              path: h5path,
+              expected: 'a readable HDF5 file',
+              found: 'a file on which the library hangs (corrupt?)',
+            },
+          ),
+        );
+      }, timeoutMs);
+      this.pending.set(id, { resolve, reject, timer, file, what, h5path });
+      this.refCount();
+      try {
+        w.postMessage({ id, req }, transfer);
+      } catch (err) {
+        clearTimeout(timer);
+        this.pending.delete(id);
+        this.refCount();
+        reject(new FormatError('HDF5', `${what}: cannot send request`, { file, cause: err }));
+      }
+    });
+  }
+
+  /** Stop the worker (tests, process shutdown). */
+  async shutdown(): Promise<void> {
+    await this.replace();
+  }
+}
+
+/** The last informative lines of an HDF5 error stack (`major`/`minor` and function messages). */
+export function summarizeDiagnostics(diag: string): string {
+  const lines = diag
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => /^#\d+:/.test(l))
+    .map((l) => l.replace(/^#\d+:\s*\S+\s+line\s+\d+\s+in\s+/, ''));
+  return lines.slice(-3).join('; ').slice(0, 600);
+}
+
+/** The one client of this process. */
+export const h5 = new H5Client();
