@@ -8,10 +8,11 @@ import { extname } from 'node:path';
 import { NotFoundError, UnsupportedError } from '../core/errors.js';
 import type { FormatReader, FormatWriter, OpenedFile } from './types.js';
 import { dmReader } from './dm/reader.js';
+import { npyReader, npyWriter, npzReader, npzWriter } from './npy/reader.js';
 
-export const READERS: readonly FormatReader[] = [dmReader];
+export const READERS: readonly FormatReader[] = [dmReader, npyReader, npzReader];
 
-export const WRITERS: readonly FormatWriter[] = [];
+export const WRITERS: readonly FormatWriter[] = [npyWriter, npzWriter];
 
 function ext(path: string): string {
   const name = path.toLowerCase();
