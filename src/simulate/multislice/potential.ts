@@ -87,6 +87,7 @@ function g1(u: number, z: number): number {
 function g2(u: number, z: number): number {
   const s = Math.sign(z);
   const az = Math.abs(z);
+  if (az === Infinity) return (s * 2) / u;
   const e = Math.exp(-u * az);
   return s * ((2 * -Math.expm1(-u * az)) / u - az * e);
 }

@@ -58,7 +58,7 @@ function gcd(a: number, b: number): number {
 
 function combine(d: readonly (readonly number[])[], n: readonly number[]): V3 {
   const out: V3 = [0, 0, 0];
-  for (let i = 0; i < 3; i++) for (let k = 0; k < 3; k++) out[k] += n[i]! * d[i]![k]!;
+  for (let i = 0; i < 3; i++) for (let k = 0; k < 3; k++) out[k] = out[k]! + n[i]! * d[i]![k]!;
   return out;
 }
 
