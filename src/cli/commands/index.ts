@@ -4,6 +4,7 @@
  */
 import type { CommandModule } from '../command.js';
 import { demoCommand } from './demo.js';
+import { benchFormatsDmCommand } from './bench-formats-dm.js';
 import { workerCommand } from './worker.js';
 
-export const COMMANDS: readonly CommandModule[] = [demoCommand, workerCommand];
+export const COMMANDS: readonly CommandModule[] = [demoCommand, benchFormatsDmCommand, workerCommand];

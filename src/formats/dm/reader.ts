@@ -10,12 +10,12 @@ import { NotFoundError, UnsupportedError } from '../../core/errors.js';
 import type { DatasetInfo, FormatReader, OpenedFile, Selection } from '../types.js';
 import { decodePixels, unpackHalfComplex } from './decode.js';
 import { describeImages, type DmImage } from './images.js';
-import { hyperslab, selectionRanges, sliceAxes } from './select.js';
+import { hyperslab, selectionRanges, selectionSpan, sliceAxes } from './select.js';
 import { Cursor, FileSource, MemorySource, type ByteSource } from './source.js';
 import { parseTree, type DmTree } from './tags.js';
 import { groupToMetadata } from './tree.js';
 
-/** An 8-byte-aligned buffer of `n` bytes, or a typed error when it cannot be allocated. */
+/** An 8-byte-aligned buffer of `n` bytes to read into, or a typed error when it cannot be allocated. */
 function allocBytes(n: number, file: string): Uint8Array {
   if (n > MAX_ELEMENTS * 8) {
     throw new UnsupportedError(
@@ -23,7 +23,10 @@ function allocBytes(n: number, file: string): Uint8Array {
     );
   }
   try {
-    return new Uint8Array(new ArrayBuffer(n));
+    // Uninitialised (every byte is overwritten by the file read) and not pooled, so the
+    // buffer is 8-byte aligned and owned by the returned array alone.
+    const b = Buffer.allocUnsafeSlow(n);
+    return new Uint8Array(b.buffer, b.byteOffset, n);
   } catch (err) {
     throw new UnsupportedError(`${file}: cannot allocate ${n} bytes for an image`, { cause: err });
   }
@@ -69,27 +72,22 @@ export class DmFile implements OpenedFile {
     const ranges = selectionRanges(im.shape, selection);
     const { pixel, shape } = im;
     let data: DataTypeMap[DType];
-    let readShape = shape;
-    let firstFrom = 0;
+    const whole = ranges.every(([a, b], i) => a === 0 && b === shape[i]);
     if (pixel.layout === 'packedHalf') {
       const raw = allocBytes(im.data.length * im.data.elemBytes, this.path);
       this.source.readInto(im.data.offset, raw.length, raw);
       data = unpackHalfComplex(pixel, raw, this.tree.littleEndian, im.dims);
+      if (!whole) data = hyperslab(pixel.dtype, data, shape, ranges);
     } else {
-      // Read only the frames (first C axis = slowest DM axis) the selection touches.
-      const [a, b] = ranges[0]!;
-      const perFirst = shape.slice(1).reduce((p, n) => p * n, 1) * pixel.bytes;
-      const raw = allocBytes((b - a) * perFirst, this.path);
-      this.source.readInto(im.data.offset + a * perFirst, raw.length, raw);
-      data = decodePixels(pixel, raw, this.tree.littleEndian, raw.length / pixel.bytes);
-      readShape = [b - a, ...shape.slice(1)];
-      firstFrom = a;
-    }
-    const whole = ranges.every(([a, b], i) => a === 0 && b === shape[i]);
-    const inner = ranges.slice(1).every(([a, b], i) => a === 0 && b === shape[i + 1]);
-    // Non-packed reads already cover exactly the first-axis range.
-    if (pixel.layout === 'packedHalf' ? !whole : !inner) {
-      data = hyperslab(pixel.dtype, data, readShape, ranges, firstFrom);
+      // Read only the contiguous span of the file that the selection touches.
+      const [start, end] = selectionSpan(shape, ranges);
+      const raw = allocBytes((end - start) * pixel.bytes, this.path);
+      this.source.readInto(im.data.offset + start * pixel.bytes, raw.length, raw);
+      data = decodePixels(pixel, raw, this.tree.littleEndian, end - start);
+      const spanShape = ranges.map(([a, b]) => b - a);
+      if (spanShape.reduce((p, n) => p * n, 1) !== end - start) {
+        data = hyperslab(pixel.dtype, data, shape, ranges, start);
+      }
     }
     let outShape = ranges.map(([a, b]) => b - a);
     let axes = sliceAxes(im.axes, ranges);

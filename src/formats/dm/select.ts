@@ -68,16 +68,34 @@ interface Sliceable {
   set(src: Sliceable, offset: number): void;
 }
 
+/** First element (C order) a selection touches and one past the last: the span to read. */
+export function selectionSpan(
+  shape: readonly number[],
+  ranges: readonly (readonly [number, number])[],
+): [number, number] {
+  let start = 0;
+  let last = 0;
+  let stride = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    const [a, b] = ranges[i]!;
+    if (b <= a) return [0, 0];
+    start += a * stride;
+    last += (b - 1) * stride;
+    stride *= shape[i]!;
+  }
+  return [start, last + 1];
+}
+
 /**
- * Copy the hyperslab `ranges` of a C-order array of `shape` (whose first-axis range may
- * already be applied: pass `firstFrom` = the first index that `data` starts at).
+ * Copy the hyperslab `ranges` out of a C-order array of `shape`, of which `data` holds the
+ * elements from flat index `base` on (see `selectionSpan`).
  */
 export function hyperslab<D extends DType>(
   dtype: D,
   data: DataTypeMap[D],
   shape: readonly number[],
   ranges: readonly (readonly [number, number])[],
-  firstFrom = 0,
+  base = 0,
 ): DataTypeMap[D] {
   const comps = componentsPerElement(dtype);
   const outShape = ranges.map(([a, b]) => b - a);
@@ -85,7 +103,6 @@ export function hyperslab<D extends DType>(
   const out = allocate(dtype, total);
   if (total === 0) return out;
   const nd = shape.length;
-  // Strides (in slots) of the source, whose first axis starts at `firstFrom`.
   const strides = new Array<number>(nd).fill(comps);
   for (let i = nd - 2; i >= 0; i--) strides[i] = strides[i + 1]! * shape[i + 1]!;
   const [la, lb] = ranges[nd - 1]!;
@@ -94,8 +111,8 @@ export function hyperslab<D extends DType>(
   const src = data as unknown as Sliceable;
   const dst = out as unknown as Sliceable;
   for (let o = 0; o < total * comps; o += run) {
-    let s = (la - (nd === 1 ? firstFrom : 0)) * comps;
-    for (let d = 0; d < nd - 1; d++) s += (idx[d]! - (d === 0 ? firstFrom : 0)) * strides[d]!;
+    let s = (la - base) * comps;
+    for (let d = 0; d < nd - 1; d++) s += idx[d]! * strides[d]!;
     dst.set(src.subarray(s, s + run), o);
     for (let d = nd - 2; d >= 0; d--) {
       idx[d]!++;
