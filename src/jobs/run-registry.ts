@@ -150,9 +150,10 @@ export class RunRegistry {
     config: unknown;
     outDir: string;
     shards: readonly { id: string; count: number; file: string }[];
-  }): { resumed: boolean } {
+  }): { resumed: boolean; createdAt: string } {
     const t = now();
-    const existing = this.db.prepare('SELECT id FROM runs WHERE id = ?').get(r.id);
+    const existing = this.db.prepare('SELECT created_at FROM runs WHERE id = ?').get(r.id) as
+      { created_at: string } | undefined;
     const tx = this.db.transaction(() => {
       this.db
         .prepare(
@@ -180,7 +181,7 @@ export class RunRegistry {
       for (const s of r.shards) ins.run(r.id, s.id, s.count, s.file);
     });
     tx();
-    return { resumed: existing !== undefined };
+    return { resumed: existing !== undefined, createdAt: existing?.created_at ?? t };
   }
 
   shardStarted(runId: string, shardId: string, worker?: string): void {

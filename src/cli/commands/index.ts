@@ -6,5 +6,7 @@ import type { CommandModule } from '../command.js';
 import { demoCommand } from './demo.js';
 import { benchFormatsDmCommand } from './bench-formats-dm.js';
 import { workerCommand } from './worker.js';
+import { simulateDatasetCommand } from './simulate-dataset.js';
+import { runsCommand } from './runs.js';
 
-export const COMMANDS: readonly CommandModule[] = [demoCommand, benchFormatsDmCommand, workerCommand];
+export const COMMANDS: readonly CommandModule[] = [demoCommand, benchFormatsDmCommand, workerCommand, simulateDatasetCommand, runsCommand];

@@ -93,8 +93,12 @@ export const sweepSchema = z
           })
           .strict()
           .default({}),
-        /** Relrod lengths / maximum excitation errors [Å⁻¹]; one drawn per pattern. */
-        relrod: nonEmptyList(positive).default([0.02, 0.2, 0.4, 0.6, 1, 2, 5, 10]),
+        /**
+         * Relrod widths [Å⁻¹] (Lorentzian HWHM of the excitation-error shape); one drawn per
+         * pattern. (The seed's list [0.02 … 10] went to diffsims' third positional argument,
+         * a precession angle in diffsims ≥ 0.4 — see STUDY.md §4.3.)
+         */
+        relrod: nonEmptyList(positive).default([0.005, 0.01, 0.02, 0.05]),
         /** Spot σ [px]; one drawn per pattern. */
         spotSigmaPx: nonEmptyList(positive).default([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]),
       })
@@ -139,7 +143,8 @@ export const sweepSchema = z
       .object({
         /** Output directory, relative to the sweep file (`-o` overrides). */
         dir: z.string().min(1).optional(),
-        format: z.enum(['hdf5', 'npz']).default('hdf5'),
+        /** `npz` (keys flattened with `/`) or `hdf5` (needs the HDF5 writer). */
+        format: z.enum(['hdf5', 'npz']).default('npz'),
       })
       .strict()
       .default({}),
