@@ -1,0 +1,235 @@
+/**
+ * 2D kinematic spot patterns: for an orientation U (crystal → lab, optic axis z), every
+ * reflection's excitation error from the Ewald sphere of k = 1/λ, a shape function of it, and
+ * optionally the average over a precession circle. Spots are at the projection (kx, ky) of g
+ * on the detector plane [Å⁻¹]. Pure function of plain data: safe in worker threads.
+ */
+import { ValidationError } from '../../core/errors.js';
+import { electronWavelength } from '../../crystal/wavelength.js';
+import type { Mat3 } from '../orientation/mat3.js';
+import type { ReflectionTable } from './reflections.js';
+import { familyF2 } from './reflections.js';
+
+export type ExcitationShape = 'lorentzian' | 'gaussian' | 'sinc2';
+export const EXCITATION_SHAPES: readonly ExcitationShape[] = ['lorentzian', 'gaussian', 'sinc2'];
+
+export interface PatternOptions {
+  /** Accelerating voltage [kV] (sets λ and the Ewald sphere). */
+  kv: number;
+  /** Shape function of the excitation error (default lorentzian). */
+  shape?: ExcitationShape;
+  /**
+   * Width of the relrod [Å⁻¹] (default 0.01): Lorentzian HWHM, Gaussian σ, or for sinc² the
+   * first zero 1/t (t = specimen thickness, Å).
+   */
+  relrod?: number;
+  /** Reflections with |s| above this [Å⁻¹] are dropped (default 3 × relrod). */
+  maxExcitationError?: number;
+  /** Precession semi-angle [degrees] (default 0: no precession). */
+  precessionDeg?: number;
+  /** Beam azimuths averaged over the precession circle (default 36). */
+  precessionSteps?: number;
+  /** Keep spots with |(kx, ky)| ≤ this [Å⁻¹] (default: the table's gMax). */
+  maxRadius?: number;
+  /** Scale factors of a, b, c (one number: isotropic); g is divided by them, f_e re-evaluated. */
+  latticeScale?: number | readonly [number, number, number];
+  /** Drop reflections with |F|² below this fraction of the strongest (default 1e-10: absences). */
+  minRelativeF2?: number;
+}
+
+export interface SpotList {
+  count: number;
+  /** h, k, l of spot i at [3i..3i+2]. */
+  hkl: Int32Array;
+  /** Detector-plane coordinates [Å⁻¹]. */
+  kx: Float64Array;
+  ky: Float64Array;
+  /** |F|² × shape factor (precession: averaged over the circle). */
+  intensity: Float64Array;
+  /** Excitation error s [Å⁻¹] for the untilted beam (s > 0: g inside the Ewald sphere). */
+  excitationError: Float64Array;
+}
+
+function shapeFactor(shape: ExcitationShape, s: number, w: number): number {
+  switch (shape) {
+    case 'lorentzian': {
+      const t = s / w;
+      return 1 / (1 + t * t);
+    }
+    case 'gaussian': {
+      const t = s / w;
+      return Math.exp(-0.5 * t * t);
+    }
+    case 'sinc2': {
+      const x = (Math.PI * s) / w;
+      if (Math.abs(x) < 1e-8) return 1;
+      const v = Math.sin(x) / x;
+      return v * v;
+    }
+    default:
+      throw new ValidationError(
+        `unknown excitation-error shape ${JSON.stringify(shape)}; expected ${EXCITATION_SHAPES.join(', ')}`,
+        'shape',
+      );
+  }
+}
+
+function checkOptions(o: PatternOptions): void {
+  if (!(Number.isFinite(o.kv) && o.kv > 0))
+    throw new ValidationError(`kv must be > 0, got ${o.kv}`, 'kv');
+  const r = o.relrod ?? 0.01;
+  if (!(r > 0 && Number.isFinite(r)))
+    throw new ValidationError(`relrod must be > 0 Å⁻¹, got ${r}`, 'relrod');
+  const p = o.precessionDeg ?? 0;
+  if (!(p >= 0 && p < 10))
+    throw new ValidationError(
+      `precession angle must be in [0, 10) degrees, got ${p}`,
+      'precessionDeg',
+    );
+  const n = o.precessionSteps ?? 36;
+  if (!Number.isSafeInteger(n) || n < 1 || n > 10000) {
+    throw new ValidationError(
+      `precession steps must be an integer in 1…10000, got ${n}`,
+      'precessionSteps',
+    );
+  }
+  shapeFactor(o.shape ?? 'lorentzian', 0, 1);
+}
+
+/** The spot list of one orientation (see module doc). */
+export function simulateSpots(
+  table: ReflectionTable,
+  orientation: Mat3,
+  opts: PatternOptions,
+): SpotList {
+  checkOptions(opts);
+  const shape = opts.shape ?? 'lorentzian';
+  const w = opts.relrod ?? 0.01;
+  const sMax = opts.maxExcitationError ?? 3 * w;
+  const kk = 1 / electronWavelength(opts.kv);
+  const prec = ((opts.precessionDeg ?? 0) * Math.PI) / 180;
+  const nPsi = prec > 0 ? (opts.precessionSteps ?? 36) : 1;
+  const rMax = opts.maxRadius ?? table.gMax;
+  const ls = opts.latticeScale ?? 1;
+  const [sa, sb, sc] = typeof ls === 'number' ? [ls, ls, ls] : ls;
+  if (![sa, sb, sc].every((v) => v > 0 && Number.isFinite(v))) {
+    throw new ValidationError(
+      `lattice scale factors must be > 0, got ${String(ls)}`,
+      'latticeScale',
+    );
+  }
+  const scaled = sa !== 1 || sb !== 1 || sc !== 1;
+  // Scaled reciprocal rows: a*/sa, b*/sb, c*/sc (angles kept).
+  const R = table.reciprocal;
+  const inv = [1 / sa, 1 / sb, 1 / sc];
+  // Lab-frame reciprocal basis rows: U (row_i / s_i).
+  const B = new Float64Array(9);
+  for (let i = 0; i < 3; i++) {
+    for (let r = 0; r < 3; r++) {
+      B[3 * i + r] =
+        (orientation[3 * r]! * R[3 * i]! +
+          orientation[3 * r + 1]! * R[3 * i + 1]! +
+          orientation[3 * r + 2]! * R[3 * i + 2]!) *
+        inv[i]!;
+    }
+  }
+  let f2 = table.f2;
+  if (scaled) {
+    const gl = new Float64Array(table.count);
+    for (let i = 0; i < table.count; i++) {
+      const h = table.hkl[3 * i]! * inv[0]!;
+      const k = table.hkl[3 * i + 1]! * inv[1]!;
+      const l = table.hkl[3 * i + 2]! * inv[2]!;
+      let g2 = 0;
+      for (let j = 0; j < 3; j++) {
+        const gj = h * R[j]! + k * R[3 + j]! + l * R[6 + j]!;
+        g2 += gj * gj;
+      }
+      gl[i] = Math.sqrt(g2);
+    }
+    // Re-evaluate per reflection through its family's phase sums (|F|² is the same for
+    // every member at a given |g|: equivalent reflections differ only by a common phase).
+    f2 = familyF2(
+      {
+        phaseRe: gatherFamily(table, table.phaseRe),
+        phaseIm: gatherFamily(table, table.phaseIm),
+        species: table.species,
+      },
+      gl,
+      table.params,
+    );
+  }
+  let f2max = 0;
+  for (let i = 0; i < table.count; i++) if (f2[i]! > f2max) f2max = f2[i]!;
+  const f2min = (opts.minRelativeF2 ?? 1e-10) * f2max;
+  const cosP = Math.cos(prec);
+  const sinP = Math.sin(prec);
+  const k0x = new Float64Array(nPsi);
+  const k0y = new Float64Array(nPsi);
+  for (let j = 0; j < nPsi; j++) {
+    const psi = (2 * Math.PI * j) / nPsi;
+    k0x[j] = kk * sinP * Math.cos(psi);
+    k0y[j] = kk * sinP * Math.sin(psi);
+  }
+  const k0z = kk * cosP;
+  const hkl: number[] = [];
+  const kxs: number[] = [];
+  const kys: number[] = [];
+  const ints: number[] = [];
+  const exc: number[] = [];
+  const r2Max = rMax * rMax;
+  for (let i = 0; i < table.count; i++) {
+    const fi = f2[i]!;
+    if (fi <= f2min) continue;
+    const h = table.hkl[3 * i]!;
+    const k = table.hkl[3 * i + 1]!;
+    const l = table.hkl[3 * i + 2]!;
+    const gx = h * B[0]! + k * B[3]! + l * B[6]!;
+    const gy = h * B[1]! + k * B[4]! + l * B[7]!;
+    const gz = h * B[2]! + k * B[5]! + l * B[8]!;
+    if (gx * gx + gy * gy > r2Max) continue;
+    // Untilted beam: s = k − |k₀ + g| with k₀ = (0, 0, k).
+    const s0 = kk - Math.sqrt(gx * gx + gy * gy + (kk + gz) * (kk + gz));
+    let acc = 0;
+    if (nPsi === 1) {
+      if (Math.abs(s0) > sMax) continue;
+      acc = shapeFactor(shape, s0, w);
+    } else {
+      // Quick reject: the tilt changes s by at most |g| sin(precession) + O(g²).
+      if (Math.abs(s0) > sMax + Math.hypot(gx, gy, gz) * sinP * 1.01 + 1e-12) continue;
+      for (let j = 0; j < nPsi; j++) {
+        const ax = k0x[j]! + gx;
+        const ay = k0y[j]! + gy;
+        const az = k0z + gz;
+        const s = kk - Math.sqrt(ax * ax + ay * ay + az * az);
+        if (Math.abs(s) <= sMax) acc += shapeFactor(shape, s, w);
+      }
+      acc /= nPsi;
+      if (acc === 0) continue;
+    }
+    hkl.push(h, k, l);
+    kxs.push(gx);
+    kys.push(gy);
+    ints.push(fi * acc);
+    exc.push(s0);
+  }
+  return {
+    count: ints.length,
+    hkl: Int32Array.from(hkl),
+    kx: Float64Array.from(kxs),
+    ky: Float64Array.from(kys),
+    intensity: Float64Array.from(ints),
+    excitationError: Float64Array.from(exc),
+  };
+}
+
+/** Per-reflection copy of per-(family, species) sums. */
+function gatherFamily(table: ReflectionTable, src: Float64Array): Float64Array {
+  const ns = table.species.length;
+  const out = new Float64Array(table.count * ns);
+  for (let i = 0; i < table.count; i++) {
+    const f = table.family[i]!;
+    for (let s = 0; s < ns; s++) out[i * ns + s] = src[f * ns + s]!;
+  }
+  return out;
+}
