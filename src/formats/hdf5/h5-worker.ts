@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import type * as H5 from 'h5wasm';
 import type {
   AttrValue,
+  CompoundColumns,
   H5Attr,
   H5Node,
   H5Tree,
@@ -125,13 +126,22 @@ function fixText(s: string): string {
   }
 }
 
+/** 64-bit integer attributes become numbers when exactly representable. */
+function safeNumber(x: bigint): number | bigint {
+  const n = Number(x);
+  return Number.isSafeInteger(n) ? n : x;
+}
+
 function toAttrValue(v: unknown): AttrValue {
   if (v === null || v === undefined) return null;
   if (typeof v === 'string') return fixText(v);
-  if (typeof v === 'number' || typeof v === 'bigint') return v;
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') return safeNumber(v);
   if (typeof v === 'boolean') return v;
   if (ArrayBuffer.isView(v) && !(v instanceof DataView)) {
-    return Array.from(v as unknown as ArrayLike<number | bigint>);
+    return Array.from(v as unknown as ArrayLike<number | bigint>, (x) =>
+      typeof x === 'bigint' ? safeNumber(x) : x,
+    );
   }
   if (Array.isArray(v)) return v.map(toAttrValue);
   return '<reference>';
@@ -347,6 +357,16 @@ function handle(req: WorkerRequest): WorkerResult {
       writeAttrs(g, req.attrs);
       return { op: 'done' };
     }
+    case 'attrs': {
+      const f = fileOf(req.handle);
+      const t = Module.get_type(f.file_id, req.path);
+      const obj =
+        t === Module.H5G_DATASET
+          ? new lib.Dataset(f.file_id, req.path)
+          : new lib.Group(f.file_id, req.path);
+      writeAttrs(obj, req.attrs);
+      return { op: 'done' };
+    }
     case 'dataset': {
       const f = fileOf(req.handle);
       let d: H5.GuessableDataTypes;
@@ -355,9 +375,9 @@ function handle(req: WorkerRequest): WorkerResult {
         d = req.data as string[];
         dtype = null;
       } else if (req.dtype === 'compound') {
-        const c = req.data as { names: string[]; columns: ArrayBufferView[] };
+        const c = req.data as CompoundColumns;
         d = new Map(c.names.map((name, i) => [name, c.columns[i]]));
-        dtype = null;
+        dtype = c.names.map((name) => [name, c.memberDtype] as [string, string]);
       } else d = req.data as H5.GuessableDataTypes;
       const ds = f.create_dataset({
         name: req.path,

@@ -71,7 +71,10 @@ export function nxdataPlottable(idx: TreeIndex, group: string): PlottableData | 
     if (flagged) {
       signalPath = flagged;
       convention = 'NeXus2012';
-    } else if (nxClass(g) === 'NXdata' && idx.get(join(g.path, 'data'))) {
+    } else if (
+      (nxClass(g) === 'NXdata' || attr(g, 'axes') !== undefined) &&
+      idx.get(join(g.path, 'data'))
+    ) {
       signalPath = join(g.path, 'data');
       convention = 'fallback';
     }
@@ -94,9 +97,9 @@ function axesOf(
   const n = rank ?? 0;
   const out: (AxisRef | undefined)[] = new Array<AxisRef | undefined>(n).fill(undefined);
   const names =
-    convention === 'NIAC2014'
-      ? (attrStrings(g, 'axes', SEP) ?? attrStrings(signal, 'axes', SEP))
-      : attrStrings(signal, 'axes', SEP);
+    convention === 'NeXus2012'
+      ? attrStrings(signal, 'axes', SEP)
+      : (attrStrings(g, 'axes', SEP) ?? attrStrings(signal, 'axes', SEP));
   const put = (name: string, dims: number[]): void => {
     const path = join(group, name);
     const ref: AxisRef = { dim: dims[0]!, name, dims };
@@ -120,10 +123,9 @@ function axesOf(
       const node = idx.get(join(group, c));
       const k = Number(attrString(node, 'axis'));
       if (!Number.isInteger(k) || k < 1 || k > n) continue;
-      const primary = Number(attrString(node, 'primary') ?? '1') === 1;
-      if (out[k - 1] === undefined || primary) {
-        if (out[k - 1] === undefined) put(c, [k - 1]);
-      }
+      // the first field claiming a dimension wins unless a later one is @primary=1
+      const primary = Number(attrString(node, 'primary')) === 1;
+      if (out[k - 1] === undefined || (primary && out[k - 1]?.name !== c)) put(c, [k - 1]);
     }
   }
   return out;
@@ -189,7 +191,10 @@ export function findPlottable(idx: TreeIndex): PlottableData | undefined {
 export function allPlottable(idx: TreeIndex): PlottableData[] {
   const out: PlottableData[] = [];
   for (const n of idx.tree.nodes) {
-    if (n.kind === 'group' && (nxClass(n) === 'NXdata' || attr(n, 'signal') !== undefined)) {
+    if (
+      n.kind === 'group' &&
+      (nxClass(n) === 'NXdata' || attr(n, 'signal') !== undefined || attr(n, 'axes') !== undefined)
+    ) {
       const p = nxdataPlottable(idx, n.path);
       if (p) out.push(p);
     }

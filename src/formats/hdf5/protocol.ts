@@ -107,6 +107,7 @@ export type WorkerRequest =
     }
   | { op: 'create'; path: string }
   | { op: 'group'; handle: number; path: string; attrs: WriteAttr[] }
+  | { op: 'attrs'; handle: number; path: string; attrs: WriteAttr[] }
   | {
       op: 'dataset';
       handle: number;
@@ -117,7 +118,7 @@ export type WorkerRequest =
       maxshape?: (number | null)[];
       chunks?: number[];
       compression?: number;
-      data: ArrayBufferView | string[] | { names: string[]; columns: ArrayBufferView[] };
+      data: ArrayBufferView | string[] | CompoundColumns;
       attrs: WriteAttr[];
     }
   | {
@@ -130,6 +131,13 @@ export type WorkerRequest =
     }
   | { op: 'resize'; handle: number; path: string; shape: number[] }
   | { op: 'flush'; handle: number };
+
+/** Compound data as columns (one typed array per field, all of h5wasm dtype `memberDtype`). */
+export interface CompoundColumns {
+  names: string[];
+  columns: ArrayBufferView[];
+  memberDtype: string;
+}
 
 export interface WriteAttr {
   name: string;

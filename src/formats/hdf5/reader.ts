@@ -74,9 +74,20 @@ class Hdf5File implements OpenedFile {
         unreadable[n.path] = (err as Error).message;
         continue;
       }
+      const tag = attrString(n, 'bragg_dtype');
+      if (tag === 'bool' && dec.dtype === 'uint8') dec = { ...dec, dtype: 'bool' };
       const shape = [...(n.shape ?? []), ...dec.extraShape];
       const { axes } = buildAxes(index, n, [], [], dec.extraShape);
       const meta: Metadata = { ...attrsMetadata(n), hdf5Type: describeType(n.type) };
+      const saved = attrString(n, 'bragg_metadata');
+      if (saved !== undefined) {
+        try {
+          Object.assign(meta, JSON.parse(saved) as Metadata);
+          delete meta.bragg_metadata;
+        } catch {
+          // not bragg's JSON: keep the attribute as text
+        }
+      }
       if (dec.fields) meta.fields = dec.fields;
       if (n.chunks) meta.chunks = n.chunks;
       if (n.filters.length > 0) meta.filters = n.filters.map((f) => `${f.name} (${f.id})`);
