@@ -72,7 +72,7 @@ export function orientationFromQuaternion(q: ArrayLike<number>): Mat3 {
   const n = Math.hypot(q[0] ?? NaN, q[1] ?? NaN, q[2] ?? NaN, q[3] ?? NaN);
   if (!(n > 0 && Number.isFinite(n))) {
     throw new ValidationError(
-      `quaternion must be 4 finite numbers, not all 0; got [${q.join(', ')}]`,
+      `quaternion must be 4 finite numbers, not all 0; got [${Array.from(q).join(', ')}]`,
       'quaternion',
     );
   }
