@@ -9,7 +9,7 @@ import { probeCoefficients } from './probe.js';
 import type { Plan, SliceStack } from './plan.js';
 
 /** Positions per chunk (fixed: the summation order must not depend on the thread count). */
-export const CHUNK = 4;
+export const CHUNK = 1;
 
 /** What a worker needs to run positions (structured-clone friendly; stacks are shared). */
 export interface PositionTask {

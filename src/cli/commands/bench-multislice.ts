@@ -1,0 +1,30 @@
+/** `bragg bench multislice [--json]`: the multislice benchmark of issue 7. */
+import { commandGroup, printJson, type CommandModule } from '../command.js';
+import { runMultisliceBench } from '../../simulate/multislice/bench.js';
+
+export const benchMultisliceCommand: CommandModule = {
+  name: 'bench',
+  register(program) {
+    commandGroup(program, 'bench', 'Benchmarks.')
+      .command('multislice')
+      .description(
+        'Rutile [001] PACBED, 80 kV, 20.8 mrad, 0.05 Å, 6×6 cells, 20 nm, 10×10 positions.',
+      )
+      .option('--threads <n>', 'worker threads')
+      .option('--scan <n>', 'probe positions per cell edge (default 10)')
+      .option('--json', 'print JSON')
+      .action(async (o: { threads?: string; scan?: string; json?: boolean }) => {
+        const r = await runMultisliceBench({
+          ...(o.threads !== undefined ? { threads: Number(o.threads) } : {}),
+          ...(o.scan !== undefined ? { scan: Number(o.scan) } : {}),
+        });
+        if (o.json) printJson(r);
+        else
+          process.stdout.write(
+            `multislice: ${r.case}\n  grid ${r.grid.join('×')}, ${r.slices} slices, ${r.positions} positions, ${r.threads} threads\n` +
+              `  potential ${r.potentialSeconds.toFixed(2)} s, total ${r.totalSeconds.toFixed(2)} s, ${r.secondsPerPosition.toFixed(3)} s/position\n` +
+              `  FFT 512² ${r.fftMsPer512.toFixed(2)} ms\n  reference: ${r.reference}\n`,
+          );
+      });
+  },
+};

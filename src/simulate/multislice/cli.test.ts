@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { main } from '../../cli/main.js';
+import { decodeNpz } from '../../formats/npy/npz.js';
+import { packageRoot } from '../../core/paths.js';
+
+describe('bragg simulate pacbed (CLI)', () => {
+  it('writes pacbed (n_thickness, ny, nx) float32, thickness_A and mrad_per_px from the bundled rutile CIF', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'bragg-ms-'));
+    try {
+      const out = join(dir, 'p.npz');
+      const cif = join(packageRoot(), 'data', 'structures', 'rutile.cif');
+      const code = await main([
+        'node',
+        'bragg',
+        'simulate',
+        'pacbed',
+        cif,
+        '--kv',
+        '80',
+        '--conv-angle',
+        '20',
+        '--thickness',
+        '30,60',
+        '--sampling',
+        '0.1',
+        '--extent',
+        '4.6',
+        '--scan',
+        '2',
+        '--max-angle',
+        '40',
+        '--threads',
+        '1',
+        '-o',
+        out,
+        '--png',
+        join(dir, 'p.png'),
+      ]);
+      expect(code).toBe(0);
+      const a = decodeNpz(new Uint8Array(await readFile(out)));
+      expect(a.pacbed!.dtype).toBe('float32');
+      expect(a.pacbed!.shape[0]).toBe(2);
+      const ny = a.pacbed!.shape[1]!;
+      // zero angle at (ny//2, nx//2): the brightest region is the central disc
+      expect(ny % 2).toBe(1);
+      expect(Array.from(a.thickness_A!.data as Float64Array)[0]).toBeCloseTo(29.6, 0);
+      expect(a.mrad_per_px!.shape).toEqual([2]);
+      const png = await readFile(join(dir, 'p.png'));
+      expect(png.subarray(1, 4).toString()).toBe('PNG');
+      // bad input: a typed error, exit code 1
+      expect(
+        await main([
+          'node',
+          'bragg',
+          'simulate',
+          'pacbed',
+          cif,
+          '--kv',
+          '-3',
+          '--conv-angle',
+          '20',
+          '--thickness',
+          '30',
+          '-o',
+          out,
+        ]),
+      ).toBe(1);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
