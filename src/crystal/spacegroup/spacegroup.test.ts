@@ -34,10 +34,8 @@ describe('Hall-symbol generator over all 530 settings', () => {
         factsOfNumber(row.number).pointGroupOrder * centring,
       );
       expect(isClosed(ops), row.hall).toBe(true);
-      for (const op of ops) {
-        const inv = ops.find((o) => opKey(composeOps(o, op)) === opKey(ops[0]!));
-        expect(inv, `inverse in ${row.hall}`).toBeDefined();
-      }
+      // A finite set of invertible maps closed under composition is a group (inverses
+      // are powers), so closure is the whole group check.
     }
   });
 
