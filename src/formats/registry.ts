@@ -7,13 +7,20 @@ import { open as fsOpen } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { NotFoundError, UnsupportedError } from '../core/errors.js';
 import type { FormatReader, FormatWriter, OpenedFile } from './types.js';
+import { hdf5Reader, hdf5Writer } from './hdf5/index.js';
 import { dmReader } from './dm/reader.js';
 import { npyReader, npyWriter, npzReader, npzWriter } from './npy/reader.js';
 import { cifReader } from './cif/reader.js';
 
-export const READERS: readonly FormatReader[] = [dmReader, npyReader, npzReader, cifReader];
+export const READERS: readonly FormatReader[] = [
+  dmReader,
+  npyReader,
+  npzReader,
+  hdf5Reader,
+  cifReader,
+];
 
-export const WRITERS: readonly FormatWriter[] = [npyWriter, npzWriter];
+export const WRITERS: readonly FormatWriter[] = [npyWriter, npzWriter, hdf5Writer];
 
 function ext(path: string): string {
   const name = path.toLowerCase();
