@@ -10,17 +10,26 @@ import type { FormatReader, FormatWriter, OpenedFile } from './types.js';
 import { hdf5Reader, hdf5Writer } from './hdf5/index.js';
 import { dmReader } from './dm/reader.js';
 import { npyReader, npyWriter, npzReader, npzWriter } from './npy/reader.js';
+import { pngReader, pngWriter, tiffReader, tiffWriter } from './image/formats.js';
 import { cifReader } from './cif/reader.js';
 
 export const READERS: readonly FormatReader[] = [
   dmReader,
   npyReader,
   npzReader,
+  pngReader,
+  tiffReader,
   hdf5Reader,
   cifReader,
 ];
 
-export const WRITERS: readonly FormatWriter[] = [npyWriter, npzWriter, hdf5Writer];
+export const WRITERS: readonly FormatWriter[] = [
+  npyWriter,
+  npzWriter,
+  pngWriter,
+  tiffWriter,
+  hdf5Writer,
+];
 
 function ext(path: string): string {
   const name = path.toLowerCase();
@@ -53,7 +62,9 @@ export async function readerFor(path: string): Promise<FormatReader> {
   const byExt = READERS.find((r) => r.extensions.includes(e));
   if (byExt) return byExt;
   throw new UnsupportedError(
-    `${path}: unknown file format (extension '.${e}'); supported: ${READERS.flatMap((r) => r.extensions)
+    `${path}: unknown file format (extension '.${e}'); supported: ${READERS.flatMap(
+      (r) => r.extensions,
+    )
       .map((x) => '.' + x)
       .join(', ')}`,
   );

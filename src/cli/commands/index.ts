@@ -8,7 +8,19 @@ import { benchFormatsDmCommand } from './bench-formats-dm.js';
 import { workerCommand } from './worker.js';
 import { simulateDatasetCommand } from './simulate-dataset.js';
 import { runsCommand } from './runs.js';
+import { infoCommand } from './info.js';
+import { convertCommand } from './convert.js';
 import { simulateMultisliceCommand } from './simulate-multislice.js';
 import { benchMultisliceCommand } from './bench-multislice.js';
 
-export const COMMANDS: readonly CommandModule[] = [demoCommand, benchFormatsDmCommand, workerCommand, simulateDatasetCommand, runsCommand, simulateMultisliceCommand, benchMultisliceCommand];
+export const COMMANDS: readonly CommandModule[] = [
+  demoCommand,
+  benchFormatsDmCommand,
+  workerCommand,
+  simulateDatasetCommand,
+  runsCommand,
+  infoCommand,
+  convertCommand,
+  simulateMultisliceCommand,
+  benchMultisliceCommand,
+];

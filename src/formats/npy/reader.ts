@@ -178,7 +178,8 @@ async function openNpz(path: string): Promise<OpenedFile> {
     path,
     datasets: infos,
     metadata: { members: names },
-    defaultDataset: names[0],
+    // several members (e.g. a phase map's `x` and `y`): no guess, the user chooses
+    defaultDataset: names.length === 1 ? names[0] : undefined,
     async read(name, sel) {
       const i = names.indexOf(name);
       if (i < 0) throw unknownDataset(path, name, names);

@@ -1,0 +1,151 @@
+/**
+ * `bragg convert <in> <out>`: between array formats by extension, through the readers and
+ * writers registered in src/formats/registry.ts. `--dataset` picks one dataset and `--frame`
+ * one frame of its first axis; PNG output scales a 2D array (`--scale`) through a colormap
+ * (`--colormap`).
+ */
+import { ValidationError } from '../../core/errors.js';
+import type { Dataset } from '../../core/dataset.js';
+import { COLORMAPS, isColormapName } from '../../formats/image/colormap.js';
+import { isScaling, SCALINGS } from '../../formats/image/scale.js';
+import { createPngWriter } from '../../formats/image/formats.js';
+import { openAny, writerFor } from '../../formats/registry.js';
+import type { FormatWriter, OpenedFile, Selection } from '../../formats/types.js';
+import type { CommandModule } from '../command.js';
+import { printJson } from '../command.js';
+
+export interface ConvertOptions {
+  dataset?: string;
+  frame?: number;
+  scale?: string;
+  colormap?: string;
+  json?: boolean;
+}
+
+/** Formats that hold one array: they need one dataset chosen. */
+const SINGLE = new Set(['npy', 'png', 'tiff']);
+
+function parseFrame(v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n)) {
+    throw new ValidationError(`expected a non-negative integer, got '${v}'`, '--frame');
+  }
+  return n;
+}
+
+function pickDatasets(f: OpenedFile, single: boolean, dataset: string | undefined): string[] {
+  const names = f.datasets.map((d) => d.name);
+  if (dataset !== undefined) {
+    if (!names.includes(dataset)) {
+      throw new ValidationError(
+        `${f.path} has no dataset '${dataset}'; datasets: ${names.join(', ')}`,
+        '--dataset',
+      );
+    }
+    return [dataset];
+  }
+  if (names.length === 0) throw new ValidationError(`${f.path} holds no datasets`, '<in>');
+  if (!single) return names;
+  if (names.length === 1) return names;
+  if (f.defaultDataset !== undefined) return [f.defaultDataset];
+  throw new ValidationError(
+    `${f.path} holds ${names.length} datasets and the output holds one: choose with --dataset (${names.join(', ')})`,
+    '--dataset',
+  );
+}
+
+/** Convert `input` to `output`; returns the datasets written. */
+export async function convert(
+  input: string,
+  output: string,
+  o: ConvertOptions,
+): Promise<Dataset[]> {
+  let writer: FormatWriter = writerFor(output);
+  const imageOpts = o.scale !== undefined || o.colormap !== undefined;
+  if (o.scale !== undefined && !isScaling(o.scale)) {
+    throw new ValidationError(
+      `expected one of ${SCALINGS.join(', ')}, got '${o.scale}'`,
+      '--scale',
+    );
+  }
+  if (o.colormap !== undefined && !isColormapName(o.colormap)) {
+    throw new ValidationError(
+      `expected one of ${Object.keys(COLORMAPS).join(', ')}, got '${o.colormap}'`,
+      '--colormap',
+    );
+  }
+  if (writer.id === 'png') {
+    writer = createPngWriter({
+      scale: isScaling(o.scale) ? o.scale : 'linear',
+      colormap: isColormapName(o.colormap) ? o.colormap : 'gray',
+    });
+  } else if (imageOpts) {
+    throw new ValidationError(
+      `--scale and --colormap apply to PNG output only, not '.${writer.extensions[0]}'`,
+      '--scale',
+    );
+  }
+  const f = await openAny(input);
+  try {
+    const names = pickDatasets(f, SINGLE.has(writer.id), o.dataset);
+    const sel: Selection | undefined = o.frame === undefined ? undefined : { frame: o.frame };
+    if (o.frame !== undefined) {
+      for (const n of names) {
+        const info = f.datasets.find((d) => d.name === n)!;
+        if (info.shape.length < 2) {
+          throw new ValidationError(
+            `dataset '${n}' has shape [${info.shape.join(', ')}]: no frames to choose from`,
+            '--frame',
+          );
+        }
+      }
+    }
+    const datasets: Dataset[] = [];
+    for (const n of names) datasets.push(await f.read(n, sel));
+    await writer.write(output, datasets);
+    return datasets;
+  } finally {
+    await f.close();
+  }
+}
+
+export const convertCommand: CommandModule = {
+  name: 'convert',
+  register(program) {
+    program
+      .command('convert')
+      .description(
+        'Convert between array formats by extension (dm3/dm4/h5/nxs/npy/npz/tif/png → npy/npz/h5/png/tif).',
+      )
+      .argument('<in>', 'input file')
+      .argument('<out>', 'output file; its extension picks the format')
+      .option(
+        '--dataset <path>',
+        'the dataset to convert (default: all for npz/h5, else the main one)',
+      )
+      .option('--frame <n>', 'only frame n of the first axis (0-based)', parseFrame)
+      .option(
+        '--scale <scaling>',
+        `PNG output: intensity scaling (${SCALINGS.join(', ')}); default linear`,
+      )
+      .option(
+        '--colormap <name>',
+        `PNG output: colormap (${Object.keys(COLORMAPS).join(', ')}); default gray`,
+      )
+      .option('--json', 'print what was written as JSON')
+      .action(async (input: string, output: string, opts: ConvertOptions) => {
+        const written = await convert(input, output, opts);
+        const summary = written.map((d) => ({
+          name: d.name,
+          dtype: d.array.dtype,
+          shape: d.array.shape,
+        }));
+        if (opts.json) printJson({ input, output, datasets: summary });
+        else {
+          process.stdout.write(`wrote ${output}\n`);
+          for (const d of summary)
+            process.stdout.write(`  ${d.name}: ${d.dtype} [${d.shape.join(', ')}]\n`);
+        }
+      });
+  },
+};
