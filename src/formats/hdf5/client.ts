@@ -77,7 +77,18 @@ class H5Client {
     if (this.starting) return this.starting;
     this.starting = (async () => {
       const url = await workerUrl();
-      const w = new Worker(url, { workerData: { h5wasmUrl: h5wasmUrl() } });
+      // The worker's stdout/stderr are piped here and dropped (HDF5 prints its error stack,
+      // which the worker also returns with each error); BRAGG_DEBUG=1 shows them.
+      const w = new Worker(url, {
+        workerData: { h5wasmUrl: h5wasmUrl() },
+        stdout: true,
+        stderr: true,
+      });
+      const sink = (chunk: Buffer): void => {
+        if (process.env.BRAGG_DEBUG) process.stderr.write(chunk);
+      };
+      w.stdout.on('data', sink);
+      w.stderr.on('data', sink);
       await new Promise<void>((resolve, reject) => {
         const onMsg = (m: WorkerResponse): void => {
           if (m.id === 0) {
