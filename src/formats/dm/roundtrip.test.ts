@@ -4,7 +4,7 @@
  * frame and hyperslab reads, and every tag value type.
  */
 import fc from 'fast-check';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,7 +12,8 @@ import { createRng } from '../../core/rng.js';
 import { swapBytes } from './decode.js';
 import { openDm, openDmBytes } from './reader.js';
 import { pixelType } from './tagtypes.js';
-import { dmBytes, writeDmFile, type WFile } from './testing/writer.js';
+import { dmBytes, writeDmFile, type WFile, type WTag } from './testing/writer.js';
+import { FormatError } from '../../core/errors.js';
 
 const PLAIN_CODES = [1, 2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 39, 40] as const;
 
@@ -328,6 +329,46 @@ describe('DM round trips through the test writer', () => {
       g: { x: 1, 'x (2)': 2 },
       ImageList: {},
     });
+  });
+
+  it('a tag tree larger than the 1 MiB read window parses the same from disk as from memory', async () => {
+    const rootTags: WTag[] = [];
+    // 70 arrays of 4000 doubles (read inline, 32 KB each) interleaved with small tags.
+    const long = Array.from({ length: 4000 }, (_, j) => j / 8);
+    for (let i = 0; i < 2800; i++) {
+      rootTags.push(
+        i % 40 === 0
+          ? { label: `a${i}`, value: { array: 'float64', values: long } }
+          : { label: `k${i}`, value: { array: 'float64', values: [i, i + 0.5] } },
+      );
+    }
+    const file: WFile = {
+      version: 4,
+      littleEndian: false,
+      rootTags,
+      images: [{ dataType: 10, dims: [3, 2], pixels: new Uint8Array(12).fill(1) }],
+    };
+    const bytes = dmBytes(file);
+    expect(bytes.length).toBeGreaterThan(2 * 2 ** 20);
+    const dir = mkdtempSync(join(tmpdir(), 'bragg-dm-'));
+    try {
+      const path = join(dir, 'tags.dm4');
+      writeDmFile(path, file);
+      const disk = await openDm(path);
+      const mem = openDmBytes(bytes);
+      expect(disk.metadata).toEqual(mem.metadata);
+      expect((disk.metadata.tags as Record<string, unknown>)['k2799']).toEqual([2799, 2799.5]);
+      expect((disk.metadata.tags as Record<string, unknown>)['a2760']).toEqual(long);
+      expect(Array.from((await disk.read('image 1')).array.data as Uint16Array)).toEqual(
+        new Array(6).fill(257),
+      );
+      await disk.close();
+      // The same file cut short on disk: a FormatError, not a crash.
+      writeFileSync(path, bytes.subarray(0, bytes.length - 2 ** 20));
+      await expect(openDm(path)).rejects.toThrow(FormatError);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('swapBytes reverses each word', () => {

@@ -82,43 +82,50 @@ class Out {
     this.push(b);
   }
   scalar(t: ScalarType, v: number | bigint | boolean): void {
-    const code = TagType[t];
-    const b = new Uint8Array(simpleTagSize(code)!);
+    this.scalars(t, [v]);
+  }
+  /** Several scalars of one type, encoded into one part. */
+  scalars(t: ScalarType, values: readonly (number | bigint | boolean)[]): void {
+    const size = simpleTagSize(TagType[t])!;
+    const b = new Uint8Array(size * values.length);
     const d = new DataView(b.buffer);
-    const n = typeof v === 'boolean' ? (v ? 1 : 0) : v;
-    switch (t) {
-      case 'int16':
-        d.setInt16(0, Number(n), this.le);
-        break;
-      case 'uint16':
-        d.setUint16(0, Number(n), this.le);
-        break;
-      case 'int32':
-        d.setInt32(0, Number(n), this.le);
-        break;
-      case 'uint32':
-        d.setUint32(0, Number(n), this.le);
-        break;
-      case 'float32':
-        d.setFloat32(0, Number(n), this.le);
-        break;
-      case 'float64':
-        d.setFloat64(0, Number(n), this.le);
-        break;
-      case 'bool':
-      case 'uint8':
-        d.setUint8(0, Number(n));
-        break;
-      case 'int8':
-        d.setInt8(0, Number(n));
-        break;
-      case 'int64':
-        d.setBigInt64(0, BigInt(n), this.le);
-        break;
-      case 'uint64':
-        d.setBigUint64(0, BigInt(n), this.le);
-        break;
-    }
+    values.forEach((v, i) => {
+      const at = i * size;
+      const n = typeof v === 'boolean' ? (v ? 1 : 0) : v;
+      switch (t) {
+        case 'int16':
+          d.setInt16(at, Number(n), this.le);
+          break;
+        case 'uint16':
+          d.setUint16(at, Number(n), this.le);
+          break;
+        case 'int32':
+          d.setInt32(at, Number(n), this.le);
+          break;
+        case 'uint32':
+          d.setUint32(at, Number(n), this.le);
+          break;
+        case 'float32':
+          d.setFloat32(at, Number(n), this.le);
+          break;
+        case 'float64':
+          d.setFloat64(at, Number(n), this.le);
+          break;
+        case 'bool':
+        case 'uint8':
+          d.setUint8(at, Number(n));
+          break;
+        case 'int8':
+          d.setInt8(at, Number(n));
+          break;
+        case 'int64':
+          d.setBigInt64(at, BigInt(n), this.le);
+          break;
+        case 'uint64':
+          d.setBigUint64(at, BigInt(n), this.le);
+          break;
+      }
+    });
     this.push(b);
   }
 }
@@ -134,13 +141,16 @@ function encodeValue(o: Out, v: WValue): void {
     o.scalar(v.t, v.v);
   } else if ('text' in v) {
     info(TagType.array, TagType.uint16, v.text.length);
-    for (let i = 0; i < v.text.length; i++) o.scalar('uint16', v.text.charCodeAt(i));
+    o.scalars(
+      'uint16',
+      Array.from({ length: v.text.length }, (_, i) => v.text.charCodeAt(i)),
+    );
   } else if ('struct' in v) {
     info(TagType.struct, 0, v.struct.length, ...v.struct.flatMap((f) => [0, TagType[f.t]]));
     for (const f of v.struct) o.scalar(f.t, f.v);
   } else if ('array' in v) {
     info(TagType.array, TagType[v.array], v.values.length);
-    for (const x of v.values) o.scalar(v.array, x);
+    o.scalars(v.array, v.values);
   } else if ('arrayOfStructs' in v) {
     const f = v.arrayOfStructs;
     info(
