@@ -112,7 +112,7 @@ describe('augmentations', () => {
   it('sub-pixel shifts move the centroid by the shift (1D and 2D)', () => {
     const y = new Float64Array(50);
     y[20] = 1;
-    const s = shift1d(y, 0.3);
+    const s = Array.from(shift1d(y, 0.3));
     const c1 = s.reduce((acc, v, i) => acc + v * i, 0) / s.reduce((a, v) => a + v, 0);
     expect(c1).toBeCloseTo(20.3, 10);
     const img = new Float32Array(20 * 20);
