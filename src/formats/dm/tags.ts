@@ -13,6 +13,7 @@
  * Every count and length is checked against the bytes left before anything is allocated;
  * nesting is limited to `MAX_DEPTH`.
  */
+import { BraggError } from '../../core/errors.js';
 import type { Cursor } from './source.js';
 import { simpleTagSize, TagType, tagTypeName } from './tagtypes.js';
 
@@ -377,6 +378,7 @@ export function readScalar(
       return x <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(x) : x;
     }
     default:
-      return NaN;
+      // Callers pass only types for which simpleTagSize() is defined.
+      throw new BraggError('INTERNAL', `readScalar called with non-scalar tag type ${t}`);
   }
 }
