@@ -11,6 +11,7 @@ import { hdf5Reader, hdf5Writer } from './hdf5/index.js';
 import { dmReader } from './dm/reader.js';
 import { npyReader, npyWriter, npzReader, npzWriter } from './npy/reader.js';
 import { pngReader, pngWriter, tiffReader, tiffWriter } from './image/formats.js';
+import { csvReader } from './table/reader.js';
 import { cifReader } from './cif/reader.js';
 
 export const READERS: readonly FormatReader[] = [
@@ -19,6 +20,7 @@ export const READERS: readonly FormatReader[] = [
   npzReader,
   pngReader,
   tiffReader,
+  csvReader,
   hdf5Reader,
   cifReader,
 ];
