@@ -33,7 +33,14 @@ describe('backend selection', () => {
     expect(info.threads).toBe(2);
     // The threaded module computes correctly.
     const y = tf.tidy(() =>
-      tf.conv2d(tf.ones([1, 5, 5, 2]), tf.ones([3, 3, 2, 1]), 1, 'same').sum(),
+      tf
+        .conv2d(
+          tf.ones([1, 5, 5, 2]) as tf.Tensor4D,
+          tf.ones([3, 3, 2, 1]) as tf.Tensor4D,
+          1,
+          'same',
+        )
+        .sum(),
     );
     expect(y.dataSync()[0]).toBe(2 * (9 * 9 + 4 * 3 * 6 + 4 * 4));
   });
