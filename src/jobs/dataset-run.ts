@@ -93,6 +93,7 @@ export async function runDataset(o: DatasetRunOptions): Promise<DatasetRunResult
     outDir,
     configHash: r.hash,
     config: { source: r.source, sweep: r.sweep },
+    createdAt,
     shards,
     executor: o.executor,
     ...(o.registry ? { registry: o.registry } : {}),

@@ -4,10 +4,12 @@
  * Planned: `predict-shard` (batch prediction), `train-run`.
  */
 import { NotFoundError } from '../core/errors.js';
+import { simulateShardJob } from '../simulate/sweep/shard-job.js';
 import { syntheticShardJob } from './synthetic-shard.js';
 import type { JobType } from './types.js';
 
 export const JOB_TYPES: readonly JobType<never, unknown>[] = [
+  simulateShardJob as JobType<never, unknown>,
   syntheticShardJob as JobType<never, unknown>,
 ];
 

@@ -150,8 +150,11 @@ export class RunRegistry {
     config: unknown;
     outDir: string;
     shards: readonly { id: string; count: number; file: string }[];
+    /** Creation time of a new run (default now). */
+    createdAt?: string;
   }): { resumed: boolean; createdAt: string } {
     const t = now();
+    const created = r.createdAt ?? t;
     const existing = this.db.prepare('SELECT created_at FROM runs WHERE id = ?').get(r.id) as
       { created_at: string } | undefined;
     const tx = this.db.transaction(() => {
@@ -159,7 +162,7 @@ export class RunRegistry {
         .prepare(
           `INSERT INTO runs (id, kind, status, created_at, updated_at, executor, config_hash,
              config_json, out_dir, total_shards)
-           VALUES (@id, @kind, 'running', @t, @t, @executor, @hash, @cfg, @outDir, @n)
+           VALUES (@id, @kind, 'running', @created, @t, @executor, @hash, @cfg, @outDir, @n)
            ON CONFLICT(id) DO UPDATE SET status = 'running', updated_at = @t, finished_at = NULL,
              executor = @executor, error = NULL, total_shards = @n`,
         )
@@ -167,6 +170,7 @@ export class RunRegistry {
           id: r.id,
           kind: r.kind,
           t,
+          created,
           executor: r.executor,
           hash: r.configHash,
           cfg: JSON.stringify(r.config),
@@ -181,7 +185,7 @@ export class RunRegistry {
       for (const s of r.shards) ins.run(r.id, s.id, s.count, s.file);
     });
     tx();
-    return { resumed: existing !== undefined, createdAt: existing?.created_at ?? t };
+    return { resumed: existing !== undefined, createdAt: existing?.created_at ?? created };
   }
 
   shardStarted(runId: string, shardId: string, worker?: string): void {

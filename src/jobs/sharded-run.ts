@@ -51,6 +51,8 @@ export interface ShardedRunOptions {
   outDir: string;
   configHash: string;
   config: unknown;
+  /** Creation time recorded for a new run (default now). */
+  createdAt?: string;
   shards: readonly PlannedShard[];
   executor: Executor;
   registry?: RunRegistry;
@@ -89,6 +91,7 @@ export async function runSharded(o: ShardedRunOptions): Promise<ShardedRunResult
     config: o.config,
     outDir: o.outDir,
     shards: o.shards,
+    ...(o.createdAt ? { createdAt: o.createdAt } : {}),
   });
   if (o.executor.name.startsWith('local:')) await removeStaleTemps(join(o.outDir, 'shards'));
 

@@ -42,6 +42,12 @@ export const sweepSchema = z
     beamEnergyKeV: positive.default(200),
     /** Electron scattering-factor parametrization. */
     scattering: z.enum(['lobato', 'kirkland', 'peng']).default('lobato'),
+    /**
+     * How a 1D profile is made: `image` renders the detector image, adds the seed noise per
+     * pixel and integrates it azimuthally (as the seed); `rings` computes the ring means from
+     * the spots directly, with the same noise statistics per ring (much faster).
+     */
+    profileMethod: z.enum(['image', 'rings']).default('image'),
     /** Include the Debye–Waller factor from the CIF's Uiso/Biso. */
     debyeWaller: z.boolean().default(true),
     calibration: z

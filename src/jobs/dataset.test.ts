@@ -1,0 +1,170 @@
+/**
+ * `bragg simulate dataset` end to end on the embedded pool: a dataset counted pattern by
+ * pattern, bit-for-bit reproducibility across runs and worker counts, resume, a bad CIF, and
+ * the files read by numpy as a user of the seed pipeline would.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, unlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packageRoot } from '../core/paths.js';
+import { PhaseDataset } from '../ml/data/dataset.js';
+import { loadSweep } from '../simulate/sweep/config.js';
+import { runDataset } from './dataset-run.js';
+import { LocalExecutor } from './executor.js';
+import { RunRegistry } from './run-registry.js';
+import { writeSmallSweep } from './testing/sweep.js';
+
+const built = existsSync(join(packageRoot(), 'dist', 'jobs', 'worker-entry.js'));
+const numpy = spawnSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0;
+
+describe.skipIf(!built)('simulate dataset on the local pool (needs dist/: npm run build)', () => {
+  let dir: string;
+  let reg: RunRegistry;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'bragg-ds-'));
+    reg = RunRegistry.open(join(dir, 'runs.sqlite'));
+  });
+  afterAll(async () => {
+    reg.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes every pattern once, reproducibly, resumes, and streams back shuffled', async () => {
+    const sweep = await loadSweep(await writeSmallSweep(dir));
+    const ex2 = new LocalExecutor(2);
+    const ex1 = new LocalExecutor(1);
+    try {
+      const a = await runDataset({ sweep, outDir: join(dir, 'a'), executor: ex2, registry: reg });
+      expect(a.result.status).toBe('completed');
+      // 2 seeds × 3 classes × ceil(12/5) blocks; 2 × 3 × 12 patterns.
+      expect(a.manifest.counts).toMatchObject({ shards: 18, patterns: 72, plannedPatterns: 72 });
+      expect(a.manifest.classBalance).toEqual({ au: 1 / 3, cspbbr3: 1 / 3, background: 1 / 3 });
+      expect(a.manifest.id).toBe(sweep.datasetId);
+
+      // Same config, one thread, another directory (another run, so another timestamp in
+      // metadata/timestamp): the same patterns, bit for bit, shard by shard.
+      const b = await runDataset({ sweep, outDir: join(dir, 'b'), executor: ex1 });
+      for (const key of ['1d/x_all', '1d/x_px', '1d/x_q'] as const) {
+        const da = await PhaseDataset.open(join(dir, 'a'), key);
+        const db = await PhaseDataset.open(join(dir, 'b'), key);
+        for (const [i, s] of a.manifest.shards.entries()) {
+          const xa = (await da.readShard(s)).x;
+          const xb = (await db.readShard(b.manifest.shards[i]!)).x;
+          expect(
+            Buffer.from(xa.buffer, xa.byteOffset, xa.byteLength).equals(
+              Buffer.from(xb.buffer, xb.byteOffset, xb.byteLength),
+            ),
+          ).toBe(true);
+        }
+      }
+
+      // Resume: a lost shard is recomputed identically; the others are kept.
+      const lost = a.manifest.shards[7]!;
+      await unlink(join(dir, 'a', lost.file));
+      const c = await runDataset({ sweep, outDir: join(dir, 'a'), executor: ex1, registry: reg });
+      expect(c.result.skipped).toBe(17);
+      expect(c.manifest.shards[7]!.sha256).toBe(lost.sha256);
+      const run = reg.getRun(a.result.runId);
+      expect(run).toMatchObject({ status: 'completed', doneShards: 18, patterns: 72 });
+      expect(reg.lineage(run.id)).toEqual([
+        { role: 'output', kind: 'dataset', refId: sweep.datasetId },
+      ]);
+
+      // Pattern by pattern: every pattern id once, each row equal to the stored row, labels
+      // balanced, in a seeded shuffled order.
+      const ds = await PhaseDataset.open(join(dir, 'a'));
+      const stored: Float32Array[] = [];
+      for (const s of ds.manifest.shards) {
+        const d = await ds.readShard(s);
+        for (let r = 0; r < s.count; r++) stored.push(d.x.subarray(r * d.width, (r + 1) * d.width));
+      }
+      const seen = new Array<number>(72).fill(0);
+      const labels = [0, 0, 0];
+      let first: number[] | undefined;
+      for await (const batch of ds.batches({ batchSize: 7, seed: 1, shardBuffer: 2 })) {
+        first ??= Array.from(batch.index);
+        for (let k = 0; k < batch.size; k++) {
+          labels[batch.y[k]!]! += 1;
+          const id = batch.index[k]!;
+          seen[id]! += 1;
+          expect(Array.from(batch.x.subarray(k * batch.width, (k + 1) * batch.width))).toEqual(
+            Array.from(stored[id]!),
+          );
+        }
+      }
+      expect(labels).toEqual([24, 24, 24]);
+      expect(seen.every((n) => n === 1)).toBe(true);
+      expect(first).not.toEqual([0, 1, 2, 3, 4, 5, 6]);
+      const again: number[] = [];
+      for await (const batch of ds.batches({ batchSize: 7, seed: 1 })) {
+        if (again.length === 0) again.push(...batch.index);
+      }
+      expect(again).toEqual(first);
+
+      // A deterministic train/validation split that partitions the data.
+      let nTrain = 0;
+      let nVal = 0;
+      for await (const bt of ds.batches({ batchSize: 16, validationFraction: 0.25, part: 'train' }))
+        nTrain += bt.size;
+      for await (const bv of ds.batches({
+        batchSize: 16,
+        validationFraction: 0.25,
+        part: 'validation',
+      }))
+        nVal += bv.size;
+      expect(nTrain + nVal).toBe(72);
+      expect(nVal).toBeGreaterThan(0);
+    } finally {
+      await ex1.close();
+      await ex2.close();
+    }
+  });
+
+  it('a bad CIF fails its shards with the error while the other phases complete', async () => {
+    const sweep = await loadSweep(await writeSmallSweep(dir, { badCif: true, count: 5 }));
+    const ex = new LocalExecutor(2);
+    try {
+      const r = await runDataset({ sweep, outDir: join(dir, 'bad'), executor: ex });
+      expect(r.result.status).toBe('failed');
+      // Class 2 is the bad phase: 2 seeds × 1 block fail; au, cspbbr3, background complete.
+      expect(r.manifest.failed.map((f) => f.id).sort()).toEqual(['s0-c2-b0', 's1-c2-b0']);
+      expect(r.manifest.failed[0]!.error).toMatch(/Error: .*bad\.cif/);
+      expect(r.manifest.counts.shards).toBe(6);
+      expect(r.manifest.complete).toBe(false);
+    } finally {
+      await ex.close();
+    }
+  });
+
+  it.skipIf(!numpy)(
+    'numpy reads the manifest and shards with the seed keys and shapes',
+    async () => {
+      const out = join(dir, 'a');
+      const script = `
+import json, numpy as np, os
+m = json.load(open(os.path.join(${JSON.stringify(out)}, 'manifest.json')))
+n = 0
+for s in m['shards']:
+    z = np.load(os.path.join(${JSON.stringify(out)}, s['file']))
+    x, y = z['1d/x_q'], z['1d/y_px']
+    assert x.dtype == np.float32 and x.shape == (s['count'], 147), x.shape
+    assert z['1d/x_px'].shape[0] == s['count'] and z['1d/x_px'].shape[1] == z['1d/x_px_q_axis'].shape[0]
+    assert (y == s['classIndex']).all()
+    assert list(z['metadata/phases']) == m['classes']
+    assert str(z['metadata/id']) == 'sim-' + m['id']
+    assert z['1d/x_q_axis'].shape == (147,)
+    n += len(y)
+print(n, m['counts']['patterns'])
+`;
+      const r = spawnSync('python3', ['-c', script], { encoding: 'utf8' });
+      expect(r.stderr).toBe('');
+      expect(r.stdout.trim()).toBe('72 72');
+      expect(JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')).format).toBe(
+        'bragg-phase-dataset/1',
+      );
+    },
+  );
+});
