@@ -12,6 +12,7 @@ import { infoCommand } from './info.js';
 import { convertCommand } from './convert.js';
 import { simulateMultisliceCommand } from './simulate-multislice.js';
 import { benchMultisliceCommand } from './bench-multislice.js';
+import { simulateKinematicCommand } from './simulate-kinematic.js';
 
 export const COMMANDS: readonly CommandModule[] = [
   demoCommand,
@@ -23,4 +24,5 @@ export const COMMANDS: readonly CommandModule[] = [
   convertCommand,
   simulateMultisliceCommand,
   benchMultisliceCommand,
+  simulateKinematicCommand,
 ];
