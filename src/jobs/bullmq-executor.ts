@@ -40,13 +40,10 @@ export class BullmqExecutor implements Executor {
   ): Promise<void> {
     await this.events.waitUntilReady();
     const keyOf = new Map(tasks.map((t) => [jobIdFor(runId, t.key), t.key]));
-    const started = new Set<string>();
+    // Every activation is an attempt (a job redone after its worker died is activated again).
     const onActive = ({ jobId }: { jobId: string }): void => {
       const key = keyOf.get(jobId);
-      if (key !== undefined && !started.has(key)) {
-        started.add(key);
-        hooks.onStart(key);
-      }
+      if (key !== undefined) hooks.onStart(key);
     };
     this.events.on('active', onActive);
     try {

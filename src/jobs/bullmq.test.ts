@@ -16,6 +16,12 @@ import { runSharded } from './sharded-run.js';
 import type { RedisHandle, WorkerProcess } from './testing/redis.js';
 import { hasRedisServer, spawnWorker, startRedis, stopProcess } from './testing/redis.js';
 import { syntheticPlan } from './testing/synthetic.js';
+import { writeSmallSweep } from './testing/sweep.js';
+import { main } from '../cli/main.js';
+import { PhaseDataset } from '../ml/data/dataset.js';
+import { loadSweep } from '../simulate/sweep/config.js';
+import { runDataset } from './dataset-run.js';
+import { RunRegistry } from './run-registry.js';
 import type { ShardResult } from './types.js';
 
 const built = existsSync(join(packageRoot(), 'dist', 'cli', 'commands', 'worker.js'));
@@ -42,20 +48,19 @@ describe.skipIf(reason !== '')(`BullMQ runner with real Redis ${reason}`, () => 
     await rm(dir, { recursive: true, force: true });
   });
 
+  /** Two live workers, reused across tests (a killed one is replaced). */
   async function twoWorkers(): Promise<[WorkerProcess, WorkerProcess]> {
-    const a = spawnWorker(redis.url, FAST);
-    const b = spawnWorker(redis.url, FAST);
-    workers.push(a, b);
-    await Promise.all([
-      a.waitFor((e) => e.event === 'ready'),
-      b.waitFor((e) => e.event === 'ready'),
-    ]);
-    return [a, b];
+    for (let i = workers.length - 1; i >= 0; i--) {
+      const p = workers[i]!.proc;
+      if (p.exitCode !== null || p.signalCode !== null) workers.splice(i, 1);
+    }
+    while (workers.length < 2) workers.push(spawnWorker(redis.url, FAST));
+    await Promise.all(workers.map((w) => w.waitFor((e) => e.event === 'ready')));
+    return [workers[0]!, workers[1]!];
   }
 
-  async function stopAll(): Promise<void> {
-    while (workers.length > 0) await stopProcess(workers.pop()!.proc);
-  }
+  /** Workers stay up for the next test; afterAll stops them. */
+  async function stopAll(): Promise<void> {}
 
   it('a worker killed mid-shard: the other redoes it; all shards present once, bytes as a local run', async () => {
     const out = join(dir, 'kill');
@@ -193,6 +198,60 @@ describe.skipIf(reason !== '')(`BullMQ runner with real Redis ${reason}`, () => 
       await events.close();
       await queue.close();
       await stopAll();
+    }
+  });
+
+  it('bragg simulate dataset --redis with a worker SIGKILLed mid-shard gives the local dataset, pattern by pattern', async () => {
+    const sweepPath = await writeSmallSweep(dir, { count: 20, chunk: 5, size: 256 });
+    const sweep = await loadSweep(sweepPath);
+    const local = new LocalExecutor(1);
+    const ref = await runDataset({ sweep, outDir: join(dir, 'ds-local'), executor: local });
+    await local.close();
+    const [a] = await twoWorkers();
+    const killed = a
+      .waitFor((e) => e.event === 'active' && String(e.job).startsWith('ds-'), 60_000)
+      .then(() => a.proc.kill('SIGKILL'));
+    const db = join(dir, 'runs.sqlite');
+    const out = join(dir, 'ds-redis');
+    const code = await main([
+      'node',
+      'bragg',
+      'simulate',
+      'dataset',
+      sweepPath,
+      '-o',
+      out,
+      '--redis',
+      redis.url,
+      '--json',
+      '--db',
+      db,
+    ]);
+    await killed;
+    expect(code).toBe(0);
+    const dl = await PhaseDataset.open(join(dir, 'ds-local'), '1d/x_all');
+    const dr = await PhaseDataset.open(out, '1d/x_all');
+    expect(dr.manifest.counts).toEqual(dl.manifest.counts);
+    expect(dr.manifest.shards.map((s) => s.id)).toEqual(ref.manifest.shards.map((s) => s.id));
+    for (const [i, s] of dl.manifest.shards.entries()) {
+      const x1 = (await dl.readShard(s)).x;
+      const x2 = (await dr.readShard(dr.manifest.shards[i]!)).x;
+      expect(
+        Buffer.from(x2.buffer, x2.byteOffset, x2.byteLength).equals(
+          Buffer.from(x1.buffer, x1.byteOffset, x1.byteLength),
+        ),
+      ).toBe(true);
+    }
+    expect((await readdir(join(out, 'shards'))).length).toBe(dl.manifest.shards.length);
+    const reg = RunRegistry.open(db);
+    try {
+      const run = reg.getRun(dr.manifest.runId);
+      expect(run).toMatchObject({ status: 'completed', failedShards: 0, patterns: 120 });
+      expect(run.executor).toBe(`bullmq:${redis.url}/${DEFAULT_QUEUE}`);
+      // The shard the killed worker held was started again by the other worker.
+      expect(reg.shards(run.id).some((x) => x.attempts >= 2)).toBe(true);
+    } finally {
+      reg.close();
     }
   });
 });
