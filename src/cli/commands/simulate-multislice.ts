@@ -37,6 +37,8 @@ interface Opts {
   seed: string;
   threads?: string;
   position?: string;
+  prism?: boolean;
+  interpolation: string;
   output: string;
   png?: string;
   json?: boolean;
@@ -84,6 +86,9 @@ async function write(kind: 'pacbed' | 'cbed', r: PatternResult, o: Opts): Promis
     [kind]: ndarray('float32', r.shape, r.patterns),
     thickness_A: ndarray('float64', [r.thicknesses.length], Float64Array.from(r.thicknesses)),
     mrad_per_px: ndarray('float64', [2], Float64Array.from(r.mradPerPx)),
+    ...(r.prism
+      ? { prism_interpolation: ndarray('int32', [1], Int32Array.of(r.prism.interpolation)) }
+      : {}),
   };
   await writeFile(o.output, writeNpz(arrays));
   if (o.png !== undefined) {
@@ -100,6 +105,7 @@ async function write(kind: 'pacbed' | 'cbed', r: PatternResult, o: Opts): Promis
     grid: r.plan.grid.toJSON(),
     slices: r.plan.nSlices,
     sliceThicknessA: r.plan.dz,
+    ...(r.prism ? { prism: r.prism } : {}),
   };
   if (o.json) printJson(summary);
   else
@@ -137,14 +143,14 @@ export const simulateMultisliceCommand: CommandModule = {
     common(sim.command('pacbed <cif>'))
       .description('Position-averaged CBED (multislice) over one unit cell.')
       .option('--scan <n>', 'probe positions per cell edge (default: Nyquist step)')
+      .option('--prism', 'PRISM S-matrix instead of plain multislice (patterns f× coarser)')
+      .option('--interpolation <f>', 'PRISM interpolation factor f (2^a·3^b·5^c)', '2')
       .action(async (cif: string, o: Opts) => {
         const crystal = await loadCrystal(cif);
         const threads = o.threads !== undefined ? num(o.threads, '--threads') : undefined;
-        const r = await simulatePacbed(
-          crystal,
-          params(o),
-          threads !== undefined ? { threads } : {},
-        );
+        const p = params(o);
+        if (o.prism) p.prism = num(o.interpolation, '--interpolation');
+        const r = await simulatePacbed(crystal, p, threads !== undefined ? { threads } : {});
         await write('pacbed', r, o);
       });
     common(sim.command('cbed <cif>'))

@@ -72,4 +72,51 @@ describe('bragg simulate pacbed (CLI)', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('--prism --interpolation 2 writes a pattern with twice the angular pixel', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'bragg-ms-'));
+    try {
+      const cif = join(packageRoot(), 'data', 'structures', 'rutile.cif');
+      const args = (out: string, extra: string[]): string[] => [
+        'node',
+        'bragg',
+        'simulate',
+        'pacbed',
+        cif,
+        '--kv',
+        '80',
+        '--conv-angle',
+        '20',
+        '--thickness',
+        '20',
+        '--sampling',
+        '0.15',
+        '--extent',
+        '9.2',
+        '--scan',
+        '2',
+        '--max-angle',
+        '40',
+        '--threads',
+        '1',
+        '-o',
+        out,
+        ...extra,
+      ];
+      const plain = join(dir, 'plain.npz');
+      const prism = join(dir, 'prism.npz');
+      expect(await main(args(plain, []))).toBe(0);
+      expect(await main(args(prism, ['--prism', '--interpolation', '2']))).toBe(0);
+      const a = decodeNpz(new Uint8Array(await readFile(plain)));
+      const b = decodeNpz(new Uint8Array(await readFile(prism)));
+      const pa = Array.from(a.mrad_per_px!.data as Float64Array);
+      const pb = Array.from(b.mrad_per_px!.data as Float64Array);
+      expect(pb[0]).toBeCloseTo(2 * pa[0]!, 10);
+      expect(Array.from(b.prism_interpolation!.data as Int32Array)).toEqual([2]);
+      // a factor the grid cannot use is a typed error (exit code 1), not a crash
+      expect(await main(args(prism, ['--prism', '--interpolation', '7']))).toBe(1);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -193,6 +193,25 @@ export class MultisliceEngine {
     }
   }
 
+  /**
+   * Transmit and propagate slices from … to−1: ψ ← IFFT(P·FFT(t_i·ψ)) each, leaving the
+   * band-limited real-space wave after the last propagator (the S-matrix convention of PRISM;
+   * abTEM's exit wave convention). Intensities inside the band equal those `run` detects.
+   */
+  advance(from: number, to: number, transmission: (i: number) => Float32Array): void {
+    for (let i = from; i < to; i++) {
+      this.multiply(transmission(i));
+      this.forwardToB();
+      this.propagateB();
+      this.inverseFromB();
+    }
+  }
+
+  /** Copy the current real-space wave into `out` (interleaved complex [ny, nx]). */
+  copyWaveTo(out: Float32Array): void {
+    out.set(this.a.view());
+  }
+
   private multiply(t: Float32Array): void {
     const A = this.m.HEAPF32;
     const off = this.a.offset;

@@ -7,7 +7,8 @@ import { ValidationError } from '../../core/errors.js';
 import { createRng, deriveSeed } from '../../core/rng.js';
 import { electronWavelength, interactionParameter } from '../../crystal/wavelength.js';
 import { atomicNumber, type Parametrization } from '../../crystal/scattering/index.js';
-import { Grid } from './grid.js';
+import { Grid, nextFastFftSize } from './grid.js';
+import { assertInterpolation, validInterpolation } from './prism.js';
 import { Fft2 } from './fft.js';
 import { detectorGeometry, type DetectorGeometry, type EngineOptions } from './engine.js';
 import { slicePotential, transmissionFunction, type Projection } from './potential.js';
@@ -54,6 +55,11 @@ export interface MultisliceParams {
   defocus?: number;
   c3?: number;
   c5?: number;
+  /**
+   * PRISM interpolation factor f (PACBED only; undefined = plain multislice). The grid is
+   * rounded up, where needed, so that its sides divide into fast FFT windows of n/f.
+   */
+  prism?: number;
 }
 
 export interface Plan {
@@ -95,7 +101,17 @@ export function planSimulation(crystal: CrystalLike, params: MultisliceParams): 
     Math.max(1, Math.round(positive(ey, 'extent', 'Å') / cell.b)),
   ];
   const sampling = positive(params.sampling ?? 0.05, 'sampling', 'Å');
-  const grid = new Grid({ extent: [reps[0] * cell.a, reps[1] * cell.b], sampling });
+  let grid = new Grid({ extent: [reps[0] * cell.a, reps[1] * cell.b], sampling });
+  if (params.prism !== undefined) {
+    const f = assertInterpolation(params.prism, 'prism');
+    if (!validInterpolation(grid, f)) {
+      const side = (n: number): number => f * nextFastFftSize(Math.ceil(n / f));
+      grid = new Grid({
+        extent: [grid.extentX, grid.extentY],
+        gpts: [side(grid.nx), side(grid.ny)],
+      });
+    }
+  }
   const wavelength = electronWavelength(kv);
   const sigma = interactionParameter(kv);
   const target = positive(params.sliceThickness ?? 2, 'sliceThickness', 'Å');

@@ -1,5 +1,5 @@
 /**
- * A small pool of worker threads for PositionTasks. Under vitest (sources are .ts) the
+ * A small pool of worker threads for multislice tasks (`WorkerTask`). Under vitest (sources are .ts) the
  * worker is bundled once with esbuild into node_modules/.cache so Node can start it.
  */
 import { Worker } from 'node:worker_threads';
@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { BraggError } from '../../core/errors.js';
 import { packageRoot } from '../../core/paths.js';
-import type { PositionTask } from './run.js';
+import type { WorkerTask } from './tasks.js';
 
 async function workerPath(): Promise<string> {
   const here = fileURLToPath(import.meta.url);
@@ -38,7 +38,7 @@ export class PositionPool {
   }
 
   /** Run tasks; results come back in task order. */
-  async runAll(tasks: PositionTask[]): Promise<Float64Array[][]> {
+  async runAll(tasks: readonly WorkerTask[]): Promise<Float64Array[][]> {
     const results: Float64Array[][] = new Array<Float64Array[]>(tasks.length);
     let next = 0;
     const drive = (w: Worker): Promise<void> =>

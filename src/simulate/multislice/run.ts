@@ -13,6 +13,7 @@ export const CHUNK = 1;
 
 /** What a worker needs to run positions (structured-clone friendly; stacks are shared). */
 export interface PositionTask {
+  kind?: 'positions';
   grid: { extent: [number, number]; gpts: [number, number] };
   engine: Plan['engine'];
   probe: Plan['probe'];

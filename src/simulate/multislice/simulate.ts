@@ -2,7 +2,8 @@
  * PACBED and CBED: the public entry points of the multislice engine.
  *
  * PACBED = mean over the probe positions of a scan covering one orthogonal cell and over the
- * frozen-phonon configurations of |Ψ(k)|²; CBED = one probe position.
+ * frozen-phonon configurations of |Ψ(k)|²; CBED = one probe position. With `params.prism = f`
+ * PACBED runs through PRISM (prism.ts) and its patterns are f times coarser in angle.
  */
 import { availableParallelism } from 'node:os';
 import { ValidationError } from '../../core/errors.js';
@@ -15,6 +16,7 @@ import {
 } from './plan.js';
 import { CHUNK, positionTask, runTask, type PositionTask } from './run.js';
 import { PositionPool } from './pool.js';
+import { runPrism } from './prism-simulate.js';
 import type { CrystalLike } from './specimen.js';
 
 export interface RunOptions {
@@ -34,6 +36,8 @@ export interface PatternResult {
   mradPerPx: [number, number];
   plan: Plan;
   positions: number;
+  /** Set when PRISM computed the patterns (coarse angular pixel f·λ/L). */
+  prism?: { interpolation: number; beams: number; sMatrixBytes: number };
 }
 
 async function runPlan(
@@ -106,6 +110,7 @@ export async function simulatePacbed(
   opts: RunOptions = {},
 ): Promise<PatternResult> {
   const plan = planSimulation(crystal, params);
+  if (params.prism !== undefined) return runPrism(plan, scanPositions(plan), params.prism, opts);
   return runPlan(plan, scanPositions(plan), opts);
 }
 

@@ -1,11 +1,10 @@
-/** Worker thread: runs PositionTasks and posts back the summed patterns. */
+/** Worker thread: runs multislice tasks (positions, PRISM beams/reductions) and posts back the summed patterns. */
 import { parentPort } from 'node:worker_threads';
-import { runTask, type PositionTask } from './run.js';
-import type { MultisliceEngine } from './engine.js';
+import { runWorkerTask, type WorkerCache, type WorkerTask } from './tasks.js';
 
-const cache: { engine?: MultisliceEngine; key?: string } = {};
-parentPort?.on('message', (msg: { id: number; task: PositionTask }) => {
-  runTask(msg.task, cache).then(
+const cache: WorkerCache = {};
+parentPort?.on('message', (msg: { id: number; task: WorkerTask }) => {
+  runWorkerTask(msg.task, cache).then(
     (acc) =>
       parentPort?.postMessage(
         { id: msg.id, acc },
