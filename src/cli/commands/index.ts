@@ -13,6 +13,7 @@ import { convertCommand } from './convert.js';
 import { simulateMultisliceCommand } from './simulate-multislice.js';
 import { benchMultisliceCommand } from './bench-multislice.js';
 import { simulateKinematicCommand } from './simulate-kinematic.js';
+import { benchKinematicCommand } from './bench-kinematic.js';
 
 export const COMMANDS: readonly CommandModule[] = [
   demoCommand,
@@ -25,4 +26,5 @@ export const COMMANDS: readonly CommandModule[] = [
   simulateMultisliceCommand,
   benchMultisliceCommand,
   simulateKinematicCommand,
+  benchKinematicCommand,
 ];

@@ -136,7 +136,8 @@ export function addBackground2d(
   for (let r = 0; r < height; r++) {
     const dy = r - centre[1];
     for (let c = 0; c < width; c++) {
-      const q = Math.hypot(c - centre[0], dy) * calibration;
+      const dx = c - centre[0];
+      const q = Math.sqrt(dx * dx + dy * dy) * calibration;
       img[r * width + c] = img[r * width + c]! + a * Math.exp(-tau * q);
     }
   }

@@ -112,6 +112,88 @@ export interface RadialOptions {
   qMax?: number;
 }
 
+/** A radial integrator for one image geometry: the bin of every pixel is computed once. */
+export interface RadialIntegrator {
+  /** Bin centres q [Å⁻¹]. */
+  readonly q: Float64Array;
+  /** Pixels per bin. */
+  readonly counts: Uint32Array;
+  /** Mean intensity per bin (0 for empty bins) of an image [height × width]. */
+  integrate(image: ArrayLike<number>, out?: Float64Array): Float64Array;
+}
+
+/**
+ * Azimuthal averaging into `bins` equal q bins, for many images of the same geometry (the bin
+ * of each pixel is precomputed; each call is one pass over the pixels, no allocation with `out`).
+ */
+export function createRadialIntegrator(
+  height: number,
+  width: number,
+  opts: RadialOptions,
+): RadialIntegrator {
+  if (!Number.isSafeInteger(height) || !Number.isSafeInteger(width) || height < 1 || width < 1) {
+    throw new ValidationError(
+      `image size must be positive integers, got ${height}×${width}`,
+      'image',
+    );
+  }
+  const cal = opts.calibration;
+  if (!(cal > 0 && Number.isFinite(cal)))
+    throw new ValidationError(`calibration must be > 0, got ${cal}`, 'calibration');
+  const bins = opts.bins ?? 256;
+  if (!Number.isSafeInteger(bins) || bins < 1 || bins > 1e6)
+    throw new ValidationError(`bins must be in 1…1e6, got ${bins}`, 'bins');
+  const [cx, cy] = opts.centre ?? [width / 2, height / 2];
+  if (!Number.isFinite(cx) || !Number.isFinite(cy))
+    throw new ValidationError('centre must be finite', 'centre');
+  const corner = (x: number, y: number) => Math.sqrt(x * x + y * y);
+  const rCorner = Math.max(
+    corner(cx, cy),
+    corner(width - 1 - cx, cy),
+    corner(cx, height - 1 - cy),
+    corner(width - 1 - cx, height - 1 - cy),
+  );
+  const qMin = opts.qMin ?? 0;
+  const qMax = opts.qMax ?? rCorner * cal;
+  if (!(qMax > qMin && qMin >= 0))
+    throw new ValidationError(`need 0 ≤ qMin < qMax, got ${qMin}…${qMax}`, 'q');
+  const scale = bins / (qMax - qMin);
+  const binOf = new Int32Array(height * width);
+  const counts = new Uint32Array(bins);
+  for (let r = 0; r < height; r++) {
+    const dy = r - cy;
+    for (let c = 0; c < width; c++) {
+      const dx = c - cx;
+      const b = Math.floor((Math.sqrt(dx * dx + dy * dy) * cal - qMin) * scale);
+      const inside = b >= 0 && b < bins;
+      binOf[r * width + c] = inside ? b : -1;
+      if (inside) counts[b] = counts[b]! + 1;
+    }
+  }
+  const q = new Float64Array(bins);
+  for (let b = 0; b < bins; b++) q[b] = qMin + (b + 0.5) / scale;
+  return {
+    q,
+    counts,
+    integrate(image, out = new Float64Array(bins)) {
+      if (image.length !== height * width) {
+        throw new ValidationError(
+          `image has ${image.length} pixels, expected ${height}×${width}`,
+          'image',
+        );
+      }
+      if (out.length !== bins) throw new ValidationError(`output must hold ${bins} bins`, 'out');
+      out.fill(0);
+      for (let i = 0; i < binOf.length; i++) {
+        const b = binOf[i]!;
+        if (b >= 0) out[b] = out[b]! + image[i]!;
+      }
+      for (let b = 0; b < bins; b++) out[b] = counts[b]! > 0 ? out[b]! / counts[b]! : 0;
+      return out;
+    },
+  };
+}
+
 /**
  * Azimuthal average of an image [height × width] into `bins` equal q bins; returns the bin
  * centres q [Å⁻¹] and the mean intensity per bin (0 for empty bins).
@@ -128,41 +210,6 @@ export function radialProfile(
       'image',
     );
   }
-  const cal = opts.calibration;
-  if (!(cal > 0 && Number.isFinite(cal)))
-    throw new ValidationError(`calibration must be > 0, got ${cal}`, 'calibration');
-  const bins = opts.bins ?? 256;
-  if (!Number.isSafeInteger(bins) || bins < 1 || bins > 1e6)
-    throw new ValidationError(`bins must be in 1…1e6, got ${bins}`, 'bins');
-  const [cx, cy] = opts.centre ?? [width / 2, height / 2];
-  const rCorner = Math.max(
-    Math.hypot(cx, cy),
-    Math.hypot(width - 1 - cx, cy),
-    Math.hypot(cx, height - 1 - cy),
-    Math.hypot(width - 1 - cx, height - 1 - cy),
-  );
-  const qMin = opts.qMin ?? 0;
-  const qMax = opts.qMax ?? rCorner * cal;
-  if (!(qMax > qMin && qMin >= 0))
-    throw new ValidationError(`need 0 ≤ qMin < qMax, got ${qMin}…${qMax}`, 'q');
-  const sum = new Float64Array(bins);
-  const counts = new Uint32Array(bins);
-  const scale = bins / (qMax - qMin);
-  for (let r = 0; r < height; r++) {
-    const dy = r - cy;
-    for (let c = 0; c < width; c++) {
-      const q = Math.hypot(c - cx, dy) * cal;
-      const b = Math.floor((q - qMin) * scale);
-      if (b < 0 || b >= bins) continue;
-      sum[b] = sum[b]! + image[r * width + c]!;
-      counts[b] = counts[b]! + 1;
-    }
-  }
-  const q = new Float64Array(bins);
-  const intensity = new Float64Array(bins);
-  for (let b = 0; b < bins; b++) {
-    q[b] = qMin + (b + 0.5) / scale;
-    intensity[b] = counts[b]! > 0 ? sum[b]! / counts[b]! : 0;
-  }
-  return { q, intensity, counts };
+  const integ = createRadialIntegrator(height, width, opts);
+  return { q: integ.q, intensity: integ.integrate(image), counts: integ.counts };
 }

@@ -17,5 +17,5 @@ export {
 } from './profile.js';
 export type { ExcitationShape, PatternOptions, SpotList } from './pattern.js';
 export { EXCITATION_SHAPES, simulateSpots } from './pattern.js';
-export type { DetectorOptions, RadialOptions } from './detector.js';
-export { renderPattern, radialProfile, checkDetector } from './detector.js';
+export type { DetectorOptions, RadialOptions, RadialIntegrator } from './detector.js';
+export { renderPattern, radialProfile, createRadialIntegrator, checkDetector } from './detector.js';
