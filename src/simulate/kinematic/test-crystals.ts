@@ -1,11 +1,12 @@
 /**
  * Small reference crystals for tests and benchmarks, built in code from published cells and
- * Wyckoff positions (sources next to each). Expansion to the full cell uses the space-group
- * operations of src/crystal/spacegroup, merging positions closer than 1e-4 (fractional).
+ * Wyckoff positions (sources next to each) through src/crystal/structure.ts
+ * `crystalFromParameters` (symmetry expansion of the asymmetric unit).
  */
-import { Lattice } from '../../crystal/lattice.js';
 import type { CellParameters } from '../../crystal/lattice.js';
+import { Lattice } from '../../crystal/lattice.js';
 import { spaceGroupFromNumber } from '../../crystal/spacegroup/index.js';
+import { crystalFromParameters } from '../../crystal/structure.js';
 import type { KinematicAtom, KinematicCrystal } from './crystal.js';
 
 export interface SiteSpec {
@@ -22,39 +23,19 @@ export function buildCrystal(
   setting: string | undefined,
   sites: readonly SiteSpec[],
 ): KinematicCrystal {
-  const sg = spaceGroupFromNumber(spaceGroup, setting);
-  const atoms: KinematicAtom[] = [];
-  for (const site of sites) {
-    const seen: number[][] = [];
-    for (const op of sg.operations) {
-      const r = op.rotation;
-      const p = [0, 1, 2].map((i) => {
-        const v =
-          r[3 * i]! * site.xyz[0] +
-          r[3 * i + 1]! * site.xyz[1] +
-          r[3 * i + 2]! * site.xyz[2] +
-          op.translation[i]!;
-        return ((v % 1) + 1) % 1;
-      });
-      const dup = seen.some((q) =>
-        q.every((v, i) => {
-          const d = Math.abs(v - p[i]!);
-          return Math.min(d, 1 - d) < 1e-4;
-        }),
-      );
-      if (dup) continue;
-      seen.push(p);
-      atoms.push({
-        element: site.element,
-        x: p[0]!,
-        y: p[1]!,
-        z: p[2]!,
-        occupancy: site.occupancy ?? 1,
-        uIso: site.uIso ?? 0,
-      });
-    }
-  }
-  return { name, lattice: new Lattice(cell), atoms, spaceGroup: sg };
+  return crystalFromParameters({
+    name,
+    cell,
+    spaceGroup: spaceGroupFromNumber(spaceGroup, setting),
+    sites: sites.map((s) => ({
+      element: s.element,
+      x: s.xyz[0],
+      y: s.xyz[1],
+      z: s.xyz[2],
+      occupancy: s.occupancy ?? 1,
+      uIso: s.uIso ?? 0,
+    })),
+  });
 }
 
 const cubic = (a: number): CellParameters => ({ a, b: a, c: a, alpha: 90, beta: 90, gamma: 90 });
