@@ -4,27 +4,36 @@
  */
 import type { CommandModule } from '../command.js';
 import { demoCommand } from './demo.js';
+import { doctorCommand } from './doctor.js';
+import { benchTrainCommand } from './bench-train.js';
 import { benchFormatsDmCommand } from './bench-formats-dm.js';
+import { benchFormatsNexusCommand } from './bench-formats-nexus.js';
 import { workerCommand } from './worker.js';
 import { simulateDatasetCommand } from './simulate-dataset.js';
 import { runsCommand } from './runs.js';
+import { benchScaleCommand } from './bench-scale.js';
 import { infoCommand } from './info.js';
 import { convertCommand } from './convert.js';
 import { simulateMultisliceCommand } from './simulate-multislice.js';
 import { benchMultisliceCommand } from './bench-multislice.js';
+import { simulatePacbedDatasetCommand } from './simulate-pacbed-dataset.js';
 import { simulateKinematicCommand } from './simulate-kinematic.js';
 import { benchKinematicCommand } from './bench-kinematic.js';
 
 export const COMMANDS: readonly CommandModule[] = [
   demoCommand,
+  doctorCommand,
+  benchTrainCommand,
   benchFormatsDmCommand,
+  benchFormatsNexusCommand,
   workerCommand,
   simulateDatasetCommand,
-  runsCommand,
+  runsCommand, benchScaleCommand,
   infoCommand,
   convertCommand,
   simulateMultisliceCommand,
   benchMultisliceCommand,
+  simulatePacbedDatasetCommand,
   simulateKinematicCommand,
   benchKinematicCommand,
 ];
