@@ -39,6 +39,9 @@ export class BullmqExecutor implements Executor {
     signal?: AbortSignal,
   ): Promise<void> {
     await this.events.waitUntilReady();
+    // Following many jobs at once adds one listener per job to the queue and its events.
+    this.queue.setMaxListeners(tasks.length + 16);
+    this.events.setMaxListeners(tasks.length + 16);
     const keyOf = new Map(tasks.map((t) => [jobIdFor(runId, t.key), t.key]));
     // Every activation is an attempt (a job redone after its worker died is activated again).
     const onActive = ({ jobId }: { jobId: string }): void => {

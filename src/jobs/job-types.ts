@@ -5,12 +5,14 @@
  */
 import { NotFoundError } from '../core/errors.js';
 import { simulateShardJob } from '../simulate/sweep/shard-job.js';
+import { pacbedShardJob } from '../simulate/multislice/dataset/shard-job.js';
 import { syntheticShardJob } from './synthetic-shard.js';
 import type { JobType } from './types.js';
 
 export const JOB_TYPES: readonly JobType<never, unknown>[] = [
   simulateShardJob as JobType<never, unknown>,
   syntheticShardJob as JobType<never, unknown>,
+  pacbedShardJob as JobType<never, unknown>,
 ];
 
 export function jobType(name: string): JobType<never, unknown> {

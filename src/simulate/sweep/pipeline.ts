@@ -223,7 +223,6 @@ export function simulatePatterns(
   const useImage = sweep.profileMethod === 'image';
   const img = useImage ? new Float32Array(size * size) : undefined;
   const aug = sweep.augmentation;
-  const maxRadius = bins * geometry.binPx * cal * 1.06;
 
   for (let j = 0; j < count; j++) {
     const rng = createRng(deriveSeed(shardSeed, j));
@@ -244,7 +243,8 @@ export function simulatePatterns(
         kv: sweep.beamEnergyKeV,
         relrod,
         latticeScale: scale,
-        maxRadius,
+        // Spots beyond the detector corner at this pattern's calibration are never seen.
+        maxRadius: bins * geometry.binPx * calJ * 1.01,
       });
       if (aug.peakRemoval.enabled && aug.peakRemoval.brightest > 0) {
         removeBrightestSpots(rng, spots, aug.peakRemoval.brightest);

@@ -53,13 +53,27 @@ export type SimulateShardPayload = z.input<typeof payload>;
 const tables = new Map<string, { table: ReflectionTable; grid: Float64Array | undefined }>();
 const geometries = new Map<string, RadialGeometry>();
 
-function phaseSource(sweep: Sweep, phase: { name: string; cifText: string; cifSha256: string }) {
-  const key = `${phase.cifSha256}:${sweep.scattering}:${sweep.debyeWaller}:${sweep.detector.size}:${sweep.calibration.value}:${sweep.orientations.sampling}:${sweep.orientations.gridStepDeg}`;
+function phaseSource(
+  sweep: Sweep,
+  phase: {
+    name: string;
+    cifText: string;
+    cifSha256: string;
+    latticeScale: [number, number] | null;
+  },
+) {
+  const key = `${phase.cifSha256}:${String(phase.latticeScale)}:${sweep.calibration.jitterPercent}:${sweep.scattering}:${sweep.debyeWaller}:${sweep.detector.size}:${sweep.calibration.value}:${sweep.orientations.sampling}:${sweep.orientations.gridStepDeg}`;
   let hit = tables.get(key);
   if (!hit) {
     const crystal = crystalFromCif(phase.cifText, { file: `${phase.name}.cif` });
-    // Reflections out to the detector corner, with margin for calibration jitter and scaling.
-    const gMax = (sweep.detector.size / 2) * Math.SQRT2 * sweep.calibration.value * 1.5;
+    // Reflections out to the detector corner: a lattice scaled by s > 1 brings g0 up to
+    // s·q_corner onto the detector, and a calibration jittered by +p % widens it by (1 + p/100).
+    const qCorner = (sweep.detector.size / 2) * Math.SQRT2 * sweep.calibration.value;
+    const gMax =
+      qCorner *
+      Math.max(1, phase.latticeScale?.[1] ?? 1) *
+      (1 + sweep.calibration.jitterPercent / 100) *
+      1.01;
     const table = prepareReflections(crystal, {
       gMax,
       params: sweep.scattering,
@@ -105,7 +119,10 @@ export const simulateShardJob: JobType<z.output<typeof payload>, ShardResult> = 
         geometries.set(gKey, geometry);
       }
       const src = p.phase
-        ? { ...phaseSource(sweep, p.phase), latticeScale: shard.latticeScale ?? undefined }
+        ? {
+            ...phaseSource(sweep, { ...p.phase, latticeScale: shard.latticeScale }),
+            latticeScale: shard.latticeScale ?? undefined,
+          }
         : { table: undefined, grid: undefined, latticeScale: undefined };
       if (ctx.signal?.aborted) throw new Error('aborted');
       const a = simulatePatterns(

@@ -1,0 +1,95 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { packageRoot } from '../../core/paths.js';
+import { writeSmallSweep } from '../../jobs/testing/sweep.js';
+import { main } from '../main.js';
+
+const built = existsSync(join(packageRoot(), 'dist', 'jobs', 'worker-entry.js'));
+
+async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((c) => ((out += String(c)), true));
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((c) => ((err += String(c)), true));
+  try {
+    const code = await main(['node', 'bragg', ...args]);
+    return { code, out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+describe.skipIf(!built)('bragg simulate dataset / runs (needs dist/: npm run build)', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'bragg-cli-ds-'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('writes a dataset with JSON progress lines, then lists and shows the run', async () => {
+    const sweep = await writeSmallSweep(dir, { count: 6, chunk: 3, size: 96 });
+    const db = join(dir, 'runs.sqlite');
+    const out = join(dir, 'out');
+    const r = await run([
+      'simulate',
+      'dataset',
+      sweep,
+      '-o',
+      out,
+      '--workers',
+      '2',
+      '--json',
+      '--db',
+      db,
+    ]);
+    expect(r.code).toBe(0);
+    const lines = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const progress = lines.filter((l) => l.type === 'progress');
+    expect(progress.filter((p) => (p.event as { kind: string }).kind === 'done')).toHaveLength(12);
+    const summary = lines.at(-1)!;
+    expect(summary).toMatchObject({
+      type: 'summary',
+      status: 'completed',
+      patterns: 36,
+      shards: 12,
+      skippedShards: 0,
+    });
+
+    const again = await run(['simulate', 'dataset', sweep, '-o', out, '--json', '--db', db]);
+    expect(JSON.parse(again.out.trim().split('\n').at(-1)!)).toMatchObject({
+      skippedShards: 12,
+      computedPatterns: 0,
+    });
+
+    const list = await run(['runs', 'list', '--db', db, '--json']);
+    const runs = JSON.parse(list.out) as { id: string; status: string; patterns: number }[];
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ id: summary.runId, status: 'completed', patterns: 36 });
+    const show = await run(['runs', 'show', String(summary.runId).slice(0, 8), '--db', db]);
+    expect(show.code).toBe(0);
+    expect(show.out).toContain(`lineage   output dataset ${String(summary.datasetId)}`);
+    expect(show.out).toMatch(/s1-c2-b1 +done/);
+  });
+
+  it('reports a bad sweep key with its line, and an unknown run id, as errors (exit 1)', async () => {
+    const bad = await run([
+      'simulate',
+      'dataset',
+      join(packageRoot(), 'package.json'),
+      '-o',
+      join(dir, 'x'),
+    ]);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/unknown key|required key/);
+    const none = await run(['runs', 'show', 'nope', '--db', join(dir, 'runs.sqlite')]);
+    expect(none.code).toBe(1);
+    expect(none.err).toContain("no run with id 'nope'");
+  });
+});
