@@ -1,0 +1,235 @@
+/**
+ * `bragg phase train`: a phase dataset (a `bragg simulate dataset` directory) streamed into
+ * the seed's 1D CNN through the trainer, then the model bundle: TF.js model, `bragg.json`
+ * (phases, q-axis, preprocessing, dataset id, metrics, training config), the confusion matrix
+ * of the held-out split (JSON + PNG), loss/accuracy curves (PNG) and the history (JSON).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { FormatError, ValidationError } from '../../core/errors.js';
+import { toFloat64 } from '../../core/ndarray.js';
+import { decodeNpzMember, listNpz } from '../../formats/npy/npz.js';
+import { PhaseDataset, type ProfileKey } from '../../ml/data/dataset.js';
+import { argmaxRows, confusionMatrix, type ConfusionReport } from '../../ml/metrics/confusion.js';
+import { confusionMatrixSvg } from '../../ml/plots/heatmap.js';
+import { lineChartsSvg } from '../../ml/plots/line.js';
+import { writeSvgPng } from '../../ml/plots/render.js';
+import { newModelId, saveBundle } from '../../ml/store/bundle.js';
+import { BUNDLE_FORMAT, type BundleMeta } from '../../ml/store/schema.js';
+import type { EpochRecord, TrainCallback } from '../../ml/train/callbacks.js';
+import type { DataSource } from '../../ml/train/data.js';
+import { train } from '../../ml/train/trainer.js';
+import { VERSION } from '../../version.js';
+import { PHASE_PREPROCESSING, predictProfiles } from './infer.js';
+import { buildPhaseCnn, resolvePhaseCnnConfig, type PhaseCnnConfig } from './model.js';
+import { minMaxNormaliseRows } from './resample.js';
+
+export interface PhaseTrainOptions {
+  /** Dataset directory or its manifest.json. */
+  data: string;
+  /** Parent directory of the model bundle (the bundle is `<outDir>/<model id>`). */
+  outDir: string;
+  epochs?: number;
+  batchSize?: number;
+  /** Fraction held out for validation and the confusion matrix (default 0.25, as the seed). */
+  valSplit?: number;
+  seed?: number;
+  learningRate?: number;
+  /** Early stopping patience in epochs (default: none). */
+  patience?: number;
+  architecture?: Omit<PhaseCnnConfig, 'inputLength' | 'classes'>;
+  /** Dataset member to train on (default `1d/x_px`, the seed's pixel crop). */
+  key?: ProfileKey;
+  /** Resumable checkpoints go here (`last/`, `best/`); with `resume` a run continues. */
+  checkpointDir?: string;
+  resume?: boolean;
+  callbacks?: TrainCallback[];
+}
+
+export interface PhaseTrainResult {
+  modelDir: string;
+  meta: BundleMeta;
+  history: EpochRecord[];
+  confusion: ConfusionReport;
+}
+
+const AXIS_MEMBER: Record<ProfileKey, string> = {
+  '1d/x_px': '1d/x_px_q_axis',
+  '1d/x_q': '1d/x_q_axis',
+  '1d/x_all': '1d/x_all_q_axis',
+};
+
+/** The q-axis [Å⁻¹] of the dataset's profiles, from its first shard. */
+export async function datasetQAxis(ds: PhaseDataset): Promise<Float64Array> {
+  const shard = ds.manifest.shards[0];
+  if (!shard) throw new ValidationError(`dataset ${ds.dir} has no complete shard`, '--data');
+  const path = join(ds.dir, shard.file);
+  const bytes = new Uint8Array(await readFile(path));
+  const key = AXIS_MEMBER[ds.key];
+  const m = listNpz(bytes, path).find((e) => e.key === key);
+  if (!m)
+    throw new FormatError('NPZ', `shard has no q-axis member ${key}`, { file: path, path: key });
+  return toFloat64(decodeNpzMember(bytes, m, path).array);
+}
+
+function checkFraction(v: number): number {
+  if (!(v > 0 && v < 1)) throw new ValidationError(`must be in (0, 1), got ${v}`, '--val-split');
+  return v;
+}
+
+/** Dataset batches → trainer batches (min-max per profile, one-hot labels). */
+function source(
+  ds: PhaseDataset,
+  part: 'train' | 'validation',
+  o: { batchSize: number; seed: number; valSplit: number; classes: number },
+): DataSource {
+  return (epoch) => ({
+    async *[Symbol.asyncIterator]() {
+      for await (const b of ds.batches({
+        batchSize: o.batchSize,
+        seed: o.seed,
+        epoch: part === 'train' ? epoch : 0,
+        shuffle: part === 'train',
+        validationFraction: o.valSplit,
+        part,
+      })) {
+        const x = minMaxNormaliseRows(b.x, b.width);
+        yield {
+          x: tf.tensor3d(x, [b.size, b.width, 1]),
+          y: tf.tidy(() => tf.oneHot(tf.tensor1d(b.y, 'int32'), o.classes).toFloat()),
+        };
+      }
+    },
+  });
+}
+
+export async function trainPhaseModel(o: PhaseTrainOptions): Promise<PhaseTrainResult> {
+  const epochs = o.epochs ?? 10;
+  const batchSize = o.batchSize ?? 64;
+  const valSplit = checkFraction(o.valSplit ?? 0.25);
+  const seed = o.seed ?? 10;
+  const learningRate = o.learningRate ?? 1e-3;
+  const ds = await PhaseDataset.open(o.data, o.key ?? '1d/x_px');
+  const q = await datasetQAxis(ds);
+  const classes = ds.classes.length;
+  const arch = resolvePhaseCnnConfig({ ...o.architecture, inputLength: q.length, classes });
+  const model = buildPhaseCnn(arch, seed);
+  try {
+    const common = { batchSize, seed, valSplit, classes };
+    const result = await train(model, source(ds, 'train', common), {
+      epochs,
+      optimizer: { kind: 'adam', learningRate },
+      loss: 'categoricalCrossentropy',
+      validation: source(ds, 'validation', common),
+      ...(o.patience !== undefined ? { earlyStopping: { patience: o.patience } } : {}),
+      ...(o.checkpointDir !== undefined ? { checkpointDir: resolve(o.checkpointDir) } : {}),
+      ...(o.resume !== undefined ? { resume: o.resume } : {}),
+      ...(o.callbacks ? { callbacks: o.callbacks } : {}),
+    });
+    // held-out split: predictions → confusion matrix
+    const truth: number[] = [];
+    const predicted: number[] = [];
+    for await (const b of ds.batches({
+      batchSize: 1024,
+      seed,
+      shuffle: false,
+      validationFraction: valSplit,
+      part: 'validation',
+    })) {
+      const p = await predictProfiles(model, b.x, b.width);
+      truth.push(...b.y);
+      predicted.push(...argmaxRows(p, classes));
+    }
+    const confusion = confusionMatrix(truth, predicted, ds.classes);
+    const id = newModelId();
+    const modelDir = join(resolve(o.outDir), id);
+    const last = result.history[result.history.length - 1];
+    const meta: BundleMeta = {
+      format: BUNDLE_FORMAT,
+      id,
+      workflow: 'phase',
+      labels: [...ds.classes],
+      input: {
+        shape: [q.length, 1],
+        axis: Array.from(q),
+        axisUnits: 'Å⁻¹ (q = 1/d)',
+        preprocessing: PHASE_PREPROCESSING,
+        source: ds.key,
+      },
+      architecture: { name: 'phase-cnn', config: { ...arch } },
+      datasetIds: [ds.id],
+      training: {
+        epochs,
+        epochsRun: result.history.length,
+        stoppedEarly: result.stoppedEarly,
+        batchSize,
+        valSplit,
+        seed,
+        optimizer: { kind: 'adam', learningRate },
+        loss: 'categoricalCrossentropy',
+        dataset: { dir: ds.dir, name: ds.manifest.name, patterns: ds.size },
+      },
+      metrics: {
+        validation: {
+          samples: confusion.total,
+          accuracy: confusion.accuracy,
+          loss: last?.val_loss ?? null,
+          perClass: confusion.perClass,
+        },
+        train: { loss: last?.loss ?? null, accuracy: last?.accuracy ?? null },
+      },
+      createdAt: new Date().toISOString(),
+      braggVersion: VERSION,
+    };
+    await saveBundle(modelDir, model, meta);
+    await writeTrainingReport(modelDir, result.history, confusion, id);
+    return { modelDir, meta, history: result.history, confusion };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** `confusion.json`, `confusion.png`, `curves.png`, `history.json` beside the model. */
+async function writeTrainingReport(
+  dir: string,
+  history: EpochRecord[],
+  confusion: ConfusionReport,
+  id: string,
+): Promise<void> {
+  await writeFile(join(dir, 'confusion.json'), `${JSON.stringify(confusion, null, 2)}\n`);
+  await writeFile(join(dir, 'history.json'), `${JSON.stringify(history, null, 2)}\n`);
+  await writeSvgPng(
+    join(dir, 'confusion.png'),
+    confusionMatrixSvg({
+      title: `held-out split: accuracy ${(100 * confusion.accuracy).toFixed(2)} % (n=${confusion.total})`,
+      labels: confusion.labels,
+      matrix: confusion.matrix,
+    }),
+  );
+  const ep = history.map((h) => h.epoch + 1);
+  const val = (k: 'val_loss' | 'val_accuracy') => history.map((h) => h[k] ?? NaN);
+  await writeSvgPng(
+    join(dir, 'curves.png'),
+    lineChartsSvg([
+      {
+        title: `loss — model ${id.slice(0, 8)}`,
+        xLabel: 'epoch',
+        yLabel: 'categorical cross-entropy',
+        series: [
+          { name: 'train', x: ep, y: history.map((h) => h.loss) },
+          { name: 'validation', x: ep, y: val('val_loss'), dashed: true, color: 1 },
+        ],
+      },
+      {
+        title: 'accuracy',
+        xLabel: 'epoch',
+        yLabel: 'accuracy',
+        series: [
+          { name: 'train', x: ep, y: history.map((h) => h.accuracy) },
+          { name: 'validation', x: ep, y: val('val_accuracy'), dashed: true, color: 1 },
+        ],
+      },
+    ]),
+  );
+}
