@@ -9,7 +9,7 @@
  * early-stopping state are restored; the data source is a pure function of the epoch).
  */
 import * as tf from '@tensorflow/tfjs';
-import { EventEmitter } from 'node:events';
+import type { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
