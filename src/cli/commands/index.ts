@@ -6,6 +6,8 @@ import type { CommandModule } from '../command.js';
 import { demoCommand } from './demo.js';
 import { doctorCommand } from './doctor.js';
 import { benchTrainCommand } from './bench-train.js';
+import { doctorCommand } from './doctor.js';
+import { benchTrainCommand } from './bench-train.js';
 import { benchFormatsDmCommand } from './bench-formats-dm.js';
 import { benchFormatsNexusCommand } from './bench-formats-nexus.js';
 import { workerCommand } from './worker.js';
@@ -22,6 +24,8 @@ import { benchKinematicCommand } from './bench-kinematic.js';
 
 export const COMMANDS: readonly CommandModule[] = [
   demoCommand,
+  doctorCommand,
+  benchTrainCommand,
   doctorCommand,
   benchTrainCommand,
   benchFormatsDmCommand,
