@@ -79,7 +79,8 @@ export function renderText(s: FileSummary): string {
     const role = d.role === undefined ? '' : ` ${d.role}`;
     lines.push(`    ${d.name}${mark}: ${d.dtype} [${d.shape.join(', ')}]${role}`);
     if (d.axes.length > 0) lines.push(`      axes: ${d.axes.map(axisText).join(', ')}`);
-    if (d.intensity !== undefined) {
+    const i0 = d.intensity;
+    if (i0 !== undefined && (i0.scale !== 1 || i0.offset !== 0 || i0.units !== '')) {
       const i = d.intensity;
       lines.push(`      intensity: ${fmt(i.offset)} + ${fmt(i.scale)}·v ${i.units}`.trimEnd());
     }
