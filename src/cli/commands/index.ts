@@ -6,8 +6,6 @@ import type { CommandModule } from '../command.js';
 import { demoCommand } from './demo.js';
 import { doctorCommand } from './doctor.js';
 import { benchTrainCommand } from './bench-train.js';
-import { doctorCommand } from './doctor.js';
-import { benchTrainCommand } from './bench-train.js';
 import { benchFormatsDmCommand } from './bench-formats-dm.js';
 import { benchFormatsNexusCommand } from './bench-formats-nexus.js';
 import { workerCommand } from './worker.js';
@@ -21,11 +19,10 @@ import { benchMultisliceCommand } from './bench-multislice.js';
 import { simulatePacbedDatasetCommand } from './simulate-pacbed-dataset.js';
 import { simulateKinematicCommand } from './simulate-kinematic.js';
 import { benchKinematicCommand } from './bench-kinematic.js';
+import { simulateOrientationsCommand } from './simulate-orientations.js';
 
 export const COMMANDS: readonly CommandModule[] = [
   demoCommand,
-  doctorCommand,
-  benchTrainCommand,
   doctorCommand,
   benchTrainCommand,
   benchFormatsDmCommand,
@@ -40,4 +37,5 @@ export const COMMANDS: readonly CommandModule[] = [
   simulatePacbedDatasetCommand,
   simulateKinematicCommand,
   benchKinematicCommand,
+  simulateOrientationsCommand,
 ];

@@ -193,4 +193,39 @@ describe('bragg simulate (kinematic)', () => {
       ]),
     ).toBe(1);
   });
+
+  it('orientations --step reports the fundamental-zone count (m-3m: ≈ full grid / 24); --random writes (n, 4)', async () => {
+    const cif = join(dir, 'Au.cif');
+    expect(
+      await main(['node', 'bragg', 'simulate', 'orientations', cif, '--step', '10', '--json']),
+    ).toBe(0);
+    const r = JSON.parse(out.join('')) as {
+      laueClass: string;
+      symmetryOrder: number;
+      count: number;
+      fullGridCount: number;
+    };
+    expect(r.laueClass).toBe('m-3m');
+    expect(r.symmetryOrder).toBe(24);
+    expect(r.count / (r.fullGridCount / 24)).toBeGreaterThan(0.9);
+    expect(r.count / (r.fullGridCount / 24)).toBeLessThan(1.15);
+    const npy = join(dir, 'q.npy');
+    expect(
+      await main([
+        'node',
+        'bragg',
+        'simulate',
+        'orientations',
+        cif,
+        '--random',
+        '3',
+        '--seed',
+        '1',
+        '-o',
+        npy,
+      ]),
+    ).toBe(0);
+    expect(readFileSync(npy).toString('latin1', 10, 120)).toContain('(3, 4)');
+    expect(await main(['node', 'bragg', 'simulate', 'orientations', cif])).toBe(1);
+  });
 });

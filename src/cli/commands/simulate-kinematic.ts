@@ -13,6 +13,7 @@ import { assertParametrization } from '../../crystal/scattering/index.js';
 import { electronWavelength } from '../../crystal/wavelength.js';
 import { encodePng } from '../../formats/image/png.js';
 import { writerFor } from '../../formats/registry.js';
+import { plotProfile } from '../../simulate/kinematic/plot.js';
 import {
   EXCITATION_SHAPES,
   PEAK_SHAPES,
@@ -35,7 +36,7 @@ import {
   orientationFromZoneAxis,
 } from '../../simulate/orientation/rotations.js';
 
-function num(field: string, min = -Infinity, max = Infinity) {
+export function num(field: string, min = -Infinity, max = Infinity) {
   return (v: string): number => {
     const x = Number(v);
     if (v.trim() === '' || !Number.isFinite(x) || x < min || x > max) {
@@ -44,14 +45,14 @@ function num(field: string, min = -Infinity, max = Infinity) {
     return x;
   };
 }
-function int(field: string, min: number, max: number) {
+export function int(field: string, min: number, max: number) {
   return (v: string): number => {
     const x = num(field, min, max)(v);
     if (!Number.isInteger(x)) throw new ValidationError(`expected an integer, got '${v}'`, field);
     return x;
   };
 }
-function list(field: string, n: number) {
+export function list(field: string, n: number) {
   return (v: string): number[] => {
     const xs = v.split(',').map((s) => num(field)(s));
     if (xs.length !== n)
@@ -107,7 +108,7 @@ function reflectionRows(t: ReflectionTable, kv: number, all: boolean) {
   return rows;
 }
 
-function outputExt(path: string, allowed: readonly string[]): string {
+export function outputExt(path: string, allowed: readonly string[]): string {
   const e = extname(path).slice(1).toLowerCase();
   if (!allowed.includes(e)) {
     throw new UnsupportedError(
@@ -115,25 +116,6 @@ function outputExt(path: string, allowed: readonly string[]): string {
     );
   }
   return e;
-}
-
-/** A line plot of y(q) as an 8-bit gray image (white background, black curve). */
-function plotProfile(q: Float64Array, y: Float64Array, width = 640, height = 320): Uint8Array {
-  const img = new Uint8Array(width * height).fill(255);
-  const m = 10;
-  let ymax = 0;
-  for (const v of y) ymax = Math.max(ymax, v);
-  const px = (i: number) => m + ((q[i]! - q[0]!) / (q[q.length - 1]! - q[0]!)) * (width - 2 * m);
-  const py = (i: number) => height - m - (ymax > 0 ? y[i]! / ymax : 0) * (height - 2 * m);
-  for (let i = 1; i < q.length; i++) {
-    const steps = Math.ceil(Math.max(Math.abs(px(i) - px(i - 1)), Math.abs(py(i) - py(i - 1)), 1));
-    for (let s = 0; s <= steps; s++) {
-      const x = Math.round(px(i - 1) + ((px(i) - px(i - 1)) * s) / steps);
-      const yy = Math.round(py(i - 1) + ((py(i) - py(i - 1)) * s) / steps);
-      if (x >= 0 && x < width && yy >= 0 && yy < height) img[yy * width + x] = 0;
-    }
-  }
-  return img;
 }
 
 interface PatternCliOpts extends CommonOpts {
