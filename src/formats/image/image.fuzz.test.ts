@@ -74,6 +74,35 @@ describe('TIFF bad input', () => {
     expect(() => decodeTiff(t)).toThrow(FormatError);
   });
 
+  it('a huge declared tile size is refused before allocating a tile', () => {
+    // 1×1 uint16 image in one 65520×65520 tile (TIFF 6.0 §15 tags 322–325), built by hand
+    const tags: [number, number, number][] = [
+      [256, 3, 1],
+      [257, 3, 1],
+      [258, 3, 16],
+      [259, 3, 1],
+      [262, 3, 1],
+      [322, 3, 65520],
+      [323, 3, 65520],
+      [324, 4, 8],
+      [325, 4, 2],
+    ];
+    const b = new Uint8Array(10 + 2 + tags.length * 12 + 4);
+    const dv = new DataView(b.buffer);
+    b.set([0x49, 0x49, 42, 0]);
+    dv.setUint32(4, 10, true);
+    dv.setUint16(10, tags.length, true);
+    tags.forEach(([tag, type, v], k) => {
+      const e = 12 + 12 * k;
+      dv.setUint16(e, tag, true);
+      dv.setUint16(e + 2, type, true);
+      dv.setUint32(e + 4, 1, true);
+      if (type === 3) dv.setUint16(e + 8, v, true);
+      else dv.setUint32(e + 8, v, true);
+    });
+    expect(() => decodeTiff(b)).toThrow(/tile larger than the image justifies/);
+  });
+
   it('codecs stop at the expected size on garbage', () => {
     const junk = Uint8Array.from({ length: 4096 }, (_, i) => (i * 37) & 0xff);
     expect(packBitsDecode(junk, 100).length).toBeLessThanOrEqual(100);

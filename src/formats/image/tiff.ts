@@ -75,7 +75,8 @@ export function decodePage(
   // worst-case expansion: LZW 4096 bytes per 12-bit code, DEFLATE 1032:1, PackBits 128 bytes per 2
   const maxRatio =
     p.compression === 1 ? 1 : p.compression === 5 ? 2731 : p.compression === 32773 ? 64 : 1032;
-  if (need > stored * maxRatio + 1024 * p.offsets.length) {
+  // strips may point at the same bytes: the file size bounds what they can hold together
+  if (need > Math.min(stored, bytes.length) * maxRatio + 1024 * p.offsets.length) {
     throw new FormatError('TIFF', 'image is larger than its compressed data can hold', {
       file,
       path: `page ${p.index}`,
@@ -95,6 +96,15 @@ export function decodePage(
         const rows = p.tiled ? p.tileHeight : Math.min(p.tileHeight, p.height - ty * p.tileHeight);
         const cw = p.tileWidth;
         const expected = rows * cw * chunkSpp * bps;
+        if (expected > Math.max(need, 1 << 26)) {
+          throw new FormatError('TIFF', 'tile larger than the image justifies', {
+            file,
+            path: `page ${p.index}`,
+            offset: p.ifdOffset,
+            expected: `≤ ${Math.max(need, 1 << 26)} bytes per tile`,
+            found: `${p.tileWidth} × ${p.tileHeight} × ${chunkSpp} × ${bps} bytes`,
+          });
+        }
         const ctx: CodecContext = {
           file,
           offset: p.offsets[i]!,

@@ -148,6 +148,10 @@ async function readNpyFrame(path: string, h: NpyHeader, frame: number): Promise<
   const per = shapeSize(rest) * h.type.itemSize;
   const fh = await openFile(path);
   try {
+    if (h.dataOffset + h.dataBytes > (await fh.stat()).size) {
+      // let the whole-file decoder report the truncation with its offsets (reads ≤ the file)
+      decodeNpy(await readFile(path), path);
+    }
     const buf = new Uint8Array(per);
     const at = h.dataOffset + frame * per;
     const { bytesRead } = await fh.read(buf, 0, per, at);
