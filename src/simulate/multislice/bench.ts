@@ -1,13 +1,16 @@
 /**
  * `bragg bench multislice`: rutile [001], 80 kV, 20.8 mrad, sampling 0.05 Å, 6×6 cells
  * (27.6 Å → 576² grid), slices of ≤ 1.48 Å to 20 nm (136 slices), 10×10 probe positions.
- * Reports seconds per probe position, the total, and the FFT time per 512² transform.
+ * Reports seconds per probe position, the total, and the FFT time per 512² transform; with
+ * `prism` also PRISM on the same case per interpolation factor: time, speed-up over the plain
+ * run just made, and its relative L1 error against it.
  */
 import { availableParallelism } from 'node:os';
 import { Fft2, FORWARD } from './fft.js';
 import { buildSliceStack, planSimulation, scanPositions, type MultisliceParams } from './plan.js';
 import { simulatePacbed } from './simulate.js';
 import { rutile } from './testing.js';
+import { relativeL1, samplePattern } from './prism.js';
 
 export interface MultisliceBenchResult {
   case: string;
@@ -20,6 +23,22 @@ export interface MultisliceBenchResult {
   secondsPerPosition: number;
   fftMsPer512: number;
   reference: string;
+  /** PRISM runs of the same case, one per interpolation factor (with `prism`). */
+  prism?: PrismBenchRow[];
+}
+
+export interface PrismBenchRow {
+  interpolation: number;
+  beams: number;
+  sMatrixMiB: number;
+  totalSeconds: number;
+  secondsPerPosition: number;
+  /** Plain total / PRISM total in the same run. */
+  speedup: number;
+  /** Σ|PRISM − plain at PRISM's angles| / Σ plain (`samplePattern`), at the largest thickness. */
+  relativeL1: number;
+  /** Angular pixel of the PRISM pattern [mrad]. */
+  mradPerPx: number;
 }
 
 export const BENCH_PARAMS: MultisliceParams = {
@@ -50,7 +69,7 @@ export async function fftMsPer512(reps = 20): Promise<number> {
 }
 
 export async function runMultisliceBench(
-  opts: { threads?: number; scan?: number } = {},
+  opts: { threads?: number; scan?: number; prism?: readonly number[] } = {},
 ): Promise<MultisliceBenchResult> {
   const threads = opts.threads ?? Math.min(8, availableParallelism());
   const params = { ...BENCH_PARAMS, scan: opts.scan ?? BENCH_PARAMS.scan };
@@ -62,6 +81,26 @@ export async function runMultisliceBench(
   const t1 = performance.now();
   const r = await simulatePacbed(rutile(), params, { threads });
   const totalSeconds = (performance.now() - t1) / 1000;
+  const prism: PrismBenchRow[] = [];
+  for (const f of opts.prism ?? []) {
+    const t2 = performance.now();
+    const q = await simulatePacbed(rutile(), { ...params, prism: f }, { threads });
+    const seconds = (performance.now() - t2) / 1000;
+    const n = r.shape[0];
+    const fine = r.patterns.subarray((n - 1) * r.shape[1] * r.shape[2]);
+    const coarse = q.patterns.subarray((n - 1) * q.shape[1] * q.shape[2]);
+    const ref = samplePattern(fine, [r.shape[1], r.shape[2]], f, [q.shape[1], q.shape[2]]);
+    prism.push({
+      interpolation: f,
+      beams: q.prism?.beams ?? 0,
+      sMatrixMiB: (q.prism?.sMatrixBytes ?? 0) / 2 ** 20,
+      totalSeconds: seconds,
+      secondsPerPosition: seconds / q.positions,
+      speedup: totalSeconds / seconds,
+      relativeL1: relativeL1(coarse, ref),
+      mradPerPx: q.mradPerPx[1],
+    });
+  }
   return {
     case: 'rutile [001], 80 kV, 20.8 mrad, 0.05 Å, 6×6 cells, 20 nm',
     grid: [plan.grid.nx, plan.grid.ny],
@@ -73,5 +112,6 @@ export async function runMultisliceBench(
     secondsPerPosition: totalSeconds / r.positions,
     fftMsPer512: fft,
     reference: 'abTEM 1.0.9 + FFTW, 2 threads, this machine: 0.88 s per probe position (issue 7)',
+    ...(prism.length > 0 ? { prism } : {}),
   };
 }
