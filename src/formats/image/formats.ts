@@ -4,7 +4,8 @@
  * `stack` [n, h, w] (the default; `--frame N` reads page N of it). TIFF resolution tags become
  * the x/y axis scale (1 / pixels-per-unit, in the file's unit; ImageJ's `unit=` is honoured).
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
+import { readWholeFile } from '../../core/files.js';
 import type { Axis } from '../../core/axes.js';
 import { uncalibratedAxis } from '../../core/axes.js';
 import type { Dataset, Metadata } from '../../core/dataset.js';
@@ -22,13 +23,7 @@ import type { TiffPage } from './tiff-ifd.js';
 import { hasTiffMagic, parseTiff } from './tiff-ifd.js';
 import { encodeTiff } from './tiff-write.js';
 
-async function readBytes(path: string): Promise<Uint8Array> {
-  try {
-    return await readFile(path);
-  } catch (err) {
-    throw new NotFoundError(`cannot open ${path}: ${(err as Error).message}`, { cause: err });
-  }
-}
+const readBytes = readWholeFile;
 
 function imageAxes(shape: readonly number[]): Axis[] {
   const names = ['y', 'x', 'channel'];

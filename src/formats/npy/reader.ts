@@ -4,7 +4,8 @@
  * dataset per `.npy` member, named by its key. Axes are uncalibrated (NPY has no calibration).
  * Reading one frame of a C-order `.npy` reads only that frame's bytes from disk.
  */
-import { open as fsOpen, readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
+import { openForRead, readWholeFile } from '../../core/files.js';
 import { uncalibratedAxis } from '../../core/axes.js';
 import type { Axis } from '../../core/axes.js';
 import type { Dataset, Metadata } from '../../core/dataset.js';
@@ -88,16 +89,8 @@ function unknownDataset(path: string, name: string, names: readonly string[]): N
   return new NotFoundError(`${path}: no dataset '${name}'; datasets: ${names.join(', ')}`);
 }
 
-async function openFile(path: string): ReturnType<typeof fsOpen> {
-  try {
-    return await fsOpen(path, 'r');
-  } catch (err) {
-    throw new NotFoundError(`cannot open ${path}: ${(err as Error).message}`, { cause: err });
-  }
-}
-
 async function openNpy(path: string): Promise<OpenedFile> {
-  const fh = await openFile(path);
+  const fh = await openForRead(path);
   let header: NpyHeader;
   try {
     const head = new Uint8Array(MAX_HEADER_BYTES + 12);
@@ -127,7 +120,7 @@ async function openNpy(path: string): Promise<OpenedFile> {
         const a = await readNpyFrame(path, header, sel.frame);
         return toDataset(name, select(a, { ranges: sel.ranges }), info, sel);
       }
-      const a = decodeNpy(await readFile(path), path).array;
+      const a = decodeNpy(await readWholeFile(path), path).array;
       return toDataset(name, select(a, sel), info, sel);
     },
     async close() {},
@@ -146,18 +139,18 @@ async function readNpyFrame(path: string, h: NpyHeader, frame: number): Promise<
   }
   const rest = h.shape.slice(1);
   const per = shapeSize(rest) * h.type.itemSize;
-  const fh = await openFile(path);
+  const fh = await openForRead(path);
   try {
     if (h.dataOffset + h.dataBytes > (await fh.stat()).size) {
       // let the whole-file decoder report the truncation with its offsets (reads ≤ the file)
-      decodeNpy(await readFile(path), path);
+      decodeNpy(await readWholeFile(path), path);
     }
     const buf = new Uint8Array(per);
     const at = h.dataOffset + frame * per;
     const { bytesRead } = await fh.read(buf, 0, per, at);
     if (bytesRead < per) {
       // let the whole-file decoder report the truncation with its offsets
-      decodeNpy(await readFile(path), path);
+      decodeNpy(await readWholeFile(path), path);
     }
     return ndarray(
       h.type.dtype,
@@ -170,8 +163,8 @@ async function readNpyFrame(path: string, h: NpyHeader, frame: number): Promise<
 }
 
 async function openNpz(path: string): Promise<OpenedFile> {
-  await (await openFile(path)).close();
-  const bytes = await readFile(path);
+  await (await openForRead(path)).close();
+  const bytes = await readWholeFile(path);
   const members = listNpz(bytes, path).filter((m) => m.entry.name.endsWith('.npy'));
   const infos = members.map((m) =>
     infoOf(m.key, npzMemberHeader(bytes, m, path), path, m.entry.name),
