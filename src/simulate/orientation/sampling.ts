@@ -66,8 +66,9 @@ export interface FundamentalZoneGrid {
  * `stepDeg`. The SO(3) grid is the Hopf-fibration product of a Fibonacci lattice of beam
  * directions (spacing ≈ step) and in-plane rotations every `step` (≈ 8π²/step³ points, cf.
  * Yershova et al., Int. J. Robot. Res. 29 (2010) 801); a point is kept when its rotation
- * angle is the smallest among its symmetry-equivalent orientations U·S, so the kept set has
- * ≈ 1/|G| of the points.
+ * angle is the smallest among its symmetry-equivalent orientations U·S (ties on the zone
+ * boundary broken by the quaternion, so a boundary orientation is kept once), so the kept set
+ * has ≈ 1/|G| of the points.
  */
 export function fundamentalZoneGrid(
   symmetry: readonly Mat3[],
@@ -101,7 +102,8 @@ export function fundamentalZoneGrid(
       const own = (u[0]! + u[4]! + u[8]! - 1) / 2;
       let inZone = true;
       for (const s of others) {
-        if (angleCosOfProduct(u, s) > own + tol) {
+        const c = angleCosOfProduct(u, s);
+        if (c > own + tol || (c > own - tol && !tieWins(u, s))) {
           inZone = false;
           break;
         }
@@ -116,6 +118,21 @@ export function fundamentalZoneGrid(
     symmetryOrder: others.length + 1,
     stepDeg,
   };
+}
+
+/**
+ * On the boundary of the zone U and U·S have the same rotation angle; keep only the one whose
+ * quaternion (w ≥ 0) is lexicographically larger in (x, y, z), so a boundary orientation is
+ * not counted twice.
+ */
+function tieWins(u: Mat3, s: Mat3): boolean {
+  const a = quaternionFromOrientation(u);
+  const b = quaternionFromOrientation(multiply(u, s));
+  for (let i = 1; i < 4; i++) {
+    if (a[i]! > b[i]! + 1e-9) return true;
+    if (a[i]! < b[i]! - 1e-9) return false;
+  }
+  return true;
 }
 
 function isIdentity(m: Mat3): boolean {
