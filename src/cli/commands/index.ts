@@ -17,7 +17,6 @@ import { convertCommand } from './convert.js';
 import { simulateMultisliceCommand } from './simulate-multislice.js';
 import { benchMultisliceCommand } from './bench-multislice.js';
 import { simulatePacbedDatasetCommand } from './simulate-pacbed-dataset.js';
-import { simulatePacbedDatasetCommand } from './simulate-pacbed-dataset.js';
 import { simulateKinematicCommand } from './simulate-kinematic.js';
 import { benchKinematicCommand } from './bench-kinematic.js';
 import { simulateOrientationsCommand } from './simulate-orientations.js';
@@ -35,7 +34,6 @@ export const COMMANDS: readonly CommandModule[] = [
   convertCommand,
   simulateMultisliceCommand,
   benchMultisliceCommand,
-  simulatePacbedDatasetCommand,
   simulatePacbedDatasetCommand,
   simulateKinematicCommand,
   benchKinematicCommand,

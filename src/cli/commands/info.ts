@@ -81,8 +81,7 @@ export function renderText(s: FileSummary): string {
     if (d.axes.length > 0) lines.push(`      axes: ${d.axes.map(axisText).join(', ')}`);
     const i0 = d.intensity;
     if (i0 !== undefined && (i0.scale !== 1 || i0.offset !== 0 || i0.units !== '')) {
-      const i = d.intensity;
-      lines.push(`      intensity: ${fmt(i.offset)} + ${fmt(i.scale)}·v ${i.units}`.trimEnd());
+      lines.push(`      intensity: ${fmt(i0.offset)} + ${fmt(i0.scale)}·v ${i0.units}`.trimEnd());
     }
     for (const [k, v] of scalarEntries(d.metadata, 24)) lines.push(`      ${k}: ${v}`);
   }
