@@ -20,7 +20,8 @@ export interface PatternOptions {
   shape?: ExcitationShape;
   /**
    * Width of the relrod [Å⁻¹] (default 0.01): Lorentzian HWHM, Gaussian σ, or for sinc² the
-   * first zero 1/t (t = specimen thickness, Å).
+   * first zero 1/t (t = specimen thickness, Å). diffsims' `lorentzian` with
+   * `max_excitation_error` m is 1/(1 + (π s/m)²), i.e. relrod = m/π here.
    */
   relrod?: number;
   /** Reflections with |s| above this [Å⁻¹] are dropped (default 3 × relrod). */
