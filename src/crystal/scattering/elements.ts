@@ -1,21 +1,12 @@
 /**
- * Chemical element symbols by atomic number (IUPAC names of the 118 known elements).
+ * Element symbol ↔ atomic number for the scattering tables (symbol list: src/crystal/elements.ts).
  * Conversions accept any case (`si`, `SI`, `Si`) and the charge suffixes CIF files carry
  * (`O2-`, `Fe3+`, `Ni0+`), which are stripped: scattering tables here are for neutral atoms.
  */
 import { ValidationError } from '../../core/errors.js';
+import { ELEMENTS } from '../elements.js';
 
-// prettier-ignore
-const SYMBOLS: readonly string[] = [
-  'H', 'He', 'Li', 'Be', 'B', 'C', 'N', 'O', 'F', 'Ne', 'Na', 'Mg', 'Al', 'Si', 'P', 'S', 'Cl',
-  'Ar', 'K', 'Ca', 'Sc', 'Ti', 'V', 'Cr', 'Mn', 'Fe', 'Co', 'Ni', 'Cu', 'Zn', 'Ga', 'Ge', 'As',
-  'Se', 'Br', 'Kr', 'Rb', 'Sr', 'Y', 'Zr', 'Nb', 'Mo', 'Tc', 'Ru', 'Rh', 'Pd', 'Ag', 'Cd', 'In',
-  'Sn', 'Sb', 'Te', 'I', 'Xe', 'Cs', 'Ba', 'La', 'Ce', 'Pr', 'Nd', 'Pm', 'Sm', 'Eu', 'Gd', 'Tb',
-  'Dy', 'Ho', 'Er', 'Tm', 'Yb', 'Lu', 'Hf', 'Ta', 'W', 'Re', 'Os', 'Ir', 'Pt', 'Au', 'Hg', 'Tl',
-  'Pb', 'Bi', 'Po', 'At', 'Rn', 'Fr', 'Ra', 'Ac', 'Th', 'Pa', 'U', 'Np', 'Pu', 'Am', 'Cm', 'Bk',
-  'Cf', 'Es', 'Fm', 'Md', 'No', 'Lr', 'Rf', 'Db', 'Sg', 'Bh', 'Hs', 'Mt', 'Ds', 'Rg', 'Cn', 'Nh',
-  'Fl', 'Mc', 'Lv', 'Ts', 'Og',
-];
+const SYMBOLS: readonly string[] = ELEMENTS;
 
 const BY_LOWER = new Map<string, number>(SYMBOLS.map((s, i) => [s.toLowerCase(), i + 1]));
 
