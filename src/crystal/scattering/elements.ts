@@ -23,7 +23,6 @@ export function atomicNumber(symbol: string): number {
     const word = m[1]!;
     const z = BY_LOWER.get(word.toLowerCase());
     if (z !== undefined) return z;
-    // `Si1`-style labels were handled above; a two-letter non-element like `Oa` may be O + tag.
   }
   throw new ValidationError(
     `unknown chemical element ${JSON.stringify(symbol)}; expected a symbol such as Si, O2-, Fe3+`,
