@@ -180,8 +180,24 @@ export class MultisliceEngine {
     accumulators: readonly Float64Array[],
     weight = 1,
   ): void {
+    this.runRange(0, nSlices, transmission, outputs, accumulators, weight);
+  }
+
+  /**
+   * `run` for slices from … to−1 only, continuing from the current wave: a run split into
+   * ranges (e.g. frozen-phonon slices built block by block) does exactly the same operations
+   * as one `run`. After the range the wave is the one entering slice `to`.
+   */
+  runRange(
+    from: number,
+    to: number,
+    transmission: (i: number) => Float32Array,
+    outputs: readonly number[],
+    accumulators: readonly Float64Array[],
+    weight = 1,
+  ): void {
     const last = Math.max(...outputs);
-    for (let i = 0; i < Math.min(nSlices, last); i++) {
+    for (let i = from; i < Math.min(to, last); i++) {
       this.multiply(transmission(i));
       this.forwardToB();
       const o = outputs.indexOf(i + 1);

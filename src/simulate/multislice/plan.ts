@@ -176,7 +176,10 @@ export function scanPositions(plan: Plan): Float64Array {
   return out;
 }
 
-/** Transmission functions of one configuration and the map slice → function. */
+/**
+ * Transmission functions of one configuration and the map slice → function (−1 for slices
+ * outside the range built).
+ */
 export interface SliceStack {
   transmissions: Float32Array[];
   sliceMap: Int32Array;
@@ -187,43 +190,66 @@ function sharedFloat32(n: number): Float32Array {
   return new Float32Array(new SharedArrayBuffer(4 * n));
 }
 
+/** Bytes of one slice's transmission function (complex64 on the grid). */
+export function sliceBytes(plan: Plan): number {
+  return 8 * plan.grid.nx * plan.grid.ny;
+}
+
+/**
+ * The atoms whose potentials make the slices of configuration `config` (0-based): one beam
+ * period for a static lattice (it repeats), all periods displaced for frozen phonons.
+ */
+export function specimenAtoms(plan: Plan, config: number): SpecimenAtoms {
+  const { grid, cell, reps, dz, nSlices, slicesPerPeriod } = plan;
+  const projection = plan.params.projection ?? 'infinite';
+  const box: [number, number, number] = [cell.a, cell.b, cell.c];
+  if ((plan.params.phonons ?? 0) <= 0) {
+    let atoms = tileAtoms(cell.atoms, box, [reps[0], reps[1], 1]);
+    if (projection === 'finite') {
+      // periodic along the beam: neighbours' tails reach in from the periods above/below
+      atoms = tileAtoms(atoms, [grid.extentX, grid.extentY, cell.c], [1, 1, 3]);
+      for (let i = 0; i < atoms.z.length; i++) atoms.z[i] = atoms.z[i]! - cell.c;
+    }
+    return atoms;
+  }
+  const periods = Math.ceil(nSlices / slicesPerPeriod);
+  const atoms = tileAtoms(cell.atoms, box, [reps[0], reps[1], periods]);
+  displace(atoms, plan, config);
+  if (projection === 'infinite') {
+    const zmax = nSlices * dz - 1e-9;
+    for (let i = 0; i < atoms.z.length; i++) atoms.z[i] = Math.min(Math.max(atoms.z[i]!, 0), zmax);
+  }
+  return atoms;
+}
+
 /**
  * Build the transmission functions of configuration `config` (0-based). A static lattice
- * (no phonons) repeats with the beam period, so only one period's slices are built.
+ * repeats with the beam period, so only one period's slices are built (`range` is ignored).
+ * With frozen phonons every slice differs; `range` = [from, to) builds only those slices, so
+ * the memory held is (to − from) · `sliceBytes(plan)` (pass the configuration's atoms from
+ * `specimenAtoms` to build several ranges of one configuration).
  */
-export async function buildSliceStack(plan: Plan, config: number): Promise<SliceStack> {
-  const { grid, cell, reps, dz, nSlices, slicesPerPeriod } = plan;
+export async function buildSliceStack(
+  plan: Plan,
+  config: number,
+  range?: readonly [number, number],
+  atoms: SpecimenAtoms = specimenAtoms(plan, config),
+): Promise<SliceStack> {
+  const { grid, dz, nSlices, slicesPerPeriod } = plan;
   const p = plan.params;
   const parametrization = p.parametrization ?? 'lobato';
   const projection = p.projection ?? 'infinite';
   const phonons = (p.phonons ?? 0) > 0;
+  const [from, to] = phonons ? (range ?? [0, nSlices]) : [0, slicesPerPeriod];
+  const ok = Number.isInteger(from) && Number.isInteger(to) && 0 <= from && from < to;
+  if (!ok || (phonons && to > nSlices)) {
+    throw new ValidationError(`slice range [${from}, ${to}) outside 0…${nSlices}`, 'range');
+  }
   const fft = await Fft2.create(grid.ny, grid.nx);
   const mask = antialiasMask(grid);
   try {
-    let atoms: SpecimenAtoms;
-    let count: number;
-    const box: [number, number, number] = [cell.a, cell.b, cell.c];
-    if (!phonons) {
-      count = slicesPerPeriod;
-      atoms = tileAtoms(cell.atoms, box, [reps[0], reps[1], 1]);
-      if (projection === 'finite') {
-        // periodic along the beam: neighbours' tails reach in from the periods above/below
-        atoms = tileAtoms(atoms, [grid.extentX, grid.extentY, cell.c], [1, 1, 3]);
-        for (let i = 0; i < atoms.z.length; i++) atoms.z[i] = atoms.z[i]! - cell.c;
-      }
-    } else {
-      count = nSlices;
-      const periods = Math.ceil(nSlices / slicesPerPeriod);
-      atoms = tileAtoms(cell.atoms, box, [reps[0], reps[1], periods]);
-      displace(atoms, plan, config);
-      if (projection === 'infinite') {
-        const zmax = nSlices * dz - 1e-9;
-        for (let i = 0; i < atoms.z.length; i++)
-          atoms.z[i] = Math.min(Math.max(atoms.z[i]!, 0), zmax);
-      }
-    }
     const transmissions: Float32Array[] = [];
-    for (let s = 0; s < count; s++) {
+    for (let s = from; s < to; s++) {
       const v = slicePotential(
         grid,
         atoms,
@@ -237,8 +263,11 @@ export async function buildSliceStack(plan: Plan, config: number): Promise<Slice
       shared.set(t);
       transmissions.push(shared);
     }
-    const sliceMap = new Int32Array(nSlices);
-    for (let i = 0; i < nSlices; i++) sliceMap[i] = phonons ? i : i % slicesPerPeriod;
+    const sliceMap = new Int32Array(nSlices).fill(-1);
+    for (let i = 0; i < nSlices; i++) {
+      if (!phonons) sliceMap[i] = i % slicesPerPeriod;
+      else if (i >= from && i < to) sliceMap[i] = i - from;
+    }
     return { transmissions, sliceMap };
   } finally {
     fft.dispose();
@@ -262,4 +291,30 @@ function displace(atoms: SpecimenAtoms, plan: Plan, config: number): void {
     atoms.y[i] = atoms.y[i]! + rng.normal(0, s);
     atoms.z[i] = atoms.z[i]! + rng.normal(0, s);
   }
+}
+
+/** Default memory for slices and saved waves of one frozen-phonon configuration [bytes]. */
+export const DEFAULT_MEMORY_BYTES = 2 ** 30;
+
+/**
+ * How a configuration's slices are held. Static lattice: one beam period, always. Frozen
+ * phonons: every slice differs; if all of them fit in `memory` they are built at once,
+ * otherwise in blocks of `block` slices, with the waves of `group` probe positions saved
+ * between blocks (half the memory each): ≤ `memory` bytes per configuration, whatever the
+ * thickness. More positions than `group` are run group by group (the slices are rebuilt per
+ * group: time for memory).
+ */
+export function memoryLayout(
+  plan: Plan,
+  positions: number,
+  memory = DEFAULT_MEMORY_BYTES,
+): { blocked: boolean; block: number; group: number } {
+  if (!(memory > 0)) throw new ValidationError(`must be > 0 bytes, got ${memory}`, 'memory');
+  const sb = sliceBytes(plan);
+  const phonons = (plan.params.phonons ?? 0) > 0;
+  if (!phonons || plan.nSlices * sb <= memory) {
+    return { blocked: false, block: plan.nSlices, group: positions };
+  }
+  const half = Math.max(1, Math.floor(memory / 2 / sb));
+  return { blocked: true, block: Math.min(half, plan.nSlices), group: Math.min(half, positions) };
 }

@@ -9,7 +9,14 @@
  */
 import { availableParallelism } from 'node:os';
 import { ValidationError } from '../../core/errors.js';
-import { buildSliceStack, type Plan } from './plan.js';
+import {
+  DEFAULT_MEMORY_BYTES,
+  buildSliceStack,
+  sliceBytes,
+  specimenAtoms,
+  type Plan,
+  type SliceStack,
+} from './plan.js';
 import { PositionPool } from './pool.js';
 import { prismMemoryBytes, prismSetup } from './prism.js';
 import type { PrismBeamTask, PrismReduceTask } from './prism-run.js';
@@ -67,37 +74,61 @@ export async function runPrism(
     () => new Float32Array(new SharedArrayBuffer(8 * grid.nx * grid.ny)),
   );
   const steps = configs * (nBeams + nPos * order.length);
+  // Frozen-phonon slices beyond the memory budget are built in blocks (the beams are the
+  // saved waves already).
+  const sb = sliceBytes(plan);
+  const memory = opts.memoryBytes ?? DEFAULT_MEMORY_BYTES;
+  const layout = {
+    blocked: (plan.params.phonons ?? 0) > 0 && plan.nSlices * sb > memory,
+    block: Math.max(1, Math.floor(memory / sb)),
+  };
   let done = 0;
   const pool = threads > 1 ? await PositionPool.create(threads) : undefined;
   const cache: WorkerCache = {};
   try {
     for (let c = 0; c < configs; c++) {
-      const stack = await buildSliceStack(plan, c);
-      let from = 0;
-      for (const { s, o } of order) {
-        if (s > from) {
+      const atoms = specimenAtoms(plan, c);
+      let stack: SliceStack | undefined;
+      let built: [number, number] = [0, 0];
+      // Move the beams from slice `from` to `to`, building frozen-phonon slices block-wise.
+      const advance = async (from: number, to: number): Promise<void> => {
+        for (let a = from; a < to;) {
+          if (!stack || (layout.blocked && (a < built[0] || a >= built[1]))) {
+            built = layout.blocked
+              ? [a, Math.min(plan.nSlices, a + layout.block)]
+              : [0, plan.nSlices];
+            stack = await buildSliceStack(plan, c, built, atoms);
+          }
+          const e = Math.min(to, built[1]);
           const beamTasks: PrismBeamTask[] = [];
           for (let b = 0; b < nBeams; b += BEAM_CHUNK) {
-            const e = Math.min(nBeams, b + BEAM_CHUNK);
+            const be = Math.min(nBeams, b + BEAM_CHUNK);
             beamTasks.push({
               kind: 'prism-beams',
               grid: gridSpec,
               engine: plan.engine,
               transmissions: stack.transmissions,
               sliceMap: stack.sliceMap,
-              beams: beams.slice(b, e),
-              kx: setup.kx.slice(b, e),
-              ky: setup.ky.slice(b, e),
-              from,
-              to: s,
-              init: from === 0,
+              beams: beams.slice(b, be),
+              kx: setup.kx.slice(b, be),
+              ky: setup.ky.slice(b, be),
+              from: a,
+              to: e,
+              init: a === 0,
             });
           }
           await execute(beamTasks, pool, cache);
-          if (from === 0) {
+          if (a === 0) {
             done += nBeams;
             opts.onProgress?.(done, steps);
           }
+          a = e;
+        }
+      };
+      let from = 0;
+      for (const { s, o } of order) {
+        if (s > from) {
+          await advance(from, s);
           from = s;
         }
         const reduceTasks: PrismReduceTask[] = [];
@@ -145,5 +176,6 @@ export async function runPrism(
     plan,
     positions: nPos,
     prism: { interpolation: f, beams: nBeams, sMatrixBytes: bytes },
+    memory: { blocked: layout.blocked, sliceBlock: layout.block, positionGroup: nPos },
   };
 }

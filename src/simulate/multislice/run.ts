@@ -23,6 +23,13 @@ export interface PositionTask {
   sliceMap: Int32Array;
   /** Interleaved (x, y) [Å]. */
   positions: Float64Array;
+  /**
+   * Run only slices from … to−1 (default: all). With `states` (one shared wave per position)
+   * each position starts from its saved wave when from > 0, and its wave is saved after.
+   */
+  from?: number;
+  to?: number;
+  states?: Float32Array[];
 }
 
 export function positionTask(plan: Plan, stack: SliceStack, positions: Float64Array): PositionTask {
@@ -58,9 +65,14 @@ export async function runTask(
   const size = engine.detector.nx * engine.detector.ny;
   const acc = task.outputs.map(() => new Float64Array(size));
   const t = (i: number): Float32Array => task.transmissions[task.sliceMap[i]!]!;
+  const from = task.from ?? 0;
+  const to = task.to ?? task.nSlices;
   for (let p = 0; p < task.positions.length; p += 2) {
-    engine.loadFourier(coeffs, task.positions[p]!, task.positions[p + 1]!);
-    engine.run(task.nSlices, t, task.outputs, acc);
+    const state = task.states?.[p / 2];
+    if (state && from > 0) engine.setWave(state);
+    else engine.loadFourier(coeffs, task.positions[p]!, task.positions[p + 1]!);
+    engine.runRange(from, to, t, task.outputs, acc);
+    if (state) engine.copyWaveTo(state);
   }
   if (!engineCache) engine.dispose();
   return acc;

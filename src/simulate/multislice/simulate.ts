@@ -11,10 +11,13 @@ import {
   buildSliceStack,
   planSimulation,
   scanPositions,
+  memoryLayout,
+  specimenAtoms,
   type MultisliceParams,
   type Plan,
 } from './plan.js';
-import { CHUNK, positionTask, runTask, type PositionTask } from './run.js';
+import { CHUNK, positionTask, type PositionTask } from './run.js';
+import { runWorkerTask, type WorkerCache } from './tasks.js';
 import { PositionPool } from './pool.js';
 import { runPrism } from './prism-simulate.js';
 import type { CrystalLike } from './specimen.js';
@@ -22,8 +25,13 @@ import type { CrystalLike } from './specimen.js';
 export interface RunOptions {
   /** Worker threads (default: available cores, at most 8; 1 = this thread). */
   threads?: number;
-  /** Progress callback: done / total position-configurations. */
+  /** Progress callback: done / total steps (positions × configurations × slice blocks). */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Memory for one frozen-phonon configuration's slices and saved waves [bytes] (default
+   * 1 GiB; see `memoryLayout`). PRISM's S-matrix comes on top.
+   */
+  memoryBytes?: number;
 }
 
 export interface PatternResult {
@@ -38,6 +46,8 @@ export interface PatternResult {
   positions: number;
   /** Set when PRISM computed the patterns (coarse angular pixel f·λ/L). */
   prism?: { interpolation: number; beams: number; sMatrixBytes: number };
+  /** How the slices were held (blocked: frozen-phonon slices built `sliceBlock` at a time). */
+  memory?: { blocked: boolean; sliceBlock: number; positionGroup: number };
 }
 
 async function runPlan(
@@ -52,40 +62,61 @@ async function runPlan(
   const nPos = positions.length / 2;
   const size = plan.detector.nx * plan.detector.ny;
   const total = plan.outputs.map(() => new Float64Array(size));
+  const { blocked, block, group } = memoryLayout(plan, nPos, opts.memoryBytes);
+  const { nx, ny } = plan.grid;
+  const blocks = Math.ceil(plan.nSlices / block);
+  const steps = nPos * configs * blocks;
   const pool = threads > 1 ? await PositionPool.create(threads) : undefined;
+  const cache: WorkerCache = {};
   let done = 0;
   try {
     for (let c = 0; c < configs; c++) {
-      const stack = await buildSliceStack(plan, c);
-      const tasks: PositionTask[] = [];
-      for (let p = 0; p < nPos; p += CHUNK) {
-        tasks.push(
-          positionTask(plan, stack, positions.slice(2 * p, 2 * Math.min(nPos, p + CHUNK))),
-        );
-      }
-      let results: Float64Array[][];
-      if (pool) results = await pool.runAll(tasks);
-      else {
-        results = [];
-        const cache = {};
-        for (const t of tasks) {
-          results.push(await runTask(t, cache));
-          done += t.positions.length / 2;
-          opts.onProgress?.(done, nPos * configs);
+      const atoms = specimenAtoms(plan, c);
+      for (let g0 = 0; g0 < nPos; g0 += group) {
+        const g1 = Math.min(nPos, g0 + group);
+        const states = blocked
+          ? Array.from(
+              { length: g1 - g0 },
+              () => new Float32Array(new SharedArrayBuffer(8 * nx * ny)),
+            )
+          : undefined;
+        for (let from = 0; from < plan.nSlices; from += block) {
+          const to = Math.min(plan.nSlices, from + block);
+          const stack = await buildSliceStack(plan, c, [from, to], atoms);
+          const tasks: PositionTask[] = [];
+          for (let p = g0; p < g1; p += CHUNK) {
+            const e = Math.min(g1, p + CHUNK);
+            tasks.push({
+              ...positionTask(plan, stack, positions.slice(2 * p, 2 * e)),
+              ...(states ? { from, to, states: states.slice(p - g0, e - g0) } : {}),
+            });
+          }
+          let results: Float64Array[][];
+          if (pool) results = await pool.runAll(tasks);
+          else {
+            results = [];
+            for (const t of tasks) {
+              results.push(await runWorkerTask(t, cache));
+              done += t.positions.length / 2;
+              opts.onProgress?.(done, steps);
+            }
+          }
+          // in position order, output by output: the same sums however the work is split
+          for (const r of results)
+            r.forEach((a, o) => {
+              const tt = total[o]!;
+              for (let i = 0; i < size; i++) tt[i] = tt[i]! + a[i]!;
+            });
+          if (pool) {
+            done += g1 - g0;
+            opts.onProgress?.(done, steps);
+          }
         }
-      }
-      for (const r of results)
-        r.forEach((a, o) => {
-          const tt = total[o]!;
-          for (let i = 0; i < size; i++) tt[i] = tt[i]! + a[i]!;
-        });
-      if (pool) {
-        done += nPos;
-        opts.onProgress?.(done, nPos * configs);
       }
     }
   } finally {
     await pool?.close();
+    cache.positions?.engine?.dispose();
   }
   const n = plan.outputs.length;
   const patterns = new Float32Array(n * size);
@@ -100,6 +131,7 @@ async function runPlan(
     mradPerPx: plan.detector.mradPerPx,
     plan,
     positions: nPos,
+    memory: { blocked, sliceBlock: block, positionGroup: group },
   };
 }
 
