@@ -129,6 +129,45 @@ describe('2D kinematic patterns', () => {
     expect(checked).toBeGreaterThan(5);
   });
 
+  it('large precession (8°): intensities equal a brute-force circle average with the cutoff', () => {
+    const u = orientationFromZoneAxis(si.lattice.direct, [1, 1, 1], 3);
+    const deg = 8;
+    const n = 90;
+    const sMax = 0.03;
+    const opts = { kv: 200, relrod: 0.01, precessionDeg: deg, precessionSteps: n };
+    const fast = simulateSpots(siTable, u, { ...opts, maxExcitationError: sMax });
+    // Every reflection (cutoff 10 Å⁻¹ keeps all) with its lab-frame g rebuilt from (kx, ky, s0).
+    const all = simulateSpots(siTable, u, { ...opts, maxExcitationError: 10 });
+    const k = 1 / 0.025079340450563408;
+    const phi = (deg * Math.PI) / 180;
+    const lor = (s: number) => 1 / (1 + (s / 0.01) ** 2);
+    const want = new Map<string, number>();
+    for (let i = 0; i < all.count; i++) {
+      const gx = all.kx[i]!;
+      const gy = all.ky[i]!;
+      const gz = Math.sqrt((k - all.excitationError[i]!) ** 2 - gx * gx - gy * gy) - k;
+      let avgAll = 0;
+      let avgCut = 0;
+      for (let j = 0; j < n; j++) {
+        const psi = (2 * Math.PI * j) / n;
+        const ax = k * Math.sin(phi) * Math.cos(psi) + gx;
+        const ay = k * Math.sin(phi) * Math.sin(psi) + gy;
+        const az = k * Math.cos(phi) + gz;
+        const s = k - Math.sqrt(ax * ax + ay * ay + az * az);
+        avgAll += lor(s);
+        if (Math.abs(s) <= sMax) avgCut += lor(s);
+      }
+      if (avgCut > 0)
+        want.set(all.hkl.slice(3 * i, 3 * i + 3).join(), (all.intensity[i]! * avgCut) / avgAll);
+    }
+    expect(fast.count).toBe(want.size);
+    for (let i = 0; i < fast.count; i++) {
+      const w = want.get(fast.hkl.slice(3 * i, 3 * i + 3).join());
+      expect(w).toBeDefined();
+      expect(fast.intensity[i]! / w!).toBeCloseTo(1, 6);
+    }
+  });
+
   it('shape functions follow their formulas (Lorentzian, Gaussian, sinc²) and unknown ones throw', () => {
     const u = orientationFromZoneAxis(si.lattice.direct, [1, 1, 0], 7);
     const opts = { kv: 200, relrod: 0.02, maxExcitationError: 0.06 };

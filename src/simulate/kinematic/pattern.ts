@@ -165,6 +165,8 @@ export function simulateSpots(
   const f2min = (opts.minRelativeF2 ?? 1e-10) * f2max;
   const cosP = Math.cos(prec);
   const sinP = Math.sin(prec);
+  // |k̂₀(φ, ψ) − ẑ| = 2 sin(φ/2): the largest change of k₀·g / k for a tilt φ (Cauchy–Schwarz).
+  const tiltBound = 2 * Math.sin(prec / 2);
   const k0x = new Float64Array(nPsi);
   const k0y = new Float64Array(nPsi);
   for (let j = 0; j < nPsi; j++) {
@@ -196,8 +198,10 @@ export function simulateSpots(
       if (Math.abs(s0) > sMax) continue;
       acc = shapeFactor(shape, s0, w);
     } else {
-      // Quick reject: the tilt changes s by at most |g| sin(precession) + O(g²).
-      if (Math.abs(s0) > sMax + Math.hypot(gx, gy, gz) * sinP * 1.01 + 1e-12) continue;
+      // Quick reject: s = k − √(k² + 2k₀·g + g²) changes by at most |g|·2 sin(φ/2) times the
+      // slope factor of the square root (≤ 1 + 2|g|/k) around the circle.
+      const gl = Math.sqrt(gx * gx + gy * gy + gz * gz);
+      if (Math.abs(s0) > sMax + gl * tiltBound * (1 + (2 * gl) / kk) + 1e-12) continue;
       for (let j = 0; j < nPsi; j++) {
         const ax = k0x[j]! + gx;
         const ay = k0y[j]! + gy;
