@@ -45,6 +45,7 @@ describe('TIFF files written by libtiff (tiffcp)', () => {
     'u16-lzw-pred2.tif',
     'u16-zip.tif',
     'u16-packbits-strips.tif',
+    'u16-be.tif',
     'u16-be-lzw-pred2.tif',
     'u16-tiled-zip.tif',
     'u16-bigtiff-lzw.tif',
@@ -73,6 +74,13 @@ describe('TIFF files written by libtiff (tiffcp)', () => {
       expect(hex(a!)).toBe(hex(rgb));
     },
   );
+
+  it('decoding leaves the file bytes untouched (big-endian data is swapped in a copy)', () => {
+    const bytes = fixture('u16-be.tif');
+    const before = Buffer.from(bytes).toString('hex');
+    readAll(bytes);
+    expect(Buffer.from(bytes).toString('hex')).toBe(before);
+  });
 
   it('the big-endian and BigTIFF variants are recognised as such', () => {
     expect(parseTiff(fixture('u16-be-lzw-pred2.tif')).littleEndian).toBe(false);

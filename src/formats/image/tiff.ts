@@ -121,12 +121,31 @@ export function decodePage(
             found: `${chunk.length} bytes`,
           });
         }
-        chunk = toNative(chunk.slice(0, expected), p, sample, bps, cw, chunkSpp, littleEndian, ctx);
+        // a copy (`.slice()` of a Node Buffer would be a view into the file bytes)
+        chunk = toNative(
+          new Uint8Array(chunk.subarray(0, expected)),
+          p,
+          sample,
+          bps,
+          cw,
+          chunkSpp,
+          littleEndian,
+          ctx,
+        );
         // copy the valid region of the chunk into the image
         const y0 = ty * p.tileHeight;
         const x0 = tx * p.tileWidth;
         const h = Math.min(rows, p.height - y0);
         const w = Math.min(cw, p.width - x0);
+        if (planes === 1) {
+          // chunky: each chunk row is one contiguous run of the image row
+          const run = w * spp * bps;
+          for (let y = 0; y < h; y++) {
+            const from = y * cw * spp * bps;
+            out.set(chunk.subarray(from, from + run), ((y0 + y) * p.width + x0) * spp * bps);
+          }
+          continue;
+        }
         for (let y = 0; y < h; y++) {
           for (let x = 0; x < w; x++) {
             for (let s = 0; s < chunkSpp; s++) {

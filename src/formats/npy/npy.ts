@@ -111,6 +111,17 @@ function permute(
   const nd = shape.length;
   const n = k > 0 ? raw.length / k : 0;
   if (n === 0) return out;
+  // move whole words: 4-byte words when the item size allows, else 2- or 1-byte ones
+  // (`new Uint8Array(raw)` copies; `.slice()` would not on a Node Buffer)
+  const w = k % 4 === 0 ? 4 : k % 2 === 0 ? 2 : 1;
+  const src =
+    w === 4
+      ? new Uint32Array(new Uint8Array(raw).buffer)
+      : w === 2
+        ? new Uint16Array(new Uint8Array(raw).buffer)
+        : raw;
+  const dst = w === 4 ? new Uint32Array(out.buffer) : w === 2 ? new Uint16Array(out.buffer) : out;
+  const kw = k / w;
   const fStrides: number[] = [];
   let s = 1;
   for (let d = 0; d < nd; d++) {
@@ -120,9 +131,9 @@ function permute(
   const idx = new Array<number>(nd).fill(0);
   let fOff = 0; // Fortran element offset of the C-order element `c`
   for (let c = 0; c < n; c++) {
-    const from = dir === 'f2c' ? fOff * k : c * k;
-    const to = dir === 'f2c' ? c * k : fOff * k;
-    for (let b = 0; b < k; b++) out[to + b] = raw[from + b]!;
+    const from = dir === 'f2c' ? fOff * kw : c * kw;
+    const to = dir === 'f2c' ? c * kw : fOff * kw;
+    for (let b = 0; b < kw; b++) dst[to + b] = src[from + b]!;
     // advance the C-order odometer (last axis fastest)
     for (let d = nd - 1; d >= 0; d--) {
       idx[d]!++;
@@ -277,7 +288,7 @@ export function writeNpy(a: NDArray, opts: NpyWriteOptions = {}): Uint8Array {
     body = new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
     const scalar = d.BYTES_PER_ELEMENT;
     if (!hostLittleEndian && scalar > 1) {
-      body = body.slice();
+      body = new Uint8Array(body);
       swapInPlace(body, scalar);
     }
   }
