@@ -5,6 +5,15 @@ import { initBackend } from '../backend/select.js';
 import type { BackendName } from '../backend/select.js';
 import { REFERENCE_NETS, referenceNetNames } from '../models/reference.js';
 import { createOptimizer } from '../train/optimizers.js';
+import {
+  alternativeWasmKernels,
+  stockWasmKernel,
+  swapWasmKernel,
+} from '../backend/kernels/register.js';
+import { abSteps } from '../train/ab.js';
+import type { AbResult, StepVariant } from '../train/ab.js';
+import { formatProfile, profileSteps } from '../train/profile.js';
+import type { StepProfile } from '../train/profile.js';
 import { trainStep } from '../train/step.js';
 
 export interface TrainBenchOptions {
@@ -15,6 +24,13 @@ export interface TrainBenchOptions {
   batchSize?: number;
   backend?: BackendName | 'auto';
   seed?: number;
+  /** After the timed steps, profile this many more steps kernel by kernel. */
+  profileSteps?: number;
+  /**
+   * After the timed steps, time bragg's wasm kernels against the stock tfjs-backend-wasm ones
+   * of these names, `steps` interleaved rounds (wasm only).
+   */
+  compareStock?: string[];
 }
 
 export interface TrainBenchResult {
@@ -28,7 +44,36 @@ export interface TrainBenchResult {
   ms_per_step_mean: number;
   samples_per_s: number;
   final_loss: number;
+  /** Per-kernel profile (with `profileSteps`). */
+  profile?: StepProfile;
+  /** Interleaved A/B medians (with `compareStock`). */
+  ab?: AbResult[];
 }
+
+/** Variants 'bragg' and 'stock' (the named wasm kernels put back to tfjs's own). */
+function stockVariants(names: readonly string[]): StepVariant[] {
+  const stock = names.map((n) => {
+    const k = stockWasmKernel(n);
+    if (k === undefined)
+      throw new ValidationError(
+        `no alternative wasm kernel '${n}'; known: ${alternativeWasmKernels().join(', ')}`,
+        '--compare-stock',
+      );
+    return k;
+  });
+  return [
+    { name: 'bragg', enable: () => () => undefined },
+    {
+      name: `stock ${names.join('+')}`,
+      enable: () => {
+        const undo = stock.map((k) => swapWasmKernel(k));
+        return () => undo.reverse().forEach((f) => f());
+      },
+    },
+  ];
+}
+
+export { formatProfile };
 
 export async function benchTrain(o: TrainBenchOptions): Promise<TrainBenchResult> {
   const spec = REFERENCE_NETS[o.net];
@@ -51,11 +96,28 @@ export async function benchTrain(o: TrainBenchOptions): Promise<TrainBenchResult
   const y = tf.oneHot(labels as tf.Tensor1D, spec.numClasses);
   const times: number[] = [];
   let loss = NaN;
+  let profile: StepProfile | undefined;
+  let ab: AbResult[] | undefined;
   try {
     for (let i = 0; i < (o.warmup ?? 3) + o.steps; i++) {
       const t0 = performance.now();
       loss = trainStep(model, optimizer, x, y, 1e-3, 'categoricalCrossentropy', {}).loss;
       if (i >= (o.warmup ?? 3)) times.push(performance.now() - t0);
+    }
+    if (o.compareStock !== undefined && o.compareStock.length > 0) {
+      const variants = stockVariants(o.compareStock);
+      ab = abSteps(model, optimizer, x, y, 'categoricalCrossentropy', variants, o.steps);
+    }
+    if (o.profileSteps !== undefined && o.profileSteps > 0) {
+      profile = profileSteps(
+        model,
+        optimizer,
+        x,
+        y,
+        1e-3,
+        'categoricalCrossentropy',
+        o.profileSteps,
+      );
     }
   } finally {
     optimizer.dispose();
@@ -74,5 +136,7 @@ export async function benchTrain(o: TrainBenchOptions): Promise<TrainBenchResult
     ms_per_step_mean: times.reduce((a, b) => a + b, 0) / times.length,
     samples_per_s: (1000 * batch) / median,
     final_loss: loss,
+    ...(profile === undefined ? {} : { profile }),
+    ...(ab === undefined ? {} : { ab }),
   };
 }

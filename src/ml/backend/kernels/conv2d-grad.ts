@@ -18,6 +18,7 @@ import type {
 } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { UnsupportedError } from '../../../core/errors.js';
+import { conv2dBackpropFilterGemm } from './conv2d-filter-gemm.js';
 import { conv2dExplicit, dilateAndPad, release, runWasm, slice, transpose } from './interop.js';
 
 interface KernelArgs<A> {
@@ -74,22 +75,26 @@ export function conv2dBackpropFilterImpl(
   return dW;
 }
 
-function conv2DBackpropFilter(args: KernelArgs<Conv2DBackpropFilterAttrs>): TensorInfo {
-  const { backend, attrs } = args;
-  const x = args.inputs.x!;
-  const dy = args.inputs.dy!;
-  channelsLast(attrs.dataFormat, 'Conv2DBackpropFilter');
-  const convInfo = backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    attrs.filterShape,
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-  );
-  return conv2dBackpropFilterImpl(backend, x, dy, convInfo);
-}
+type FilterImpl = typeof conv2dBackpropFilterImpl;
+
+const conv2DBackpropFilterWith =
+  (impl: FilterImpl) =>
+  (args: KernelArgs<Conv2DBackpropFilterAttrs>): TensorInfo => {
+    const { backend, attrs } = args;
+    const x = args.inputs.x!;
+    const dy = args.inputs.dy!;
+    channelsLast(attrs.dataFormat, 'Conv2DBackpropFilter');
+    const convInfo = backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      attrs.filterShape,
+      attrs.strides,
+      1,
+      attrs.pad,
+      attrs.dimRoundingMode,
+      false,
+    );
+    return impl(backend, x, dy, convInfo);
+  };
 
 /**
  * Input gradient: dy [b,oh,ow,co], filter [fh,fw,ci,co] → dx [b,h,w,ci].
@@ -161,10 +166,18 @@ function conv2DBackpropInput(args: KernelArgs<Conv2DBackpropInputAttrs>): Tensor
   return conv2dBackpropInputImpl(backend, dy, filter, convInfo);
 }
 
+/** The registered filter gradient: im2col + one XNNPACK GEMM (conv2d-filter-gemm.ts). */
 export const conv2DBackpropFilterConfig: KernelConfig = {
   kernelName: 'Conv2DBackpropFilter',
   backendName: 'wasm',
-  kernelFunc: conv2DBackpropFilter as unknown as KernelFunc,
+  kernelFunc: conv2DBackpropFilterWith(conv2dBackpropFilterGemm) as unknown as KernelFunc,
+};
+
+/** The earlier formulation as one swapped-role XNNPACK convolution (kept for A/B benchmarks). */
+export const conv2DBackpropFilterConvConfig: KernelConfig = {
+  kernelName: 'Conv2DBackpropFilter',
+  backendName: 'wasm',
+  kernelFunc: conv2DBackpropFilterWith(conv2dBackpropFilterImpl) as unknown as KernelFunc,
 };
 
 export const conv2DBackpropInputConfig: KernelConfig = {

@@ -93,12 +93,16 @@ export function makeBatchMatMulConfig(stock: StockKernel): KernelConfig {
   return cfg;
 }
 
-/** The stock wasm BatchMatMul kernel (throws if tfjs-backend-wasm is not loaded). */
-export function stockBatchMatMul(): StockKernel {
-  const k = getKernel('BatchMatMul', 'wasm');
-  if (k === undefined)
-    throw new BraggError('INTERNAL', 'tfjs-backend-wasm BatchMatMul not registered');
+/** A stock wasm kernel (throws if tfjs-backend-wasm is not loaded). */
+export function stockKernel(name: string): StockKernel {
+  const k = getKernel(name, 'wasm');
+  if (k === undefined) throw new BraggError('INTERNAL', `tfjs-backend-wasm ${name} not registered`);
   const s: StockKernel = { kernelFunc: k.kernelFunc };
   if (k.setupFunc !== undefined) s.setupFunc = k.setupFunc;
   return s;
+}
+
+/** The stock wasm BatchMatMul kernel (throws if tfjs-backend-wasm is not loaded). */
+export function stockBatchMatMul(): StockKernel {
+  return stockKernel('BatchMatMul');
 }

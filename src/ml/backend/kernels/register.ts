@@ -2,20 +2,36 @@
  * Registers bragg's wasm training kernels (see KERNEL_AUDIT.md for why each one exists).
  * Idempotent; call after `@tensorflow/tfjs-backend-wasm` is imported and before training.
  */
-import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs';
+import { backend as activeBackend, getBackend, getKernel, registerKernel } from '@tensorflow/tfjs';
+import { unregisterKernel } from '@tensorflow/tfjs';
 import type { KernelConfig } from '@tensorflow/tfjs';
-import { conv2DBackpropFilterConfig, conv2DBackpropInputConfig } from './conv2d-grad.js';
+import { ValidationError } from '../../../core/errors.js';
+import {
+  conv2DBackpropFilterConfig,
+  conv2DBackpropFilterConvConfig,
+  conv2DBackpropInputConfig,
+} from './conv2d-grad.js';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-grad.js';
-import { makeBatchMatMulConfig, stockBatchMatMul } from './matmul.js';
+import { makeIdentityConfig } from './identity.js';
+import { makeBatchMatMulConfig, stockBatchMatMul, stockKernel } from './matmul.js';
+import type { StockKernel } from './matmul.js';
+import { maxPoolGradConfig } from './max-pool-grad.js';
 
-/** Marker so a second call does not wrap bragg's own BatchMatMul. */
+/** Marker so a second call does not wrap bragg's own kernels. */
 const BRAGG = Symbol.for('bragg.wasmKernel');
 
 type Marked = KernelConfig & { [BRAGG]?: true };
 
+/** The stock kernels bragg replaced, by name (for A/B benchmarks). */
+const STOCK = new Map<string, KernelConfig>();
+
 function put(cfg: KernelConfig): void {
   const marked: Marked = { ...cfg, [BRAGG]: true };
-  if (getKernel(cfg.kernelName, 'wasm') !== undefined) unregisterKernel(cfg.kernelName, 'wasm');
+  const current = getKernel(cfg.kernelName, 'wasm') as Marked | undefined;
+  if (current !== undefined) {
+    if (current[BRAGG] !== true) STOCK.set(cfg.kernelName, current);
+    unregisterKernel(cfg.kernelName, 'wasm');
+  }
   registerKernel(marked);
 }
 
@@ -26,14 +42,61 @@ export const BRAGG_WASM_KERNELS = [
   'DepthwiseConv2dNativeBackpropFilter',
   'DepthwiseConv2dNativeBackpropInput',
   'BatchMatMul',
+  'MaxPoolGrad',
+  'Identity',
 ] as const;
+
+/** Replaces a stock kernel by a bragg one built around it, once (the stock one is kept). */
+function wrapStock(name: string, make: (stock: StockKernel) => KernelConfig): void {
+  const current = getKernel(name, 'wasm') as Marked | undefined;
+  if (current !== undefined && current[BRAGG] !== true) put(make(stockKernel(name)));
+}
 
 export function registerWasmTrainingKernels(): void {
   put(conv2DBackpropFilterConfig);
   put(conv2DBackpropInputConfig);
   put(depthwiseBackpropFilterConfig);
   put(depthwiseBackpropInputConfig);
-  const current = getKernel('BatchMatMul', 'wasm') as Marked | undefined;
-  if (current !== undefined && current[BRAGG] !== true)
-    put(makeBatchMatMulConfig(stockBatchMatMul()));
+  put(maxPoolGradConfig);
+  wrapStock('BatchMatMul', () => makeBatchMatMulConfig(stockBatchMatMul()));
+  wrapStock('Identity', makeIdentityConfig);
+}
+
+/** Earlier or alternative bragg implementations, by `<kernel>/<variant>` (A/B benchmarks). */
+const VARIANTS: Readonly<Record<string, KernelConfig>> = {
+  'Conv2DBackpropFilter/conv': conv2DBackpropFilterConvConfig,
+};
+
+/**
+ * The kernel another implementation would run under a name: `<kernel>` is the stock
+ * tfjs-backend-wasm kernel that bragg replaced, `<kernel>/<variant>` one of bragg's
+ * alternatives. Undefined if there is none.
+ */
+export function stockWasmKernel(name: string): KernelConfig | undefined {
+  return STOCK.get(name) ?? VARIANTS[name];
+}
+
+/** The names `stockWasmKernel` knows. */
+export function alternativeWasmKernels(): string[] {
+  return [...STOCK.keys(), ...Object.keys(VARIANTS)];
+}
+
+/**
+ * Puts `cfg` in place of the current wasm kernel of the same name (running its setup on the
+ * active wasm backend) and returns a function that puts the previous one back. For A/B
+ * benchmarks of kernel variants; the wasm backend must be active.
+ */
+export function swapWasmKernel(cfg: KernelConfig): () => void {
+  if (getBackend() !== 'wasm') {
+    throw new ValidationError(`the wasm backend must be active, got ${getBackend()}`, 'backend');
+  }
+  const previous = getKernel(cfg.kernelName, 'wasm');
+  const install = (k: KernelConfig | undefined): void => {
+    if (getKernel(cfg.kernelName, 'wasm') !== undefined) unregisterKernel(cfg.kernelName, 'wasm');
+    if (k === undefined) return;
+    registerKernel(k);
+    k.setupFunc?.(activeBackend());
+  };
+  install(cfg);
+  return () => install(previous);
 }

@@ -1,0 +1,100 @@
+/**
+ * MaxPoolGrad for the wasm backend as one pass over the pooling windows: for every output
+ * position and channel the first maximum of its window (row-major, strictly greater, the rule
+ * of tfjs's cpu backend and TensorFlow) receives dy. The stock wasm kernel recomputes the
+ * window maxima per input pixel and was measured at about a quarter of small2d's and phase1d's
+ * whole training step (bench/train/RESULTS.md); this one reads x once per window element.
+ *
+ * Runs in JS on the wasm heap (the module exports no XNNPACK pooling gradient); work is
+ * O(batch · outH · outW · channels · window), memory one output tensor plus two per-channel rows.
+ */
+import { backend_util } from '@tensorflow/tfjs';
+import type { KernelConfig, KernelFunc, MaxPoolGradAttrs, TensorInfo } from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+
+interface Args {
+  inputs: Record<string, TensorInfo>;
+  backend: BackendWasm;
+  attrs: MaxPoolGradAttrs;
+}
+
+/**
+ * dx for max pooling with geometry `info`: x [n,h,w,c] (the pooled input), dy [n,oh,ow,c];
+ * writes into `dx` (same layout as x, zero-filled here).
+ */
+export function maxPoolGradInto(
+  x: Float32Array,
+  dy: Float32Array,
+  dx: Float32Array,
+  info: backend_util.Conv2DInfo,
+): void {
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c } = info;
+  const { outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw } = info;
+  const { dilationHeight: dh, dilationWidth: dw } = info;
+  const fh = info.effectiveFilterHeight;
+  const fw = info.effectiveFilterWidth;
+  const pt = info.padInfo.top;
+  const pl = info.padInfo.left;
+  dx.fill(0);
+  // Offsets (into x, channel 0) of the window elements inside the image, row-major.
+  const offs = new Int32Array(Math.ceil(fh / dh) * Math.ceil(fw / dw));
+  for (let b = 0; b < n; b++) {
+    for (let r = 0; r < oh; r++) {
+      const r0 = r * sh - pt;
+      for (let q = 0; q < ow; q++) {
+        const q0 = q * sw - pl;
+        let len = 0;
+        for (let i = 0; i < fh; i += dh) {
+          const ih = r0 + i;
+          if (ih < 0 || ih >= h) continue;
+          for (let j = 0; j < fw; j += dw) {
+            const iw = q0 + j;
+            if (iw >= 0 && iw < w) offs[len++] = ((b * h + ih) * w + iw) * c;
+          }
+        }
+        const o = ((b * oh + r) * ow + q) * c;
+        for (let k = 0; k < c; k++) {
+          let bv = Number.NEGATIVE_INFINITY;
+          let ap = -1;
+          for (let e = 0; e < len; e++) {
+            const p = offs[e]! + k;
+            const v = x[p]!;
+            if (v > bv) {
+              bv = v;
+              ap = p;
+            }
+          }
+          if (ap >= 0) dx[ap] = dx[ap]! + dy[o + k]!;
+        }
+      }
+    }
+  }
+}
+
+function maxPoolGrad(args: Args): TensorInfo {
+  const { backend, attrs } = args;
+  const x = args.inputs.input!;
+  const dy = args.inputs.dy!;
+  const info = backend_util.computePool2DInfo(
+    x.shape as [number, number, number, number],
+    attrs.filterSize,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
+  const dx = backend.makeOutput(x.shape, 'float32');
+  maxPoolGradInto(
+    backend.typedArrayFromHeap(x) as Float32Array,
+    backend.typedArrayFromHeap(dy) as Float32Array,
+    backend.typedArrayFromHeap(dx) as Float32Array,
+    info,
+  );
+  return dx;
+}
+
+export const maxPoolGradConfig: KernelConfig = {
+  kernelName: 'MaxPoolGrad',
+  backendName: 'wasm',
+  kernelFunc: maxPoolGrad as unknown as KernelFunc,
+};
