@@ -14,6 +14,7 @@ import { runsCommand } from './runs.js';
 import { benchScaleCommand } from './bench-scale.js';
 import { infoCommand } from './info.js';
 import { convertCommand } from './convert.js';
+import { benchFormatsNpyCommand } from './bench-formats-npy.js';
 import { simulateMultisliceCommand } from './simulate-multislice.js';
 import { benchMultisliceCommand } from './bench-multislice.js';
 import { simulatePacbedDatasetCommand } from './simulate-pacbed-dataset.js';
@@ -32,6 +33,7 @@ export const COMMANDS: readonly CommandModule[] = [
   runsCommand, benchScaleCommand,
   infoCommand,
   convertCommand,
+  benchFormatsNpyCommand,
   simulateMultisliceCommand,
   benchMultisliceCommand,
   simulatePacbedDatasetCommand,
