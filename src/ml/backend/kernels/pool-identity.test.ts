@@ -78,9 +78,9 @@ describe('wasm MaxPoolGrad, Identity, filter-gradient GEMM vs cpu', () => {
   it('MaxPool1D gradient (as used by phase1d) equals cpu', async () => {
     const xv = data(2 * 17 * 4, 3, true);
     const [a, b] = await onBoth(() =>
-      tf.grad((t: tf.Tensor) => tf.layers.maxPooling1d({ poolSize: 2 }).apply(t).square().sum())(
-        tf.tensor3d(xv, [2, 17, 4]),
-      ),
+      tf.grad((t: tf.Tensor) =>
+        (tf.layers.maxPooling1d({ poolSize: 2 }).apply(t) as tf.Tensor).square().sum(),
+      )(tf.tensor3d(xv, [2, 17, 4])),
     );
     expect(Array.from(a)).toEqual(Array.from(b));
   });
