@@ -62,7 +62,7 @@ async function startBackend(o: BackendOpts): Promise<void> {
 }
 
 /** Epoch lines on stderr when no terminal shows a bar. */
-function epochLines(): TrainCallback {
+export function epochLines(): TrainCallback {
   return {
     onEvent(e) {
       if (e.type !== 'epoch') return;
