@@ -87,7 +87,8 @@ export async function convert(
   }
   const f = await openAny(input);
   try {
-    const names = pickDatasets(f, SINGLE.has(writer.id), o.dataset);
+    // --frame without --dataset means the main dataset's frame, whatever the output holds
+    const names = pickDatasets(f, SINGLE.has(writer.id) || o.frame !== undefined, o.dataset);
     const sel: Selection | undefined = o.frame === undefined ? undefined : { frame: o.frame };
     if (o.frame !== undefined) {
       for (const n of names) {

@@ -183,6 +183,18 @@ describe('bragg convert', () => {
     ).toEqual([0.1, 0.2, 0.3]);
   });
 
+  it('--frame without --dataset takes the frame of the main dataset only', async () => {
+    const dm = join(dir, 'stack.npy');
+    expect((await run('convert', dm, join(dir, 'one.npz'), '--frame', '2')).code).toBe(0);
+    const z = decodeNpz(readFileSync(join(dir, 'one.npz')));
+    expect(Object.keys(z)).toEqual(['data']);
+    expect(z.data!.shape).toEqual([4, 5]);
+    expect((z.data!.data as Float32Array)[0]).toBe(40);
+    const r = await run('convert', join(dir, 'map.npz'), join(dir, 'two.npz'), '--frame', '0');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('choose with --dataset (x, y)');
+  });
+
   it('refuses unknown output formats, image options for array outputs, and bad frames', async () => {
     expect((await run('convert', join(dir, 'stack.npy'), join(dir, 'x.xyz'))).stderr).toContain(
       "cannot write '.xyz'",
