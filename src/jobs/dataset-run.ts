@@ -6,7 +6,6 @@
  */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { UnsupportedError } from '../core/errors.js';
 import type { ResolvedSweep } from '../simulate/sweep/config.js';
 import { sha256Hex } from '../simulate/sweep/config.js';
 import type { DatasetManifest } from '../simulate/sweep/manifest.js';
@@ -38,11 +37,6 @@ export function datasetRunId(datasetId: string, outDir: string): string {
 
 export async function runDataset(o: DatasetRunOptions): Promise<DatasetRunResult> {
   const r = o.sweep;
-  if (r.sweep.output.format === 'hdf5') {
-    throw new UnsupportedError(
-      'output.format hdf5: the HDF5 shard writer is not available yet; use format: npz (same keys, flattened with /)',
-    );
-  }
   const outDir = resolve(o.outDir);
   await mkdir(join(outDir, 'shards'), { recursive: true });
   const runId = datasetRunId(r.datasetId, outDir);

@@ -19,6 +19,7 @@ import { writeSmallSweep } from './testing/sweep.js';
 
 const built = existsSync(join(packageRoot(), 'dist', 'jobs', 'worker-entry.js'));
 const numpy = spawnSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0;
+const h5py = spawnSync('python3', ['-c', 'import h5py'], { stdio: 'ignore' }).status === 0;
 
 describe.skipIf(!built)('simulate dataset on the local pool (needs dist/: npm run build)', () => {
   let dir: string;
@@ -165,6 +166,50 @@ print(n, m['counts']['patterns'])
       expect(JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')).format).toBe(
         'bragg-phase-dataset/1',
       );
+    },
+  );
+
+  it('HDF5 shards (seed layout) hold the same patterns as npz shards and stream the same', async () => {
+    const path = await writeSmallSweep(dir, { count: 4, chunk: 4 });
+    const npz = await loadSweep(path);
+    const { writeFile, readFile: rf } = await import('node:fs/promises');
+    await writeFile(path, (await rf(path, 'utf8')).replace('format: npz', 'format: hdf5'));
+    const h5 = await loadSweep(path);
+    expect(h5.sweep.output.format).toBe('hdf5');
+    const ex = new LocalExecutor(2);
+    try {
+      const a = await runDataset({ sweep: npz, outDir: join(dir, 'fmt-npz'), executor: ex });
+      const b = await runDataset({ sweep: h5, outDir: join(dir, 'fmt-h5'), executor: ex });
+      expect(b.result.status).toBe('completed');
+      expect(b.manifest.shards[0]!.file).toMatch(/\.hdf5$/);
+      const da = await PhaseDataset.open(join(dir, 'fmt-npz'));
+      const db = await PhaseDataset.open(join(dir, 'fmt-h5'));
+      for (const [i, s] of a.manifest.shards.entries()) {
+        const xa = await da.readShard(s);
+        const xb = await db.readShard(b.manifest.shards[i]!);
+        expect(Array.from(xb.x)).toEqual(Array.from(xa.x));
+        expect(Array.from(xb.y)).toEqual(Array.from(xa.y));
+      }
+    } finally {
+      await ex.close();
+    }
+  });
+
+  it.skipIf(!h5py)(
+    'h5py reads an HDF5 shard as a seed-pipeline user would (skipped: no h5py)',
+    () => {
+      const out = join(dir, 'fmt-h5');
+      const script = `
+import h5py, json, os
+m = json.load(open(os.path.join(${JSON.stringify(out)}, 'manifest.json')))
+f = h5py.File(os.path.join(${JSON.stringify(out)}, m['shards'][0]['file']), 'r')
+assert f['1d/x_px'].shape[0] == m['shards'][0]['count']
+assert [p.decode() if isinstance(p, bytes) else p for p in f['metadata'].attrs['phases']] == m['classes']
+print('ok')
+`;
+      const r = spawnSync('python3', ['-c', script], { encoding: 'utf8' });
+      expect(r.stderr).toBe('');
+      expect(r.stdout.trim()).toBe('ok');
     },
   );
 });

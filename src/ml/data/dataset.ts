@@ -1,6 +1,6 @@
 /**
  * Streaming a phase dataset (a `bragg simulate dataset` directory: `manifest.json` +
- * `shards/*.npz`) to training: batches of (x, label) that are shuffled with a seed, split
+ * `shards/*.npz` or `shards/*.hdf5`) to training: batches of (x, label) that are shuffled with a seed, split
  * into train/validation deterministically per pattern, and never hold more than
  * `shardBuffer` shards in memory. Only the requested member (`1d/x_px` by default) and the
  * labels are decoded from each shard.
@@ -8,7 +8,9 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { FormatError, ValidationError } from '../../core/errors.js';
+import type { NDArray } from '../../core/ndarray.js';
 import { toFloat32 } from '../../core/ndarray.js';
+import { openAny } from '../../formats/registry.js';
 import { createRng, deriveSeed } from '../../core/rng.js';
 import { decodeNpzMember, listNpz } from '../../formats/npy/npz.js';
 import type { DatasetManifest, ManifestShard } from '../../simulate/sweep/manifest.js';
@@ -87,9 +89,6 @@ export class PhaseDataset {
       throw new FormatError('dataset manifest', 'invalid JSON', { file, cause: err });
     }
     assertManifest(parsed, file);
-    if (parsed.fileFormat !== 'npz') {
-      throw new ValidationError(`shard format ${parsed.fileFormat} is not streamable yet`, 'fileFormat');
-    }
     return new PhaseDataset(join(file, '..'), parsed, key);
   }
 
@@ -109,17 +108,29 @@ export class PhaseDataset {
   /** Read one shard's profiles and labels. */
   async readShard(shard: ManifestShard): Promise<{ x: Float32Array; y: Int32Array; width: number }> {
     const path = join(this.dir, shard.file);
-    const bytes = new Uint8Array(await readFile(path));
-    const members = listNpz(bytes, path);
-    const get = (key: string) => {
-      const m = members.find((x) => x.key === key);
-      if (!m) {
-        throw new FormatError('NPZ', `shard has no member ${key}`, { file: path, path: key });
+    let xa: NDArray;
+    let ya: NDArray;
+    if (this.manifest.fileFormat === 'hdf5') {
+      const f = await openAny(path);
+      try {
+        xa = (await f.read(`/${this.key}`)).array;
+        ya = (await f.read('/1d/y_px')).array;
+      } finally {
+        await f.close();
       }
-      return decodeNpzMember(bytes, m, path).array;
-    };
-    const xa = get(this.key);
-    const ya = get('1d/y_px');
+    } else {
+      const bytes = new Uint8Array(await readFile(path));
+      const members = listNpz(bytes, path);
+      const get = (key: string): NDArray => {
+        const m = members.find((x) => x.key === key);
+        if (!m) {
+          throw new FormatError('NPZ', `shard has no member ${key}`, { file: path, path: key });
+        }
+        return decodeNpzMember(bytes, m, path).array;
+      };
+      xa = get(this.key);
+      ya = get('1d/y_px');
+    }
     const [n, width] = xa.shape;
     if (xa.shape.length !== 2 || n !== shard.count || ya.shape[0] !== shard.count) {
       throw new FormatError('NPZ', 'shard does not hold the patterns the manifest lists', {

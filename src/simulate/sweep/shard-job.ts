@@ -21,6 +21,7 @@ import { prepareReflections } from '../kinematic/reflections.js';
 import { fundamentalZoneGrid } from '../orientation/sampling.js';
 import type { RadialGeometry } from './pipeline.js';
 import { radialGeometry, simulatePatterns } from './pipeline.js';
+import { writeShardHdf5 } from './shard-hdf5.js';
 import { sweepSchema } from './schema.js';
 import type { Sweep } from './schema.js';
 
@@ -157,7 +158,8 @@ export const simulateShardJob: JobType<z.output<typeof payload>, ShardResult> = 
         'metadata/summary': ndarray('string', [], [summary(sweep)]),
         'metadata/metadata_json': ndarray('string', [], [JSON.stringify(meta)]),
       };
-      await writeFile(tmp, writeNpz(arrays));
+      if (sweep.output.format === 'hdf5') await writeShardHdf5(tmp, arrays);
+      else await writeFile(tmp, writeNpz(arrays));
     });
     return {
       shardId: p.shard.id,
