@@ -93,3 +93,69 @@ describe.skipIf(!built)('bragg simulate dataset / runs (needs dist/: npm run bui
     expect(none.err).toContain("no run with id 'nope'");
   });
 });
+
+describe.skipIf(!built)('Ctrl-C (needs dist/)', () => {
+  it('SIGINT stops a local run cleanly (exit 1, interrupted) and the same command resumes it', async () => {
+    const { spawn } = await import('node:child_process');
+    const dir = await mkdtemp(join(tmpdir(), 'bragg-cli-int-'));
+    try {
+      const sweep = await writeSmallSweep(dir, { count: 40, chunk: 2, size: 256 });
+      const args = [
+        join(packageRoot(), 'bin', 'bragg.js'),
+        'simulate',
+        'dataset',
+        sweep,
+        '-o',
+        join(dir, 'out'),
+        '--json',
+        '--workers',
+        '1',
+        '--db',
+        join(dir, 'runs.sqlite'),
+      ];
+      const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let sent = false;
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (!sent && out.includes('"kind":"done"')) {
+          sent = true;
+          child.kill('SIGINT');
+        }
+      });
+      const code = await new Promise<number | null>((res) => child.once('exit', (c) => res(c)));
+      expect(code).toBe(1);
+      const summary = JSON.parse(out.trim().split('\n').at(-1)!) as {
+        status: string;
+        shards: number;
+      };
+      expect(summary.status).toBe('interrupted');
+      expect(summary.shards).toBeGreaterThan(0);
+      expect(summary.shards).toBeLessThan(60);
+      // The same command again resumes: finished shards are kept, the rest computed.
+      const again = await run([
+        'simulate',
+        'dataset',
+        sweep,
+        '-o',
+        join(dir, 'out'),
+        '--json',
+        '--workers',
+        '1',
+        '--db',
+        join(dir, 'runs.sqlite'),
+      ]);
+      expect(again.code).toBe(0);
+      const s2 = JSON.parse(again.out.trim().split('\n').at(-1)!) as {
+        status: string;
+        skippedShards: number;
+        patterns: number;
+      };
+      expect(s2.status).toBe('completed');
+      expect(s2.skippedShards).toBeGreaterThanOrEqual(summary.shards);
+      expect(s2.patterns).toBe(240);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
