@@ -24,12 +24,12 @@ export const benchMultisliceCommand: CommandModule = {
         else
           process.stdout.write(
             `multislice: ${r.case}\n  grid ${r.grid.join('×')}, ${r.slices} slices, ${r.positions} positions, ${r.threads} threads\n` +
-              `  potential ${r.potentialSeconds.toFixed(2)} s, total ${r.totalSeconds.toFixed(2)} s, ${r.secondsPerPosition.toFixed(3)} s/position\n` +
+              `  potential ${r.potentialSeconds.toFixed(2)} s, total ${r.totalSeconds.toFixed(2)} s (CPU ${r.cpuSeconds.toFixed(1)} s), ${r.secondsPerPosition.toFixed(3)} s/position\n` +
               `  FFT 512² ${r.fftMsPer512.toFixed(2)} ms\n  reference: ${r.reference}\n` +
               (r.prism ?? [])
                 .map(
                   (p) =>
-                    `  PRISM f=${p.interpolation}: ${p.beams} beams, ${p.totalSeconds.toFixed(2)} s (${p.speedup.toFixed(2)}× plain), rel. L1 ${p.relativeL1.toFixed(4)}, ${p.mradPerPx.toFixed(3)} mrad/px\n`,
+                    `  PRISM f=${p.interpolation}: ${p.beams} beams, ${p.totalSeconds.toFixed(2)} s (${p.speedup.toFixed(2)}× plain; CPU ${p.cpuSpeedup.toFixed(2)}×), rel. L1 ${p.relativeL1.toFixed(4)}, ${p.mradPerPx.toFixed(3)} mrad/px\n`,
                 )
                 .join(''),
           );

@@ -36,6 +36,7 @@ interface Opts {
   maxAngle?: string;
   seed: string;
   threads?: string;
+  memory?: string;
   position?: string;
   prism?: boolean;
   interpolation: string;
@@ -79,6 +80,12 @@ function params(o: Opts): MultisliceParams {
     projection,
     seed: num(o.seed, '--seed'),
   };
+}
+
+function runOpts(o: Opts): { memoryBytes: number } {
+  const mib = num(o.memory ?? '1024', '--memory');
+  if (!(mib > 0)) throw new ValidationError(`must be > 0 MiB, got ${mib}`, '--memory');
+  return { memoryBytes: mib * 2 ** 20 };
 }
 
 async function write(kind: 'pacbed' | 'cbed', r: PatternResult, o: Opts): Promise<void> {
@@ -131,6 +138,7 @@ function common(c: Command): Command {
     .option('--max-angle <mrad>', 'half-width of the recorded pattern [mrad]')
     .option('--seed <n>', 'seed of the frozen phonons', '0')
     .option('--threads <n>', 'worker threads')
+    .option('--memory <MiB>', 'frozen-phonon slices + saved waves per configuration [MiB]', '1024')
     .requiredOption('-o, --output <file.npz>', 'output npz')
     .option('--png <file.png>', 'PNG preview of the largest thickness')
     .option('--json', 'print a JSON summary');
@@ -150,7 +158,10 @@ export const simulateMultisliceCommand: CommandModule = {
         const threads = o.threads !== undefined ? num(o.threads, '--threads') : undefined;
         const p = params(o);
         if (o.prism) p.prism = num(o.interpolation, '--interpolation');
-        const r = await simulatePacbed(crystal, p, threads !== undefined ? { threads } : {});
+        const r = await simulatePacbed(crystal, p, {
+          ...runOpts(o),
+          ...(threads !== undefined ? { threads } : {}),
+        });
         await write('pacbed', r, o);
       });
     common(sim.command('cbed <cif>'))
@@ -161,7 +172,7 @@ export const simulateMultisliceCommand: CommandModule = {
         const pos = list(o.position ?? '0,0', '--position');
         if (pos.length !== 2)
           throw new ValidationError(`expected x,y, got ${o.position}`, '--position');
-        const r = await simulateCbed(crystal, params(o), [pos[0]!, pos[1]!]);
+        const r = await simulateCbed(crystal, params(o), [pos[0]!, pos[1]!], runOpts(o));
         await write('cbed', r, o);
       });
   },

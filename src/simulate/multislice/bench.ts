@@ -20,6 +20,8 @@ export interface MultisliceBenchResult {
   threads: number;
   potentialSeconds: number;
   totalSeconds: number;
+  /** CPU time of this process, all threads [s]: less sensitive to other load than wall time. */
+  cpuSeconds: number;
   secondsPerPosition: number;
   fftMsPer512: number;
   reference: string;
@@ -32,9 +34,12 @@ export interface PrismBenchRow {
   beams: number;
   sMatrixMiB: number;
   totalSeconds: number;
+  cpuSeconds: number;
   secondsPerPosition: number;
-  /** Plain total / PRISM total in the same run. */
+  /** Plain total / PRISM total in the same run (wall time). */
   speedup: number;
+  /** The same in CPU time. */
+  cpuSpeedup: number;
   /** Σ|PRISM − plain at PRISM's angles| / Σ plain (`samplePattern`), at the largest thickness. */
   relativeL1: number;
   /** Angular pixel of the PRISM pattern [mrad]. */
@@ -52,6 +57,12 @@ export const BENCH_PARAMS: MultisliceParams = {
   scan: 10,
   maxAngle: 60,
 };
+
+/** CPU time of this process (user + system, all threads) [s]. */
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
 
 /** Time per 512² complex 2D FFT [ms] (forward, ordered, incl. transposes), median of `reps`. */
 export async function fftMsPer512(reps = 20): Promise<number> {
@@ -79,13 +90,17 @@ export async function runMultisliceBench(
   await buildSliceStack(plan, 0);
   const potentialSeconds = (performance.now() - t0) / 1000;
   const t1 = performance.now();
+  const c1 = cpuSeconds();
   const r = await simulatePacbed(rutile(), params, { threads });
   const totalSeconds = (performance.now() - t1) / 1000;
+  const cpu = cpuSeconds() - c1;
   const prism: PrismBenchRow[] = [];
   for (const f of opts.prism ?? []) {
     const t2 = performance.now();
+    const c2 = cpuSeconds();
     const q = await simulatePacbed(rutile(), { ...params, prism: f }, { threads });
     const seconds = (performance.now() - t2) / 1000;
+    const qCpu = cpuSeconds() - c2;
     const n = r.shape[0];
     const fine = r.patterns.subarray((n - 1) * r.shape[1] * r.shape[2]);
     const coarse = q.patterns.subarray((n - 1) * q.shape[1] * q.shape[2]);
@@ -95,8 +110,10 @@ export async function runMultisliceBench(
       beams: q.prism?.beams ?? 0,
       sMatrixMiB: (q.prism?.sMatrixBytes ?? 0) / 2 ** 20,
       totalSeconds: seconds,
+      cpuSeconds: qCpu,
       secondsPerPosition: seconds / q.positions,
       speedup: totalSeconds / seconds,
+      cpuSpeedup: cpu / qCpu,
       relativeL1: relativeL1(coarse, ref),
       mradPerPx: q.mradPerPx[1],
     });
@@ -109,6 +126,7 @@ export async function runMultisliceBench(
     threads,
     potentialSeconds,
     totalSeconds,
+    cpuSeconds: cpu,
     secondsPerPosition: totalSeconds / r.positions,
     fftMsPer512: fft,
     reference: 'abTEM 1.0.9 + FFTW, 2 threads, this machine: 0.88 s per probe position (issue 7)',
