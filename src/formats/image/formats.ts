@@ -205,6 +205,16 @@ export const tiffWriter: FormatWriter = {
   id: 'tiff',
   extensions: ['tif', 'tiff'],
   async write(path, datasets) {
-    await writeFile(path, encodeTiff(only(datasets, 'TIFF').array));
+    const d = only(datasets, 'TIFF');
+    const nd = d.array.shape.length;
+    const colour = d.array.dtype === 'rgb8' || d.array.dtype === 'rgba8';
+    // the image axes are the last two (y, x) of [y, x] or [n, y, x]
+    const ay = d.axes[colour ? 0 : nd - 2];
+    const ax = d.axes[colour ? 1 : nd - 1];
+    const pixelSize =
+      ay !== undefined && ax !== undefined && ay.units === ax.units && ax.units !== ''
+        ? { y: Math.abs(ay.scale), x: Math.abs(ax.scale), unit: ax.units }
+        : undefined;
+    await writeFile(path, encodeTiff(d.array, pixelSize ? { pixelSize } : {}));
   },
 };

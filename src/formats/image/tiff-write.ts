@@ -25,13 +25,39 @@ const SAMPLE: Partial<Record<DType, [format: number, bits: number]>> = {
 };
 
 export interface TiffWriteOptions {
-  /** ImageDescription tag (270) for every page. */
+  /** ImageDescription tag (270) for every page (replaces the ImageJ calibration header). */
   description?: string;
+  /**
+   * Pixel size along y and x in `unit` (e.g. from a DM file's axes): written as X/YResolution
+   * (pixels per unit, ResolutionUnit 1) with an ImageJ-style description `unit=<unit>`, which
+   * bragg's reader and ImageJ/Fiji turn back into calibrated axes.
+   */
+  pixelSize?: { y: number; x: number; unit: string };
+}
+
+/** A positive number as a TIFF RATIONAL [numerator, denominator] (both < 2^32): the best
+ * continued-fraction approximation whose terms fit. */
+export function toRational(v: number): [number, number] {
+  if (!(v > 0) || !Number.isFinite(v)) return [0, 1];
+  let [h0, h1, k0, k1] = [0, 1, 1, 0];
+  let x = v;
+  for (let i = 0; i < 64; i++) {
+    const a = Math.floor(x);
+    const h2 = a * h1 + h0;
+    const k2 = a * k1 + k0;
+    if (h2 > 0xffffffff || k2 > 0xffffffff) break;
+    [h0, h1, k0, k1] = [h1, h2, k1, k2];
+    const frac = x - a;
+    if (frac < 1e-12 || Math.abs(h1 / k1 - v) <= 1e-15 * v) break;
+    x = 1 / frac;
+  }
+  return k1 === 0 ? [0xffffffff, 1] : [h1, k1];
 }
 
 interface Entry {
   tag: number;
-  type: 2 | 3 | 4;
+  /** 2 ASCII, 3 SHORT, 4 LONG, 5 RATIONAL (values as numerator, denominator pairs). */
+  type: 2 | 3 | 4 | 5;
   values: number[] | string;
 }
 
@@ -76,7 +102,24 @@ export function encodeTiff(a: NDArray, o: TiffWriteOptions = {}): Uint8Array {
       { tag: 305, type: 2, values: 'bragg' },
       { tag: 339, type: 3, values: new Array<number>(spp).fill(format) },
     ];
-    if (o.description !== undefined) e.push({ tag: 270, type: 2, values: o.description });
+    const ps = o.pixelSize;
+    const calibrated =
+      ps !== undefined &&
+      ps.x > 0 &&
+      ps.y > 0 &&
+      ps.unit !== '' &&
+      /^[\x20-\x7e\u00b5]*$/.test(ps.unit);
+    const description =
+      o.description ??
+      (calibrated
+        ? `ImageJ=1.11a\nimages=${n}\nunit=${ps.unit.replace('µ', '\\u00B5')}\n`
+        : undefined);
+    if (description !== undefined) e.push({ tag: 270, type: 2, values: description });
+    if (calibrated) {
+      e.push({ tag: 282, type: 5, values: toRational(1 / ps.x) });
+      e.push({ tag: 283, type: 5, values: toRational(1 / ps.y) });
+      e.push({ tag: 296, type: 3, values: [1] });
+    }
     if (a.dtype === 'rgba8') e.push({ tag: 338, type: 3, values: [2] });
     e.sort((x, y) => x.tag - y.tag);
     pages.push(e);
@@ -120,7 +163,12 @@ export function encodeTiff(a: NDArray, o: TiffWriteOptions = {}): Uint8Array {
     at += 2;
     let extra = at + e.length * 12 + 4;
     for (const x of e) {
-      const count = typeof x.values === 'string' ? x.values.length + 1 : x.values.length;
+      const count =
+        typeof x.values === 'string'
+          ? x.values.length + 1
+          : x.type === 5
+            ? x.values.length / 2
+            : x.values.length;
       dv.setUint16(at, x.tag, true);
       dv.setUint16(at + 2, x.type, true);
       dv.setUint32(at + 4, count, true);

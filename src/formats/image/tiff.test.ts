@@ -18,7 +18,8 @@ import { decodeNpy } from '../npy/npy.js';
 import { openAny } from '../registry.js';
 import { decodePage } from './tiff.js';
 import { parseTiff } from './tiff-ifd.js';
-import { encodeTiff } from './tiff-write.js';
+import { encodeTiff, toRational } from './tiff-write.js';
+import { tiffWriter } from './formats.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fixture = (name: string): Uint8Array => readFileSync(join(here, 'testdata', name));
@@ -152,6 +153,40 @@ describe('TIFF writer', () => {
     );
   });
 
+  it('pixel size survives write → read as calibrated y/x axes (ImageJ unit, µ included)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bragg-tiffcal-'));
+    try {
+      const p = join(dir, 'cal.tif');
+      const img = ndarray('float32', [3, 4]);
+      await tiffWriter.write(p, [
+        {
+          name: 'image',
+          array: img,
+          axes: [
+            { name: 'y', size: 3, scale: 0.0123, offset: 0, units: 'µm' },
+            { name: 'x', size: 4, scale: 0.5, offset: 0, units: 'µm' },
+          ],
+          metadata: {},
+        },
+      ]);
+      const f = await openAny(p);
+      const [y, x] = f.datasets[0]!.axes;
+      expect(y!.units).toBe('µm');
+      expect(x!.units).toBe('µm');
+      expect(y!.scale).toBeCloseTo(0.0123, 12);
+      expect(x!.scale).toBe(0.5);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('toRational keeps 9+ significant digits', () => {
+    for (const v of [81.30081300813008, 2, 0.001, 123456.789]) {
+      const [n, d] = toRational(v);
+      expect(Math.abs(n / d - v) / v).toBeLessThan(1e-9);
+    }
+  });
+
   it('refuses arrays TIFF cannot hold with a ValidationError that says why', () => {
     expect(() => encodeTiff(ndarray('complex64', [2, 2]))).toThrow(/TIFF output supports/);
     expect(() => encodeTiff(ndarray('uint16', [2, 2, 2, 2]))).toThrow(
@@ -171,6 +206,19 @@ describe.skipIf(!tiffcmp)(
       dir = mkdtempSync(join(tmpdir(), 'bragg-tiff-'));
     });
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('libtiff reads the calibration bragg writes (tiffinfo)', () => {
+      const p = join(dir, 'cal.tif');
+      writeFileSync(
+        p,
+        encodeTiff(ndarray('uint16', [2, 2]), { pixelSize: { y: 0.0123, x: 0.5, unit: 'nm' } }),
+      );
+      const r = spawnSync('tiffinfo', [p], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      // X resolution 1/0.5 = 2, Y resolution 1/0.0123 = 81.30 pixels per unit, unitless
+      expect(r.stdout).toMatch(/Resolution: 2, 81\.3\d*/);
+      expect(r.stdout).toContain('unit=nm');
+    });
 
     it.each([
       ['uint16', 'src-u16.tif'],
