@@ -19,7 +19,11 @@ import { writeSmallSweep } from './testing/sweep.js';
 
 const built = existsSync(join(packageRoot(), 'dist', 'jobs', 'worker-entry.js'));
 const numpy = spawnSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0;
-const h5py = spawnSync('python3', ['-c', 'import h5py'], { stdio: 'ignore' }).status === 0;
+// h5py: the first Python that has it — PATH's python3, else Debian's (python3-h5py, installed by .ci/run).
+const h5pyPython = ['python3', '/usr/bin/python3'].find(
+  (py) => spawnSync(py, ['-c', 'import h5py'], { stdio: 'ignore' }).status === 0,
+);
+const h5py = h5pyPython !== undefined;
 
 describe.skipIf(!built)('simulate dataset on the local pool (needs dist/: npm run build)', () => {
   let dir: string;
@@ -160,7 +164,7 @@ for s in m['shards']:
     n += len(y)
 print(n, m['counts']['patterns'])
 `;
-      const r = spawnSync('python3', ['-c', script], { encoding: 'utf8' });
+      const r = spawnSync(h5pyPython!, ['-c', script], { encoding: 'utf8' });
       expect(r.stderr).toBe('');
       expect(r.stdout.trim()).toBe('72 72');
       expect(JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')).format).toBe(
@@ -196,7 +200,7 @@ print(n, m['counts']['patterns'])
   });
 
   it.skipIf(!h5py)(
-    'h5py reads an HDF5 shard as a seed-pipeline user would (skipped: no h5py)',
+    'h5py reads an HDF5 shard as a seed-pipeline user would (skipped when no Python has h5py)',
     () => {
       const out = join(dir, 'fmt-h5');
       const script = `
@@ -207,7 +211,7 @@ assert f['1d/x_px'].shape[0] == m['shards'][0]['count']
 assert [p.decode() if isinstance(p, bytes) else p for p in f['metadata'].attrs['phases']] == m['classes']
 print('ok')
 `;
-      const r = spawnSync('python3', ['-c', script], { encoding: 'utf8' });
+      const r = spawnSync(h5pyPython!, ['-c', script], { encoding: 'utf8' });
       expect(r.stderr).toBe('');
       expect(r.stdout.trim()).toBe('ok');
     },
