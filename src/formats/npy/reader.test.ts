@@ -9,6 +9,8 @@ import { FormatError, NotFoundError, ValidationError } from '../../core/errors.j
 import { ndarray } from '../../core/ndarray.js';
 import { openAny, writerFor } from '../registry.js';
 import { writeNpy } from './npy.js';
+import { formatNpyHeader } from './header.js';
+import { zipSync } from 'fflate';
 import { decodeNpz } from './npz.js';
 
 let dir = '';
@@ -64,6 +66,20 @@ describe('npy reader', () => {
     const cut = await openAny(join(dir, 'cut.npy'));
     await expect(cut.read('data', { frame: 3 })).rejects.toBeInstanceOf(FormatError);
     await expect(cut.read('data')).rejects.toThrow(/truncated array data/);
+  });
+
+  it('an npz member bragg refuses is listed as refused; the other members stay readable', async () => {
+    const p = join(dir, 'mixed.npz');
+    const good = writeNpy(ndarray('uint8', [2], Uint8Array.from([7, 9])));
+    const obj = formatNpyHeader('|O', false, [1]);
+    writeFileSync(p, zipSync({ 'ok.npy': good, 'obj.npy': obj }));
+    const f = await openAny(p);
+    expect(f.datasets.map((d) => d.name)).toEqual(['ok']);
+    expect(JSON.stringify(f.metadata.refused)).toContain('object (pickled) arrays are refused');
+    expect(Array.from((await f.read('ok')).array.data as Uint8Array)).toEqual([7, 9]);
+    const only = join(dir, 'only-obj.npz');
+    writeFileSync(only, zipSync({ 'obj.npy': obj }));
+    await expect(openAny(only)).rejects.toBeInstanceOf(FormatError);
   });
 
   it('the npz writer keeps dataset names as keys, dropping a leading slash', async () => {

@@ -9,7 +9,7 @@ import { openForRead, readWholeFile } from '../../core/files.js';
 import { uncalibratedAxis } from '../../core/axes.js';
 import type { Axis } from '../../core/axes.js';
 import type { Dataset, Metadata } from '../../core/dataset.js';
-import { NotFoundError, ValidationError } from '../../core/errors.js';
+import { FormatError, NotFoundError, ValidationError } from '../../core/errors.js';
 import type { NDArray } from '../../core/ndarray.js';
 import { ndarray, shapeSize } from '../../core/ndarray.js';
 import { sliceArray, takeFrame } from '../../core/slice.js';
@@ -18,6 +18,7 @@ import { hasNpyMagic, MAX_HEADER_BYTES, parseNpyHeader } from './header.js';
 import type { NpyHeader } from './header.js';
 import { decodeElements, decodeNpy, resultLayout, writeNpy } from './npy.js';
 import { decodeNpzMember, listNpz, npzMemberHeader, writeNpz } from './npz.js';
+import type { NpzMember } from './npz.js';
 import { hasZipMagic } from './zip.js';
 
 /** Axis names by rank: images [y, x], stacks [frame, y, x], otherwise dim0, dim1, ... */
@@ -163,18 +164,33 @@ async function readNpyFrame(path: string, h: NpyHeader, frame: number): Promise<
 }
 
 async function openNpz(path: string): Promise<OpenedFile> {
-  await (await openForRead(path)).close();
   const bytes = await readWholeFile(path);
-  const members = listNpz(bytes, path).filter((m) => m.entry.name.endsWith('.npy'));
-  const infos = members.map((m) =>
-    infoOf(m.key, npzMemberHeader(bytes, m, path), path, m.entry.name),
-  );
+  const all = listNpz(bytes, path).filter((m) => m.entry.name.endsWith('.npy'));
+  // Members bragg refuses (object arrays, mixed structured dtypes, corrupt headers) are listed
+  // in the file metadata with the reason, so that the rest of the archive stays usable.
+  const members: NpzMember[] = [];
+  const infos: DatasetInfo[] = [];
+  const refused: Metadata[] = [];
+  let firstError: FormatError | undefined;
+  for (const m of all) {
+    try {
+      infos.push(infoOf(m.key, npzMemberHeader(bytes, m, path), path, m.entry.name));
+      members.push(m);
+    } catch (err) {
+      if (!(err instanceof FormatError)) throw err;
+      firstError ??= err;
+      refused.push({ member: m.key, reason: err.message });
+    }
+  }
+  if (firstError !== undefined && members.length === 0) throw firstError;
   const names = infos.map((i) => i.name);
+  const metadata: Metadata = { members: names };
+  if (refused.length > 0) metadata.refused = refused;
   return {
     format: 'npz',
     path,
     datasets: infos,
-    metadata: { members: names },
+    metadata,
     // several members (e.g. a phase map's `x` and `y`): no guess, the user chooses
     defaultDataset: names.length === 1 ? names[0] : undefined,
     async read(name, sel) {
