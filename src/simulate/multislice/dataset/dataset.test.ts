@@ -151,4 +151,25 @@ describe('bragg simulate pacbed-dataset', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('simulates through PRISM when simulation.prism is set', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'bragg-pds-'));
+    try {
+      const cfgPath = join(dir, 'tiny.yaml');
+      const yaml = tinyYaml('npy')
+        .replace('mistilts: [0, 2]', 'mistilts: [0]')
+        .replace('  scan: 2', '  scan: 2\n  prism: 2');
+      await writeFile(cfgPath, yaml);
+      const r = await runPacbedDataset({ dataset: await loadPacbedDataset(cfgPath), threads: 1 });
+      expect(r.result.status).toBe('completed');
+      expect(r.rows).toBe(2);
+      const table = parseCsv(await readFile(r.tablePath, 'utf8'));
+      const img = decodeNpy(
+        new Uint8Array(await readFile(join(dir, 'out', stringColumn(table, 'Path')[0]!))),
+      );
+      expect(img.array.shape).toEqual([16, 16]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
