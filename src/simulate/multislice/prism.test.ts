@@ -9,7 +9,7 @@ import {
   samplePattern,
   validInterpolation,
 } from './prism.js';
-import { simulatePacbed } from './simulate.js';
+import { simulateCbed, simulatePacbed } from './simulate.js';
 import { rutile } from './testing.js';
 
 /** Rutile [001], 80 kV, 20 mrad: small grids so each case runs in seconds. */
@@ -37,6 +37,12 @@ describe('PRISM setup', () => {
       expect(() => assertInterpolation(f)).toThrow(ValidationError);
     }
     expect(assertInterpolation(6)).toBe(6);
+  });
+
+  it('is refused for CBED (one position: nothing to share)', async () => {
+    await expect(simulateCbed(rutile(), { ...SMALL, prism: 2 }, [0, 0])).rejects.toThrow(
+      ValidationError,
+    );
   });
 
   it('accepts f only where n/f is a fast FFT size, and the plan rounds the grid up for it', () => {

@@ -153,6 +153,12 @@ export async function simulateCbed(
   position: readonly [number, number],
   opts: RunOptions = {},
 ): Promise<PatternResult> {
+  if (params.prism !== undefined) {
+    throw new ValidationError(
+      'PRISM is for PACBED (many positions); CBED runs plain multislice',
+      'prism',
+    );
+  }
   const plan = planSimulation(crystal, params);
   for (const v of position)
     if (!Number.isFinite(v)) throw new ValidationError(`must be finite, got ${v}`, 'position');
