@@ -152,7 +152,11 @@ export const simulateMultisliceCommand: CommandModule = {
       .description('Position-averaged CBED (multislice) over one unit cell.')
       .option('--scan <n>', 'probe positions per cell edge (default: Nyquist step)')
       .option('--prism', 'PRISM S-matrix instead of plain multislice (patterns f× coarser)')
-      .option('--interpolation <f>', 'PRISM interpolation factor f (2^a·3^b·5^c)', '2')
+      .option(
+        '--interpolation <f>',
+        'PRISM interpolation factor f (2^a·3^b·5^c; best when extent/f is whole cells)',
+        '2',
+      )
       .action(async (cif: string, o: Opts) => {
         const crystal = await loadCrystal(cif);
         const threads = o.threads !== undefined ? num(o.threads, '--threads') : undefined;

@@ -12,6 +12,9 @@
  *    pixels centred on r₀ (PRISM's cropping); its diffraction pattern is |FFT(window)|² on
  *    the coarse angular grid of pixel f·λ/L.
  *
+ * Choosing f: the error is smallest when the window L/f is a whole number of crystal cells
+ * (the cut wave then keeps the crystal's periodicity); see bench/multislice/RESULTS.md.
+ *
  * Cost: the beams number ≈ π(α/λ)²·(L/f)², so propagation falls as f⁻², and the sums for each
  * probe position (beams × window pixels) as f⁻⁴. The price: patterns f times coarser in
  * angle, and the error of cutting the wave to the window (grows with thickness and f).
