@@ -132,6 +132,7 @@ export async function runPhaseDemo(o: PhaseDemoOptions): Promise<PhaseDemoResult
       phases,
       orientations: { count },
       chunkSize: Math.ceil(count / 2),
+      augmentation: TRAIN_AUGMENTATION,
     },
     structures,
     join(out, 'dataset'),
@@ -147,6 +148,7 @@ export async function runPhaseDemo(o: PhaseDemoOptions): Promise<PhaseDemoResult
       phases,
       orientations: { count: testCount },
       chunkSize: testCount,
+      augmentation: TRAIN_AUGMENTATION,
     },
     structures,
     join(out, 'testset'),
@@ -154,11 +156,11 @@ export async function runPhaseDemo(o: PhaseDemoOptions): Promise<PhaseDemoResult
     progress('test set'),
   );
 
-  step(3, `training the 1D CNN (${o.epochs ?? 10} epochs, batch 64, 25 % held out)`);
+  step(3, `training the 1D CNN (${o.epochs ?? 12} epochs, batch 64, 25 % held out)`);
   const trained = await trainPhaseModel({
     data: join(out, 'dataset'),
     outDir: join(out, 'models'),
-    epochs: o.epochs ?? 10,
+    epochs: o.epochs ?? 12,
     batchSize: 64,
     valSplit: 0.25,
     seed: 10,
