@@ -45,7 +45,13 @@ function pickDatasets(f: OpenedFile, single: boolean, dataset: string | undefine
     return [dataset];
   }
   if (names.length === 0) throw new ValidationError(`${f.path} holds no datasets`, '<in>');
-  if (!single) return names;
+  if (!single) {
+    // everything except previews and views of another dataset (DM thumbnails, TIFF pages of a stack)
+    const main = f.datasets
+      .filter((d) => d.role !== 'thumbnail' && d.role !== 'page')
+      .map((d) => d.name);
+    return main.length > 0 ? main : names;
+  }
   if (names.length === 1) return names;
   if (f.defaultDataset !== undefined) return [f.defaultDataset];
   throw new ValidationError(
@@ -122,7 +128,7 @@ export const convertCommand: CommandModule = {
       .argument('<out>', 'output file; its extension picks the format')
       .option(
         '--dataset <path>',
-        'the dataset to convert (default: all for npz/h5, else the main one)',
+        'the dataset to convert (default: all but thumbnails and TIFF page views for npz/h5, else the main one)',
       )
       .option('--frame <n>', 'only frame n of the first axis (0-based)', parseFrame)
       .option(

@@ -171,6 +171,13 @@ describe('bragg convert', () => {
     expect(decodePage(t, tiff.pages[0]!, tiff.littleEndian).data).toEqual(p2.data);
   });
 
+  it('a multi-page TIFF → npz writes the stack, not the page views again', async () => {
+    expect((await run('convert', join(dir, 'pages.tif'), join(dir, 'pages.npz'))).code).toBe(0);
+    const z = decodeNpz(readFileSync(join(dir, 'pages.npz')));
+    expect(Object.keys(z)).toEqual(['stack']);
+    expect(z.stack!.shape).toEqual([3, 4, 5]);
+  });
+
   it('an npz with several members needs --dataset for a one-array output, and names them', async () => {
     const r = await run('convert', join(dir, 'map.npz'), join(dir, 'm.npy'));
     expect(r.code).toBe(1);

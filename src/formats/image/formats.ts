@@ -118,6 +118,8 @@ async function openTiff(path: string): Promise<OpenedFile> {
     infos.length > 1 &&
     infos.every((i) => i.dtype === first.dtype && i.shape.join() === first.shape.join());
   if (stackable) {
+    // the pages are views of the stack: marked so that whole-file conversions skip them
+    for (const i of infos) i.role = 'page';
     infos.unshift({
       name: 'stack',
       shape: [infos.length, ...first.shape],
