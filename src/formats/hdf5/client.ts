@@ -77,18 +77,15 @@ class H5Client {
     if (this.starting) return this.starting;
     this.starting = (async () => {
       const url = await workerUrl();
-      // The worker's stdout/stderr are piped here and dropped (HDF5 prints its error stack,
-      // which the worker also returns with each error); BRAGG_DEBUG=1 shows them.
+      // The worker returns HDF5's error stack with each error; what the library also prints is
+      // swallowed by piping the worker's stdio and never reading it (reading a worker stream
+      // would keep the process alive after the work is done). BRAGG_DEBUG=1 lets it through.
+      const quiet = !process.env.BRAGG_DEBUG;
       const w = new Worker(url, {
         workerData: { h5wasmUrl: h5wasmUrl() },
-        stdout: true,
-        stderr: true,
+        stdout: quiet,
+        stderr: quiet,
       });
-      const sink = (chunk: Buffer): void => {
-        if (process.env.BRAGG_DEBUG) process.stderr.write(chunk);
-      };
-      w.stdout.on('data', sink);
-      w.stderr.on('data', sink);
       await new Promise<void>((resolve, reject) => {
         const onMsg = (m: WorkerResponse): void => {
           if (m.id === 0) {

@@ -11,7 +11,7 @@ export function truncations(bytes: Uint8Array, count = 64): Uint8Array[] {
   for (let i = 0; i < Math.min(16, bytes.length); i++) out.add(i);
   for (let k = 0; k < count; k++) out.add(Math.floor((k / count) * bytes.length));
   out.add(Math.max(0, bytes.length - 1));
-  return [...out].sort((a, b) => a - b).map((n) => bytes.slice(0, n));
+  return [...out].sort((a, b) => a - b).map((n) => new Uint8Array(bytes.subarray(0, n)));
 }
 
 /**
@@ -29,7 +29,7 @@ export function mutations(
   const out: { seed: number; index: number; bytes: Uint8Array }[] = [];
   const span = Math.max(1, Math.min(region, bytes.length));
   for (let i = 0; i < count; i++) {
-    const b = bytes.slice();
+    const b = new Uint8Array(bytes); // a copy: Buffer.slice() would be a view
     const flips = 1 + rng.int(8);
     for (let f = 0; f < flips; f++) {
       const at = rng.int(span);
