@@ -15,7 +15,18 @@ import { runPhaseDemo } from '../../workflows/phase/demo.js';
 interface DemoOpts {
   output?: string;
   workers?: string;
+  count?: string;
+  epochs?: string;
   json?: boolean;
+}
+
+function positiveInt(v: string | undefined, field: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 1_000_000) {
+    throw new ValidationError(`expected a positive integer, got '${v}'`, field);
+  }
+  return n;
 }
 
 export const demoCommand: CommandModule = {
@@ -32,6 +43,8 @@ export const demoCommand: CommandModule = {
         'where the demo writes its files (default: a new temporary directory)',
       )
       .option('--workers <n>', 'worker threads for the simulation (default: cores)')
+      .option('--count <n>', 'phase demo: orientations per phase per training seed (default 300)')
+      .option('--epochs <n>', 'phase demo: training epochs (default 20)')
       .option('--json', 'print the phase summary as JSON at the end')
       .action(async (o: DemoOpts) => {
         const log = (s: string) => process.stderr.write(`${s}\n`);
@@ -63,6 +76,8 @@ export const demoCommand: CommandModule = {
             outDir,
             executor,
             log,
+            ...(o.count !== undefined ? { count: positiveInt(o.count, '--count')! } : {}),
+            ...(o.epochs !== undefined ? { epochs: positiveInt(o.epochs, '--epochs')! } : {}),
             callbacks: process.stderr.isTTY ? [progressBar(), epochLines()] : [epochLines()],
           });
           process.stdout.write(formatEvaluation(r.evaluation));

@@ -156,11 +156,11 @@ export async function runPhaseDemo(o: PhaseDemoOptions): Promise<PhaseDemoResult
     progress('test set'),
   );
 
-  step(3, `training the 1D CNN (${o.epochs ?? 12} epochs, batch 64, 25 % held out)`);
+  step(3, `training the 1D CNN (${o.epochs ?? 20} epochs, batch 64, 25 % held out)`);
   const trained = await trainPhaseModel({
     data: join(out, 'dataset'),
     outDir: join(out, 'models'),
-    epochs: o.epochs ?? 12,
+    epochs: o.epochs ?? 20,
     batchSize: 64,
     valSplit: 0.25,
     seed: 10,
