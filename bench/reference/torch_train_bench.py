@@ -2,7 +2,7 @@
 """PyTorch reference for `bragg bench train`: the same three nets, same batch sizes, Adam,
 random inputs; median ms per training step. Run with Debian's python3-torch:
     /usr/bin/python3 bench/reference/torch_train_bench.py --net small2d --threads 2 --steps 20
-Prints one JSON object (ms_per_step, samples_per_s) like `bragg bench train --json`."""
+Prints one JSON object (ms_per_step, cpu_ms_per_step: CPU time of all threads, samples_per_s) like `bragg bench train --json`."""
 import argparse, json, statistics, time
 import torch
 import torch.nn as nn
@@ -83,16 +83,19 @@ if __name__ == '__main__':
     x = torch.randn(batch, *shape)
     y = torch.randint(0, k, (batch,))
     loss_fn = nn.CrossEntropyLoss()
-    times = []
+    times, cpu = [], []
     for i in range(a.warmup + a.steps):
         t0 = time.perf_counter()
+        c0 = time.process_time()
         opt.zero_grad()
         loss = loss_fn(net(x), y)
         loss.backward()
         opt.step()
         if i >= a.warmup:
             times.append((time.perf_counter() - t0) * 1000)
+            cpu.append((time.process_time() - c0) * 1000)
     med = statistics.median(times)
     print(json.dumps({'net': a.net, 'backend': 'pytorch ' + torch.__version__, 'threads': a.threads,
                       'batch_size': batch, 'steps': a.steps, 'ms_per_step': med,
+                      'cpu_ms_per_step': statistics.median(cpu),
                       'samples_per_s': 1000 * batch / med, 'final_loss': loss.item()}))

@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { availableParallelism } from 'node:os';
 import { BraggError, ValidationError } from '../../core/errors.js';
+import { registerFusedOptimizerKernels } from './kernels/fused-optimizers.js';
 import { registerWasmTrainingKernels } from './kernels/register.js';
 import { loadThreadedWasmModule } from './wasm-threads.js';
 
@@ -130,6 +131,7 @@ async function selectBackend(
   threads: number,
 ): Promise<BackendInfo> {
   const notes: string[] = [];
+  registerFusedOptimizerKernels();
   const candidates: BackendName[] = requested === 'auto' ? [...BACKEND_NAMES] : [requested];
   for (const name of candidates) {
     try {

@@ -10,6 +10,7 @@ import {
   stockWasmKernel,
   swapWasmKernel,
 } from '../backend/kernels/register.js';
+import { ADAM_UPDATE, SGD_UPDATE } from '../backend/kernels/fused-optimizers.js';
 import { abSteps } from '../train/ab.js';
 import type { AbResult, StepVariant } from '../train/ab.js';
 import { formatProfile, profileSteps } from '../train/profile.js';
@@ -42,6 +43,11 @@ export interface TrainBenchResult {
   /** Median over the timed steps. */
   ms_per_step: number;
   ms_per_step_mean: number;
+  /**
+   * Median CPU time (user + system, all threads of the process) per step, ms: on a machine
+   * shared with other work this moves much less than wall time.
+   */
+  cpu_ms_per_step: number;
   samples_per_s: number;
   final_loss: number;
   /** Per-kernel profile (with `profileSteps`). */
@@ -50,23 +56,37 @@ export interface TrainBenchResult {
   ab?: AbResult[];
 }
 
-/** Variants 'bragg' and 'stock' (the named wasm kernels put back to tfjs's own). */
+/**
+ * Variants 'bragg' and the alternative: each name is a stock wasm kernel bragg replaced
+ * (`MaxPoolGrad`), a bragg alternative (`Conv2DBackpropFilter/conv`) or a fused optimiser
+ * kernel to switch off (`BraggAdamUpdate`: the composite update runs instead).
+ */
 function stockVariants(names: readonly string[]): StepVariant[] {
-  const stock = names.map((n) => {
+  const swaps = names.map((n): (() => () => void) => {
+    if (n === ADAM_UPDATE || n === SGD_UPDATE) {
+      return () => {
+        const k = tf.getKernel(n, tf.getBackend());
+        if (k === undefined) return () => undefined;
+        tf.unregisterKernel(n, tf.getBackend());
+        return () => tf.registerKernel(k);
+      };
+    }
     const k = stockWasmKernel(n);
-    if (k === undefined)
+    if (k === undefined) {
+      const known = [...alternativeWasmKernels(), ADAM_UPDATE, SGD_UPDATE];
       throw new ValidationError(
-        `no alternative wasm kernel '${n}'; known: ${alternativeWasmKernels().join(', ')}`,
+        `no alternative kernel '${n}'; known: ${known.join(', ')}`,
         '--compare-stock',
       );
-    return k;
+    }
+    return () => swapWasmKernel(k);
   });
   return [
     { name: 'bragg', enable: () => () => undefined },
     {
-      name: `stock ${names.join('+')}`,
+      name: `without ${names.join('+')}`,
       enable: () => {
-        const undo = stock.map((k) => swapWasmKernel(k));
+        const undo = swaps.map((f) => f());
         return () => undo.reverse().forEach((f) => f());
       },
     },
@@ -74,6 +94,11 @@ function stockVariants(names: readonly string[]): StepVariant[] {
 }
 
 export { formatProfile };
+
+function medianOf(v: readonly number[]): number {
+  const s = [...v].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? NaN;
+}
 
 export async function benchTrain(o: TrainBenchOptions): Promise<TrainBenchResult> {
   const spec = REFERENCE_NETS[o.net];
@@ -95,14 +120,20 @@ export async function benchTrain(o: TrainBenchOptions): Promise<TrainBenchResult
   const labels = tf.tidy(() => tf.randomUniform([batch], 0, spec.numClasses, 'int32', seed + 1));
   const y = tf.oneHot(labels as tf.Tensor1D, spec.numClasses);
   const times: number[] = [];
+  const cpu: number[] = [];
   let loss = NaN;
   let profile: StepProfile | undefined;
   let ab: AbResult[] | undefined;
   try {
     for (let i = 0; i < (o.warmup ?? 3) + o.steps; i++) {
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
       loss = trainStep(model, optimizer, x, y, 1e-3, 'categoricalCrossentropy', {}).loss;
-      if (i >= (o.warmup ?? 3)) times.push(performance.now() - t0);
+      if (i >= (o.warmup ?? 3)) {
+        times.push(performance.now() - t0);
+        const c = process.cpuUsage(c0);
+        cpu.push((c.user + c.system) / 1000);
+      }
     }
     if (o.compareStock !== undefined && o.compareStock.length > 0) {
       const variants = stockVariants(o.compareStock);
@@ -124,8 +155,7 @@ export async function benchTrain(o: TrainBenchOptions): Promise<TrainBenchResult
     tf.dispose([x, y, labels]);
     model.dispose();
   }
-  const sorted = [...times].sort((a, b) => a - b);
-  const median = sorted[Math.floor(sorted.length / 2)]!;
+  const median = medianOf(times);
   return {
     net: spec.name,
     backend: info.backend,
@@ -134,6 +164,7 @@ export async function benchTrain(o: TrainBenchOptions): Promise<TrainBenchResult
     steps: o.steps,
     ms_per_step: median,
     ms_per_step_mean: times.reduce((a, b) => a + b, 0) / times.length,
+    cpu_ms_per_step: medianOf(cpu),
     samples_per_s: (1000 * batch) / median,
     final_loss: loss,
     ...(profile === undefined ? {} : { profile }),

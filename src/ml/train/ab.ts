@@ -16,8 +16,10 @@ export interface StepVariant {
 
 export interface AbResult {
   name: string;
-  /** Median ms per step. */
+  /** Median ms per step (wall clock). */
   ms: number;
+  /** Median CPU ms per step (all threads of the process; less sensitive to other load). */
+  cpuMs: number;
   times: number[];
   /** Loss of this variant's last step (variants share weights, so losses drift together). */
   lastLoss: number;
@@ -33,6 +35,7 @@ export function abSteps(
   rounds: number,
 ): AbResult[] {
   const times = variants.map(() => [] as number[]);
+  const cpu = variants.map(() => [] as number[]);
   const lastLoss = variants.map(() => NaN);
   for (let r = -1; r < rounds; r++) {
     for (let k = 0; k < variants.length; k++) {
@@ -40,19 +43,26 @@ export function abSteps(
       const off = variants[i]!.enable();
       try {
         const t0 = performance.now();
+        const c0 = process.cpuUsage();
         lastLoss[i] = trainStep(model, optimizer, x, y, 1e-3, loss, {}).loss;
         // Round −1 warms each variant up (operator caches, JIT) and is not timed.
-        if (r >= 0) times[i]!.push(performance.now() - t0);
+        if (r >= 0) {
+          times[i]!.push(performance.now() - t0);
+          const c = process.cpuUsage(c0);
+          cpu[i]!.push((c.user + c.system) / 1000);
+        }
       } finally {
         off();
       }
     }
   }
+  const median = (v: number[]): number =>
+    [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)] ?? NaN;
   return variants.map((v, i) => {
-    const t = [...times[i]!].sort((a, b) => a - b);
     return {
       name: v.name,
-      ms: t[Math.floor(t.length / 2)] ?? NaN,
+      ms: median(times[i]!),
+      cpuMs: median(cpu[i]!),
       times: times[i]!,
       lastLoss: lastLoss[i]!,
     };

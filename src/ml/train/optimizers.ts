@@ -10,6 +10,23 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ValidationError } from '../../core/errors.js';
+import { ADAM_UPDATE, hasFusedKernel, SGD_UPDATE } from '../backend/kernels/fused-optimizers.js';
+import type { AdamUpdateAttrs, SgdUpdateAttrs } from '../backend/kernels/fused-optimizers.js';
+
+/**
+ * Runs a fused update kernel (src/ml/backend/kernels/fused-optimizers.ts: same bits as the
+ * composite expressions below, one kernel per variable) when the active backend has it.
+ */
+function fused(
+  name: string,
+  inputs: Record<string, tf.Tensor>,
+  attrs: AdamUpdateAttrs | SgdUpdateAttrs,
+): tf.Tensor[] | null {
+  if (!hasFusedKernel(name, tf.getBackend())) return null;
+  return tf
+    .engine()
+    .runKernel(name, inputs, attrs as unknown as tf.NamedAttrMap) as unknown as tf.Tensor[];
+}
 
 export type OptimizerSpec =
   | { kind: 'sgd'; learningRate: number; momentum?: number; nesterov?: boolean }
@@ -52,6 +69,13 @@ class Sgd implements Optimizer {
     tf.tidy(() => {
       vars.forEach((v, i) => {
         const g = grads[i]!;
+        const attrs = { lr, momentum: mu, nesterov: this.spec.nesterov === true };
+        const out = fused(SGD_UPDATE, mu > 0 ? { x: v, g, b: this.bufs[i]! } : { x: v, g }, attrs);
+        if (out !== null) {
+          if (mu > 0) this.bufs[i]!.assign(out[1]!);
+          v.assign(out[0]!);
+          return;
+        }
         let u = g;
         if (mu > 0) {
           const b = this.bufs[i]!;
@@ -100,6 +124,14 @@ class Adam implements Optimizer {
     tf.tidy(() => {
       vars.forEach((x, i) => {
         const g = grads[i]!;
+        const attrs = { lr, beta1: b1, beta2: b2, epsilon: eps, c1, c2, weightDecay: wd };
+        const out = fused(ADAM_UPDATE, { x, m: this.m[i]!, v: this.v[i]!, g }, attrs);
+        if (out !== null) {
+          this.m[i]!.assign(out[1]!);
+          this.v[i]!.assign(out[2]!);
+          x.assign(out[0]!);
+          return;
+        }
         const m = this.m[i]!.mul(b1).add(g.mul(1 - b1));
         const v = this.v[i]!.mul(b2).add(g.square().mul(1 - b2));
         this.m[i]!.assign(m);

@@ -18,14 +18,18 @@ export interface KernelProfileRow {
   kernel: string;
   /** Calls per step. */
   calls: number;
-  /** Milliseconds per step (mean over the profiled steps). */
+  /** Milliseconds per step (mean over the profiled steps), wall clock. */
   ms: number;
+  /** CPU milliseconds per step (all threads of the process). */
+  cpuMs: number;
 }
 
 export interface StepProfile {
   steps: number;
   /** Mean wall time per step and per phase, ms. */
   msPerStep: number;
+  /** Mean CPU time per step (all threads of the process), ms. */
+  cpuMsPerStep: number;
   phaseMs: Record<StepPhase, number>;
   /** Phase time not spent inside any kernel (JS overhead), ms per step. */
   otherMs: Record<StepPhase, number>;
@@ -42,11 +46,11 @@ type KernelFn = tf.KernelConfig['kernelFunc'];
  */
 function instrument(backendName: string): {
   phase: { current: StepPhase | null };
-  totals: Map<string, { calls: number; ms: number }>;
+  totals: Map<string, { calls: number; ms: number; cpuMs: number }>;
   restore(): void;
 } {
   const phase: { current: StepPhase | null } = { current: null };
-  const totals = new Map<string, { calls: number; ms: number }>();
+  const totals = new Map<string, { calls: number; ms: number; cpuMs: number }>();
   const saved: [tf.KernelConfig, KernelFn][] = [];
   let depth = 0;
   for (const cfg of tf.getKernelsForBackend(backendName)) {
@@ -57,14 +61,17 @@ function instrument(backendName: string): {
       if (depth > 0 || phase.current === null) return orig(args);
       depth++;
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
       try {
         return orig(args);
       } finally {
         depth--;
         const key = `${phase.current}\u0000${name}`;
-        const e = totals.get(key) ?? { calls: 0, ms: 0 };
+        const e = totals.get(key) ?? { calls: 0, ms: 0, cpuMs: 0 };
+        const c = process.cpuUsage(c0);
         e.calls++;
         e.ms += performance.now() - t0;
+        e.cpuMs += (c.user + c.system) / 1000;
         totals.set(key, e);
       }
     }) as KernelFn;
@@ -94,6 +101,7 @@ export function profileSteps(
   const ins = instrument(tf.getBackend());
   const phaseMs: Record<StepPhase, number> = { forward: 0, backward: 0, optimizer: 0, sync: 0 };
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   try {
     for (let s = 0; s < steps; s++) {
       const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
@@ -130,12 +138,19 @@ export function profileSteps(
     ins.restore();
   }
   const total = performance.now() - t0;
+  const cpuTotal = process.cpuUsage(c0);
   const kernels: KernelProfileRow[] = [];
   const inKernels: Record<StepPhase, number> = { forward: 0, backward: 0, optimizer: 0, sync: 0 };
   for (const [key, v] of ins.totals) {
     const [phase, kernel] = key.split('\u0000') as [StepPhase, string];
     inKernels[phase] += v.ms;
-    kernels.push({ phase, kernel, calls: v.calls / steps, ms: v.ms / steps });
+    kernels.push({
+      phase,
+      kernel,
+      calls: v.calls / steps,
+      ms: v.ms / steps,
+      cpuMs: v.cpuMs / steps,
+    });
   }
   kernels.sort((a, b) => b.ms - a.ms);
   const per = (r: Record<StepPhase, number>): Record<StepPhase, number> => ({
@@ -150,23 +165,30 @@ export function profileSteps(
     optimizer: phaseMs.optimizer - inKernels.optimizer,
     sync: phaseMs.sync - inKernels.sync,
   });
-  return { steps, msPerStep: total / steps, phaseMs: per(phaseMs), otherMs, kernels };
+  return {
+    steps,
+    msPerStep: total / steps,
+    cpuMsPerStep: (cpuTotal.user + cpuTotal.system) / 1000 / steps,
+    phaseMs: per(phaseMs),
+    otherMs,
+    kernels,
+  };
 }
 
 /** A plain-text table of a profile (phases, then the top `top` kernels). */
 export function formatProfile(p: StepProfile, top = 25): string {
   const lines = [
-    `${p.msPerStep.toFixed(1)} ms/step (mean of ${p.steps})`,
+    `${p.msPerStep.toFixed(1)} ms/step, ${p.cpuMsPerStep.toFixed(1)} CPU ms/step (mean of ${p.steps})`,
     ...STEP_PHASES.map(
       (ph) =>
         `  ${ph.padEnd(9)} ${p.phaseMs[ph].toFixed(1).padStart(8)} ms  (outside kernels ${p.otherMs[ph].toFixed(1)} ms)`,
     ),
-    '  phase     kernel                                   calls       ms',
+    '  phase     kernel                                   calls       ms   CPU ms',
     ...p.kernels
       .slice(0, top)
       .map(
         (k) =>
-          `  ${k.phase.padEnd(9)} ${k.kernel.padEnd(40)} ${k.calls.toFixed(0).padStart(5)} ${k.ms.toFixed(2).padStart(8)}`,
+          `  ${k.phase.padEnd(9)} ${k.kernel.padEnd(40)} ${k.calls.toFixed(0).padStart(5)} ${k.ms.toFixed(2).padStart(8)} ${k.cpuMs.toFixed(2).padStart(8)}`,
       ),
   ];
   return lines.join('\n');

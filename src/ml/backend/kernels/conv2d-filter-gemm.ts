@@ -39,12 +39,34 @@ function fillCol(
       // Output columns q whose input column q·sw + shift lies inside [0, w).
       const qLo = Math.min(ow, Math.max(0, Math.ceil(-shift / sw)));
       const qHi = Math.max(qLo, Math.min(ow, Math.floor((w - 1 - shift) / sw) + 1));
+      // Stride 1 with ow = w: the source rows of consecutive output rows are consecutive too,
+      // so each (tap, channel, image) is one block copy plus the ≤ kw−1 border cells per row.
+      const block = sw === 1 && sh === 1 && ow === w;
       for (let c = 0; c < ci; c++) {
         const rowOff = colOff + ((i * fw + j) * ci + c) * m;
         for (let b = 0; b < n; b++) {
           const plane = srcOff + (c * n + b) * h * w;
+          const o0 = rowOff + b * oh * ow;
+          if (block) {
+            // Output rows whose input row is inside the image.
+            const rLo = Math.min(oh, Math.max(0, pt - i * dh));
+            const rHi = Math.max(rLo, Math.min(oh, h + pt - i * dh));
+            if (rLo > 0) heap.fill(0, o0, o0 + rLo * ow);
+            if (rHi < oh) heap.fill(0, o0 + rHi * ow, o0 + oh * ow);
+            if (rHi > rLo) {
+              const s0 = plane + (rLo + i * dh - pt) * w + shift;
+              // Copy [qLo, ...) of the first row through qHi of the last as one run.
+              heap.copyWithin(o0 + rLo * ow + qLo, s0 + qLo, s0 + (rHi - rLo - 1) * w + qHi);
+              for (let r = rLo; r < rHi; r++) {
+                const o = o0 + r * ow;
+                for (let q = 0; q < qLo; q++) heap[o + q] = 0;
+                for (let q = qHi; q < ow; q++) heap[o + q] = 0;
+              }
+            }
+            continue;
+          }
           for (let r = 0; r < oh; r++) {
-            const o = rowOff + (b * oh + r) * ow;
+            const o = o0 + r * ow;
             const ih = r * sh + i * dh - pt;
             if (ih < 0 || ih >= h || qHi === qLo) {
               heap.fill(0, o, o + ow);

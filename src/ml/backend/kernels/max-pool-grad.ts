@@ -3,7 +3,8 @@
  * position and channel the first maximum of its window (row-major, strictly greater, the rule
  * of tfjs's cpu backend and TensorFlow) receives dy. The stock wasm kernel recomputes the
  * window maxima per input pixel and was measured at about a quarter of small2d's and phase1d's
- * whole training step (bench/train/RESULTS.md); this one reads x once per window element.
+ * whole training step (bench/train/RESULTS.md); this one reads x at most once per window
+ * element.
  *
  * Runs in JS on the wasm heap (the module exports no XNNPACK pooling gradient); work is
  * O(batch · outH · outW · channels · window), memory one output tensor plus two per-channel rows.
@@ -20,13 +21,17 @@ interface Args {
 
 /**
  * dx for max pooling with geometry `info`: x [n,h,w,c] (the pooled input), dy [n,oh,ow,c];
- * writes into `dx` (same layout as x, zero-filled here).
+ * writes into `dx` (same layout as x, zero-filled here). With the forward output y (the
+ * window maxima) the first window element equal to y is taken without comparing elements
+ * against each other (one unpredictable branch per window instead of one per element); a
+ * window whose y is −∞ or has no element equal to y (NaNs) falls back to the strict-greater scan.
  */
 export function maxPoolGradInto(
   x: Float32Array,
   dy: Float32Array,
   dx: Float32Array,
   info: backend_util.Conv2DInfo,
+  y?: Float32Array,
 ): void {
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: c } = info;
   const { outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw } = info;
@@ -54,6 +59,17 @@ export function maxPoolGradInto(
         }
         const o = ((b * oh + r) * ow + q) * c;
         for (let k = 0; k < c; k++) {
+          const m = y === undefined ? Number.NaN : y[o + k]!;
+          // −∞ windows get no gradient under the strict-greater rule: leave them to the scan.
+          if (m > Number.NEGATIVE_INFINITY) {
+            let e = 0;
+            while (e < len && x[offs[e]! + k] !== m) e++;
+            if (e < len) {
+              const p = offs[e]! + k;
+              dx[p] = dx[p]! + dy[o + k]!;
+              continue;
+            }
+          }
           let bv = Number.NEGATIVE_INFINITY;
           let ap = -1;
           for (let e = 0; e < len; e++) {
@@ -75,6 +91,7 @@ function maxPoolGrad(args: Args): TensorInfo {
   const { backend, attrs } = args;
   const x = args.inputs.input!;
   const dy = args.inputs.dy!;
+  const y = args.inputs.output;
   const info = backend_util.computePool2DInfo(
     x.shape as [number, number, number, number],
     attrs.filterSize,
@@ -89,6 +106,7 @@ function maxPoolGrad(args: Args): TensorInfo {
     backend.typedArrayFromHeap(dy) as Float32Array,
     backend.typedArrayFromHeap(dx) as Float32Array,
     info,
+    y === undefined ? undefined : (backend.typedArrayFromHeap(y) as Float32Array),
   );
   return dx;
 }

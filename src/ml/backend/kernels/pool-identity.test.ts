@@ -75,6 +75,17 @@ describe('wasm MaxPoolGrad, Identity, filter-gradient GEMM vs cpu', () => {
     );
   });
 
+  it('MaxPoolGrad routes like cpu when windows hold NaN or only -Infinity', async () => {
+    const xv = Float32Array.from([NaN, 1, 2, NaN, NaN, NaN, -Infinity, -Infinity, 3, NaN, 3, 0]);
+    const [a, b] = await onBoth(() =>
+      tf.grad((t: tf.Tensor) => {
+        const y = tf.maxPool(t as tf.Tensor4D, [1, 2], [1, 2], 'valid');
+        return y.mul(tf.range(1, y.size + 1).reshape(y.shape)).sum();
+      })(tf.tensor4d(xv, [1, 1, 12, 1])),
+    );
+    expect(Array.from(a)).toEqual(Array.from(b));
+  });
+
   it('MaxPool1D gradient (as used by phase1d) equals cpu', async () => {
     const xv = data(2 * 17 * 4, 3, true);
     const [a, b] = await onBoth(() =>
