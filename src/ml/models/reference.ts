@@ -96,8 +96,11 @@ function phase1d(seed: number, numClasses = 3): tf.LayersModel {
   return tf.model({ inputs: input, outputs: out, name: 'phase1d' });
 }
 
-/** Keras Xception, from scratch (no pretrained weights), with a GAP + softmax head. */
-function xception(seed: number, numClasses = 10, size = 128): tf.LayersModel {
+/**
+ * Keras Xception, from scratch (no pretrained weights), with a GAP + softmax head, on
+ * size×size×3 inputs (Keras accepts size ≥ 71; the reference benchmark uses 128).
+ */
+export function xception(seed: number, numClasses = 10, size = 128): tf.LayersModel {
   const L = tf.layers;
   type S = tf.SymbolicTensor;
   let n = 0;
