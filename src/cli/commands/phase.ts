@@ -85,6 +85,7 @@ interface TrainOpts extends BackendOpts {
   valSplit?: string;
   seed?: string;
   learningRate?: string;
+  lrSchedule?: string;
   depth?: string;
   width?: string;
   kernelSize?: string;
@@ -115,6 +116,7 @@ function registerTrain(group: Command): void {
       )
       .option('--seed <n>', 'seed of the weights, shuffles, split and dropout (default 10)')
       .option('--learning-rate <lr>', 'Adam learning rate (default 0.001)')
+      .option('--lr-schedule <kind>', 'constant (default, as the seed) or cosine decay to 0')
       .option('--depth <n>', 'Conv1D + MaxPool blocks (default 3)')
       .option('--width <n>', 'filters per Conv1D (default 64)')
       .option('--kernel-size <n>', 'Conv1D kernel size (default 6)')
@@ -142,6 +144,7 @@ function registerTrain(group: Command): void {
         seed: int(o.seed, '--seed', 0),
         learningRate: num(o.learningRate, '--learning-rate', { min: 0 }),
         patience: int(o.patience, '--patience'),
+        schedule: o.lrSchedule as 'constant' | 'cosine' | undefined,
         checkpointDir: o.checkpointDir,
         resume: o.resume,
       }),

@@ -36,6 +36,8 @@ export interface PhaseTrainOptions {
   valSplit?: number;
   seed?: number;
   learningRate?: number;
+  /** Learning-rate schedule: constant (default, as the seed) or cosine decay to 0 over the epochs. */
+  schedule?: 'constant' | 'cosine';
   /** Early stopping patience in epochs (default: none). */
   patience?: number;
   architecture?: Omit<PhaseCnnConfig, 'inputLength' | 'classes'>;
@@ -110,6 +112,13 @@ export async function trainPhaseModel(o: PhaseTrainOptions): Promise<PhaseTrainR
   const valSplit = checkFraction(o.valSplit ?? 0.25);
   const seed = o.seed ?? 10;
   const learningRate = o.learningRate ?? 1e-3;
+  const schedule = o.schedule ?? 'constant';
+  if (schedule !== 'constant' && schedule !== 'cosine') {
+    throw new ValidationError(
+      `expected constant or cosine, got '${String(schedule)}'`,
+      '--lr-schedule',
+    );
+  }
   const ds = await PhaseDataset.open(o.data, o.key ?? '1d/x_px');
   const q = await datasetQAxis(ds);
   const classes = ds.classes.length;
@@ -120,6 +129,7 @@ export async function trainPhaseModel(o: PhaseTrainOptions): Promise<PhaseTrainR
     const result = await train(model, source(ds, 'train', common), {
       epochs,
       optimizer: { kind: 'adam', learningRate },
+      schedule: schedule === 'cosine' ? { kind: 'cosine', epochs } : { kind: 'constant' },
       loss: 'categoricalCrossentropy',
       validation: source(ds, 'validation', common),
       ...(o.patience !== undefined ? { earlyStopping: { patience: o.patience } } : {}),
@@ -167,6 +177,7 @@ export async function trainPhaseModel(o: PhaseTrainOptions): Promise<PhaseTrainR
         valSplit,
         seed,
         optimizer: { kind: 'adam', learningRate },
+        schedule,
         loss: 'categoricalCrossentropy',
         dataset: { dir: ds.dir, name: ds.manifest.name, patterns: ds.size },
       },
