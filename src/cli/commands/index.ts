@@ -4,6 +4,8 @@
  */
 import type { CommandModule } from '../command.js';
 import { demoCommand } from './demo.js';
+import { phaseCommand } from './phase.js';
+import { benchPhasePredictCommand } from './bench-phase-predict.js';
 import { doctorCommand } from './doctor.js';
 import { benchTrainCommand } from './bench-train.js';
 import { benchFormatsDmCommand } from './bench-formats-dm.js';
@@ -24,13 +26,16 @@ import { simulateOrientationsCommand } from './simulate-orientations.js';
 
 export const COMMANDS: readonly CommandModule[] = [
   demoCommand,
+  phaseCommand,
+  benchPhasePredictCommand,
   doctorCommand,
   benchTrainCommand,
   benchFormatsDmCommand,
   benchFormatsNexusCommand,
   workerCommand,
   simulateDatasetCommand,
-  runsCommand, benchScaleCommand,
+  runsCommand,
+  benchScaleCommand,
   infoCommand,
   convertCommand,
   benchFormatsNpyCommand,
