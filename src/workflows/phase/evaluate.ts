@@ -118,7 +118,11 @@ export async function evaluatePredictionFile(
   }
   const qMax = map.q[map.q.length - 1]!;
   const refs = [];
-  for (const phase of p.phases) refs.push(await referencePeaksForPhase(cifDir, phase, qMax));
+  for (const phase of p.phases) {
+    // the sweep's all-background class has no structure: no reference reflections
+    const noCif = phase === 'background' && !existsSync(join(cifDir, 'background.cif'));
+    refs.push(noCif ? [] : await referencePeaksForPhase(cifDir, phase, qMax));
+  }
   const phases = evaluatePhaseMap(map.q, map.y, p.pred, p.phases, refs, o);
   const d = phases.flatMap((r) =>
     r.status === 'present' && r.meanDistance !== null ? [r.meanDistance] : [],
