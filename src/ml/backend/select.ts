@@ -9,6 +9,7 @@ import { availableParallelism } from 'node:os';
 import { BraggError, ValidationError } from '../../core/errors.js';
 import { registerFusedOptimizerKernels } from './kernels/fused-optimizers.js';
 import { registerWasmTrainingKernels } from './kernels/register.js';
+import { guardWasmMalloc } from './malloc-guard.js';
 import { loadThreadedWasmModule } from './wasm-threads.js';
 
 export const BACKEND_NAMES = ['tensorflow', 'wasm', 'cpu'] as const;
@@ -94,6 +95,7 @@ async function tryWasm(
       tf.removeBackend('wasm');
       tf.registerBackend('wasm', () => new wasm.BackendWasm(mod), 2);
       if (await tf.setBackend('wasm')) {
+        guardActiveWasm();
         return { threads: wasm.getThreadsCount(), multithreaded: true };
       }
     } catch (err) {
@@ -104,7 +106,14 @@ async function tryWasm(
   }
   wasm.setThreadsCount(1);
   if (!(await tf.setBackend('wasm'))) throw new BraggError('BACKEND', 'wasm backend did not start');
+  guardActiveWasm();
   return { threads: 1, multithreaded: false };
+}
+
+function guardActiveWasm(): void {
+  guardWasmMalloc(
+    (tf.backend() as unknown as { wasm: Parameters<typeof guardWasmMalloc>[0] }).wasm,
+  );
 }
 
 let current: { key: string; info: Promise<BackendInfo> } | undefined;

@@ -121,7 +121,8 @@ export function conv2dBackpropFilterGemm(
     const src = backend.typedArrayFromHeap(xT) as Float32Array;
     const dst = backend.typedArrayFromHeap(col) as Float32Array;
     const heap = new Float32Array(dst.buffer);
-    fillCol(heap, src.byteOffset >> 2, dst.byteOffset >> 2, { n, h, w, ci }, info, oh, ow);
+    // Element offsets; `>>>`: heaps grow past 2 GiB, where `>>` would turn negative.
+    fillCol(heap, src.byteOffset >>> 2, dst.byteOffset >>> 2, { n, h, w, ci }, info, oh, ow);
   }
   const a = reshape(backend, col, [1, k, m]);
   const b = reshape(backend, dy, [1, m, co]);
