@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { ValidationError } from '../../core/errors.js';
 import { commandGroup, printJson } from '../command.js';
 import type { CommandModule } from '../command.js';
-import { benchTrain } from '../../ml/bench/train-bench.js';
+import { benchTrain, formatProfile } from '../../ml/bench/train-bench.js';
 import { referenceNetNames } from '../../ml/models/reference.js';
 
 function int(v: string, field: string): number {
@@ -28,6 +28,16 @@ export const benchTrainCommand: CommandModule = {
       .option('--threads <n>', 'wasm threads (default: all cores)')
       .option('--backend <name>', 'tensorflow | wasm | cpu | auto')
       .option('--batch <n>', 'batch size (default: the net’s)')
+      .option(
+        '--profile <n>',
+        'then time every kernel over n more steps (forward/backward/optimizer)',
+      )
+      .option(
+        '--compare <kernels>',
+        'then time bragg against alternatives, interleaved: comma-separated stock kernel names ' +
+          '(MaxPoolGrad, Identity, BatchMatMul, Conv2DBackpropInput, …), bragg variants ' +
+          '(Conv2DBackpropFilter/conv) or fused kernels to switch off (BraggAdamUpdate)',
+      )
       .option('--json', 'print JSON')
       .action(async (o: Record<string, string | boolean | undefined>) => {
         const r = await benchTrain({
@@ -37,13 +47,23 @@ export const benchTrainCommand: CommandModule = {
           ...(o.threads === undefined ? {} : { threads: int(String(o.threads), '--threads') }),
           ...(o.batch === undefined ? {} : { batchSize: int(String(o.batch), '--batch') }),
           ...(o.backend === undefined ? {} : { backend: String(o.backend) as 'auto' }),
+          ...(o.profile === undefined ? {} : { profileSteps: int(String(o.profile), '--profile') }),
+          ...(o.compare === undefined ? {} : { compareStock: String(o.compare).split(',') }),
         });
-        if (o.json === true) printJson(r);
-        else
-          process.stdout.write(
-            `${r.net}: ${r.ms_per_step.toFixed(1)} ms/step, ${r.samples_per_s.toFixed(1)} samples/s ` +
-              `(batch ${r.batch_size}, ${r.backend}, ${r.threads} thread(s), median of ${r.steps})\n`,
-          );
+        if (o.json === true) {
+          printJson(r);
+          return;
+        }
+        const lines = [
+          `${r.net}: ${r.ms_per_step.toFixed(1)} ms/step (${r.cpu_ms_per_step.toFixed(1)} CPU ms), ` +
+            `${r.samples_per_s.toFixed(1)} samples/s ` +
+            `(batch ${r.batch_size}, ${r.backend}, ${r.threads} thread(s), median of ${r.steps})`,
+          ...(r.ab ?? []).map(
+            (a) => `  ${a.name}: ${a.ms.toFixed(1)} ms/step, ${a.cpuMs.toFixed(1)} CPU ms (median)`,
+          ),
+          ...(r.profile === undefined ? [] : [formatProfile(r.profile, 30)]),
+        ];
+        process.stdout.write(`${lines.join('\n')}\n`);
       });
   },
 };
