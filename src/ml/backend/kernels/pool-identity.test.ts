@@ -1,5 +1,5 @@
 /**
- * bragg's wasm MaxPoolGrad and Identity, and the GEMM filter gradient on the shapes the
+ * bragg's wasm MaxPoolGrad, Identity and Tile, and the GEMM filter gradient on the shapes the
  * reference nets use, against the tfjs `cpu` backend.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -33,7 +33,7 @@ async function onBoth(f: () => tf.Tensor): Promise<[Float32Array, Float32Array]>
   return [av, bv];
 }
 
-describe('wasm MaxPoolGrad, Identity, filter-gradient GEMM vs cpu', () => {
+describe('wasm MaxPoolGrad, Identity, Tile, filter-gradient GEMM vs cpu', () => {
   beforeAll(async () => {
     registerWasmTrainingKernels();
     await tf.setBackend('wasm');
@@ -84,6 +84,29 @@ describe('wasm MaxPoolGrad, Identity, filter-gradient GEMM vs cpu', () => {
       })(tf.tensor4d(xv, [1, 1, 12, 1])),
     );
     expect(Array.from(a)).toEqual(Array.from(b));
+  });
+
+  it('Tile equals cpu for ranks 0–5, reps 1–3 (and 0), float32/int32/bool', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 0, maxLength: 5 }),
+        fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 5, maxLength: 5 }),
+        fc.constantFrom<'float32' | 'int32' | 'bool'>('float32', 'int32', 'bool'),
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        async (shape, reps5, dtype, seed) => {
+          const reps = reps5.slice(0, shape.length);
+          const v = data(size(shape), seed, true);
+          // bool via a comparison (the stock wasm Cast float32→bool keeps values like 2).
+          const make = (): tf.Tensor => {
+            const t = tf.tensor(v, shape, 'float32');
+            return dtype === 'bool' ? tf.greater(t, 0) : t.cast(dtype);
+          };
+          const [a, b] = await onBoth(() => tf.tile(make(), reps).cast('float32'));
+          expect(Array.from(a)).toEqual(Array.from(b));
+        },
+      ),
+      { numRuns: 80, seed: 23 },
+    );
   });
 
   it('MaxPool1D gradient (as used by phase1d) equals cpu', async () => {

@@ -16,6 +16,7 @@ import { makeIdentityConfig } from './identity.js';
 import { makeBatchMatMulConfig, stockBatchMatMul, stockKernel } from './matmul.js';
 import type { StockKernel } from './matmul.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
+import { makeTileConfig } from './tile.js';
 
 /** Marker so a second call does not wrap bragg's own kernels. */
 const BRAGG = Symbol.for('bragg.wasmKernel');
@@ -44,6 +45,7 @@ export const BRAGG_WASM_KERNELS = [
   'BatchMatMul',
   'MaxPoolGrad',
   'Identity',
+  'Tile',
 ] as const;
 
 /** Replaces a stock kernel by a bragg one built around it, once (the stock one is kept). */
@@ -60,6 +62,7 @@ export function registerWasmTrainingKernels(): void {
   put(maxPoolGradConfig);
   wrapStock('BatchMatMul', () => makeBatchMatMulConfig(stockBatchMatMul()));
   wrapStock('Identity', makeIdentityConfig);
+  wrapStock('Tile', makeTileConfig);
 }
 
 /** Earlier or alternative bragg implementations, by `<kernel>/<variant>` (A/B benchmarks). */
