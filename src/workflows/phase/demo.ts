@@ -72,16 +72,17 @@ export async function cifSource(path: string): Promise<string> {
 }
 
 /**
- * Augmentations of the demo's training and test sets: the seed's noise, milder than its
- * defaults elsewhere (wider relrods so that more reflections are excited per pattern, spots of
- * 1–3 px, at most 5 strong spots removed, weaker backgrounds) so that a few hundred patterns
- * per phase suffice.
+ * Augmentations of the demo's training and test sets, milder than the seed's defaults: wider
+ * relrods (more reflections excited per pattern), spots of 1–3 px, at most 5 strong spots
+ * removed, weaker backgrounds, less noise (snr ≥ 0.99, spikes ≤ 0.25), so that a few hundred
+ * patterns per phase suffice.
  */
 const TRAIN_AUGMENTATION: NonNullable<SweepInput['augmentation']> = {
   relrod: [0.05, 0.1, 0.2],
   spotSigmaPx: [1, 2, 3],
   peakRemoval: { enabled: true, brightest: 5 },
   background: { enabled: true, a: [0, 0, 0.1, 1] },
+  noise: { enabled: true, snrs: [0.99, 0.999, 0.9999], spikes: [0, 0, 0, 0, 0.1, 0.25] },
 };
 
 /** Augmentations of the "measured" map: values the training sweep does not use. */
