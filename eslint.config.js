@@ -18,7 +18,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['bin/**/*.js', 'eslint.config.js', 'bench/**/*.js', '.ci/**/*.js'],
+    files: ['bin/**/*.js', 'eslint.config.js', 'bench/**/*.js', '.ci/**/*.js', 'scripts/**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },
 );

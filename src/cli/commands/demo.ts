@@ -1,11 +1,13 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, stat } from 'node:fs/promises';
+import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { CommandModule } from '../command.js';
 import { printJson } from '../command.js';
 import { ValidationError } from '../../core/errors.js';
-import { samplesDir } from '../../core/paths.js';
+import { packageRoot, samplesDir } from '../../core/paths.js';
+import { openAny } from '../../formats/registry.js';
+import { axisText } from './info.js';
 import { LocalExecutor } from '../../jobs/executor.js';
 import { initBackend } from '../../ml/backend/select.js';
 import { progressBar } from '../../ml/train/callbacks.js';
@@ -29,6 +31,49 @@ function positiveInt(v: string | undefined, field: string): number | undefined {
   return n;
 }
 
+/** Key metadata shown for a sample, when the file has it. */
+const KEY_METADATA = [
+  'beamEnergyKeV',
+  'cameraLengthMm',
+  'exposureS',
+  'acquisitionDate',
+  'signalType',
+  'nexusSignal',
+  'spaceGroup',
+  'formula',
+];
+
+/** Open every bundled sample (data/samples, plus the bundled CIFs) and print what bragg reads. */
+export async function printSamples(): Promise<void> {
+  const dir = samplesDir();
+  const structures = join(packageRoot(), 'data', 'structures');
+  const files = [
+    ...(existsSync(dir) ? (await readdir(dir)).sort().map((n) => join(dir, n)) : []),
+    ...(existsSync(structures) ? [join(structures, 'au.cif')] : []),
+  ].filter((f) => !f.split('/').pop()!.startsWith('.'));
+  process.stdout.write(`bragg demo — the bundled sample files, as bragg reads them:\n`);
+  for (const file of files) {
+    const f = await openAny(file);
+    try {
+      const name = f.defaultDataset ?? f.datasets[0]?.name;
+      const d = f.datasets.find((x) => x.name === name);
+      const shown = { ...f.metadata, ...(d?.metadata ?? {}) };
+      const keys = KEY_METADATA.filter(
+        (k) => shown[k] !== undefined && (typeof shown[k] !== 'object' || shown[k] === null),
+      ).map((k) => `${k}=${String(shown[k])}`);
+      process.stdout.write(`  ${file.split('/').pop()} [${f.format}]`);
+      if (d) {
+        process.stdout.write(
+          ` ${d.name}: ${d.dtype} [${d.shape.join('×')}]; axes ${d.axes.map(axisText).join(', ')}`,
+        );
+      }
+      process.stdout.write(`${keys.length > 0 ? `; ${keys.join(', ')}` : ''}\n`);
+    } finally {
+      await f.close();
+    }
+  }
+}
+
 export const demoCommand: CommandModule = {
   name: 'demo',
   register(program) {
@@ -48,13 +93,7 @@ export const demoCommand: CommandModule = {
       .option('--json', 'print the phase summary as JSON at the end')
       .action(async (o: DemoOpts) => {
         const log = (s: string) => process.stderr.write(`${s}\n`);
-        const dir = samplesDir();
-        const names = existsSync(dir) ? (await readdir(dir)).sort() : [];
-        process.stdout.write(`bragg demo — bundled samples in ${dir}\n`);
-        for (const n of names) {
-          const s = await stat(join(dir, n));
-          process.stdout.write(`  ${n}  ${s.size} bytes\n`);
-        }
+        await printSamples();
         let workers: number | undefined;
         if (o.workers !== undefined) {
           workers = Number(o.workers);

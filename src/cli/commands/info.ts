@@ -28,7 +28,7 @@ export function summarize(f: OpenedFile): FileSummary {
   };
 }
 
-function axisText(a: Axis): string {
+export function axisText(a: Axis): string {
   const cal = a.scale !== 1 || a.offset !== 0 || a.units !== '';
   if (!cal) return `${a.name}[${a.size}]`;
   const u = a.units === '' ? '' : ` ${a.units}`;
