@@ -16,6 +16,7 @@ import { makeIdentityConfig } from './identity.js';
 import { makeBatchMatMulConfig, stockBatchMatMul, stockKernel } from './matmul.js';
 import type { StockKernel } from './matmul.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
+import { makeSumConfig } from './sum.js';
 import { makeTileConfig } from './tile.js';
 
 /** Marker so a second call does not wrap bragg's own kernels. */
@@ -46,12 +47,21 @@ export const BRAGG_WASM_KERNELS = [
   'MaxPoolGrad',
   'Identity',
   'Tile',
+  'Sum',
 ] as const;
 
 /** Replaces a stock kernel by a bragg one built around it, once (the stock one is kept). */
 function wrapStock(name: string, make: (stock: StockKernel) => KernelConfig): void {
   const current = getKernel(name, 'wasm') as Marked | undefined;
-  if (current !== undefined && current[BRAGG] !== true) put(make(stockKernel(name)));
+  if (current === undefined || current[BRAGG] === true) return;
+  const stock = stockKernel(name);
+  const cfg = make(stock);
+  // The stock kernel, still called for the cases bragg leaves to it, needs its setup (cwrap).
+  put(
+    stock.setupFunc !== undefined && cfg.setupFunc === undefined
+      ? { ...cfg, setupFunc: stock.setupFunc }
+      : cfg,
+  );
 }
 
 export function registerWasmTrainingKernels(): void {
@@ -63,6 +73,7 @@ export function registerWasmTrainingKernels(): void {
   wrapStock('BatchMatMul', () => makeBatchMatMulConfig(stockBatchMatMul()));
   wrapStock('Identity', makeIdentityConfig);
   wrapStock('Tile', makeTileConfig);
+  wrapStock('Sum', makeSumConfig);
 }
 
 /** Earlier or alternative bragg implementations, by `<kernel>/<variant>` (A/B benchmarks). */
