@@ -161,9 +161,13 @@ describe('trainer', () => {
       );
       trainStep(model, opt, x, y, 1e-3, 'categoricalCrossentropy', { l2: 1e-4 });
       const before = tf.memory().numTensors;
+      // bragg's kernels make backend-level temporaries: the wasm buffers must not grow either.
+      const backend = tf.backend() as unknown as { numDataIds(): number };
+      const ids = backend.numDataIds();
       for (let i = 0; i < (net === 'phase1d' ? 100 : 10); i++)
         trainStep(model, opt, x, y, 1e-3, 'categoricalCrossentropy', { l1: 1e-5, l2: 1e-4 });
       expect(tf.memory().numTensors).toBe(before);
+      expect(backend.numDataIds()).toBe(ids);
       opt.dispose();
       tf.dispose([x, y]);
       model.dispose();
