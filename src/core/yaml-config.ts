@@ -1,7 +1,7 @@
 /**
  * YAML config files checked by a zod schema, with errors that name the key and its line:
- * `ValidationError("<message> (<file>:<line>)", "<key.path[0]>")`. The same scheme as the
- * sweep loader (src/simulate/sweep/config.ts), for any schema.
+ * `ValidationError("<message> (<file>:<line>)", "<key.path[0]>")`, for any schema (sweeps,
+ * PACBED dataset configs).
  */
 import { isMap, isPair, isScalar, LineCounter, parseDocument } from 'yaml';
 import type { Document, Node } from 'yaml';
