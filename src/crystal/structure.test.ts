@@ -39,7 +39,9 @@ function parseDans(text: string): DansRef {
 const wrapDiff = (a: number, b: number) => Math.abs(a - b - Math.round(a - b));
 
 describe.skipIf(!existsSync(DANS))('conformance: Dans_Diffraction structures', () => {
-  const ref = JSON.parse(readFileSync(join(DANS, 'reference', 'parsed_cif_output.json'), 'utf8')) as Record<string, string>; // prettier-ignore
+  // Read only when the corpus is there: a skipped describe's body still runs at collection.
+  const refFile = join(DANS, 'reference', 'parsed_cif_output.json');
+  const ref = (existsSync(refFile) ? JSON.parse(readFileSync(refFile, 'utf8')) : {}) as Record<string, string>; // prettier-ignore
   const names = ['Aluminium', 'Copper', 'Diamond', 'Gold', 'Graphite', 'Iron', 'KCl', 'Rutile', 'Silicon', 'Silver']; // prettier-ignore
   for (const name of names) {
     it(`${name}.cif matches parsed_cif_output.json (ops, cell, volume, every expanded atom)`, () => {

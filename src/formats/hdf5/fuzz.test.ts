@@ -42,7 +42,8 @@ async function exercise(path: string): Promise<void> {
 const source = join(sharedDataDir(), 'nexus', 'exampledata', 'hdf5', 'writer_1_3.h5');
 
 describe.skipIf(!existsSync(source))('HDF5 bad input (real file writer_1_3.h5)', () => {
-  const bytes = new Uint8Array(readFileSync(source));
+  // Read only when the corpus is there: a skipped describe's body still runs at collection.
+  const bytes = existsSync(source) ? new Uint8Array(readFileSync(source)) : new Uint8Array(0);
 
   it('truncations at many offsets: only typed errors', async () => {
     const outcomes = { ok: 0, typed: 0 };
