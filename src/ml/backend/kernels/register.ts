@@ -16,6 +16,7 @@ import { makeIdentityConfig } from './identity.js';
 import { makeBatchMatMulConfig, stockBatchMatMul, stockKernel } from './matmul.js';
 import type { StockKernel } from './matmul.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
+import { makeSumConfig } from './sum.js';
 import { makeTileConfig } from './tile.js';
 
 /** Marker so a second call does not wrap bragg's own kernels. */
@@ -46,6 +47,7 @@ export const BRAGG_WASM_KERNELS = [
   'MaxPoolGrad',
   'Identity',
   'Tile',
+  'Sum',
 ] as const;
 
 /** Replaces a stock kernel by a bragg one built around it, once (the stock one is kept). */
@@ -71,6 +73,7 @@ export function registerWasmTrainingKernels(): void {
   wrapStock('BatchMatMul', () => makeBatchMatMulConfig(stockBatchMatMul()));
   wrapStock('Identity', makeIdentityConfig);
   wrapStock('Tile', makeTileConfig);
+  wrapStock('Sum', makeSumConfig);
 }
 
 /** Earlier or alternative bragg implementations, by `<kernel>/<variant>` (A/B benchmarks). */

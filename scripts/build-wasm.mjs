@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+// Compiles bragg's SIMD kernels (wasm/assembly, AssemblyScript) into dist/wasm/.
+//
+// Four variants, chosen at run time by src/ml/backend/simd/module.ts:
+//   kernels-{simd,relaxed}-{private,shared}.wasm
+// relaxed: fused multiply-add (relaxed SIMD; Node 20 needs V8's --experimental-wasm-relaxed-simd,
+// which the loader sets), simd: plain SIMD128 mul + add. shared: imports a shared memory (the
+// multithreaded tfjs build), private: a plain one (the single-threaded build).
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import asc from 'assemblyscript/asc';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const outDir = join(root, 'dist', 'wasm');
+mkdirSync(outDir, { recursive: true });
+
+const common = [
+  join(root, 'wasm', 'assembly', 'index.ts'),
+  '--optimizeLevel',
+  '3',
+  '--shrinkLevel',
+  '0',
+  '--runtime',
+  'stub',
+  '--noAssert',
+  '--importMemory',
+  '--initialMemory',
+  '0',
+  '--maximumMemory',
+  '65536',
+  '--enable',
+  'simd',
+];
+
+for (const fma of [false, true]) {
+  for (const shared of [false, true]) {
+    const name = `kernels-${fma ? 'relaxed' : 'simd'}-${shared ? 'shared' : 'private'}.wasm`;
+    const args = [...common, '--outFile', join(outDir, name)];
+    if (fma) args.push('--enable', 'relaxed-simd');
+    if (shared) args.push('--sharedMemory', '--enable', 'threads');
+    const { error, stderr } = await asc.main(args);
+    if (error) {
+      process.stderr.write(stderr.toString());
+      console.error(`build-wasm: ${name}: ${error.message}`);
+      process.exit(1);
+    }
+  }
+}

@@ -1,0 +1,7 @@
+// bragg's SIMD kernels for the tfjs wasm backend. See src/ml/backend/simd/README.md.
+export { sumRows } from './reduce';
+
+/** 2 with relaxed SIMD (fused multiply-add), 1 without: lets the host check what it loaded. */
+export function features(): i32 {
+  return ASC_FEATURE_RELAXED_SIMD ? 2 : 1;
+}
