@@ -8,6 +8,7 @@ import { util } from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, SumAttrs, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { simdKernels } from '../simd/module.js';
+import { parallelFor } from '../simd/parallel.js';
 import type { StockKernel } from './matmul.js';
 
 interface Args {
@@ -38,7 +39,7 @@ export function makeSumConfig(stock: StockKernel): KernelConfig {
     const out = backend.makeOutput(shape, 'float32');
     const xs = backend.typedArrayFromHeap(x);
     const os = backend.typedArrayFromHeap(out);
-    simd.exports.sumRows(xs.byteOffset, os.byteOffset, rows, cols, 0, rows, 0);
+    parallelFor(simd, 'sumRows', [xs.byteOffset, os.byteOffset, rows, cols, 0, 0], 4, Math.ceil(cols / 4));
     return out;
   };
   return {

@@ -19,20 +19,107 @@ import { join } from 'node:path';
 import v8 from 'node:v8';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { packageRoot } from '../../../core/paths.js';
+import { SimdPool } from './pool.js';
 import { wasmApi } from './wasm-api.js';
 import type { WasmMemory, WasmModule } from './wasm-api.js';
+
+/** x, y, dy, dx, h, w, c, oh, ow, fh, fw, sh, sw, dh, dw, pt, pl, begin, end (pool.ts). */
+type PoolGradArgs = [
+  x: number,
+  y: number,
+  dy: number,
+  dx: number,
+  h: number,
+  w: number,
+  c: number,
+  oh: number,
+  ow: number,
+  fh: number,
+  fw: number,
+  sh: number,
+  sw: number,
+  dh: number,
+  dw: number,
+  pt: number,
+  pl: number,
+  begin: number,
+  end: number,
+];
 
 /** Signatures of the exported kernels (byte offsets and sizes are i32; see wasm/assembly). */
 export interface SimdExports {
   features(): number;
-  sumRows(
-    x: number,
-    out: number,
-    rows: number,
+  // pool.ts (max-pooling gradient; src/ml/backend/kernels/max-pool-grad.ts): range over
+  // (batch · outHeight) rows when sh ≥ fh, over images otherwise.
+  maxPoolGradRows(...args: PoolGradArgs): void;
+  maxPoolGradImages(...args: PoolGradArgs): void;
+  // elementwise.ts (relu-grad.ts, bias-add.ts): ranges over elements and rows.
+  reluGrad(dy: number, x: number, dx: number, e0: number, e1: number): void;
+  biasAdd(x: number, b: number, out: number, c: number, r0: number, r1: number): void;
+  // conv-filter.ts (Conv2D filter gradient; src/ml/backend/kernels/conv2d-filter-simd.ts)
+  convFilterGrad(
+    xp: number,
+    dy: number,
+    dw: number,
+    taps: number,
+    ci: number,
+    fw: number,
     cols: number,
+    n: number,
+    oh: number,
+    ow: number,
+    xImage: number,
+    xRow: number,
+    xCol: number,
+    tapRow: number,
+    tapCol: number,
+    blockRows: number,
+    t0: number,
+    t1: number,
+  ): void;
+  /** out[c] = Σ_r x[r, c]; range over column quads. */
+  sumRows(x: number, out: number, rows: number, cols: number, q0: number, q1: number): void;
+  // conv.ts (direct NHWC convolution; src/ml/backend/kernels/conv2d-simd.ts)
+  convPadInput(
+    x: number,
+    xp: number,
+    h: number,
+    w: number,
+    c: number,
+    hp: number,
+    wp: number,
+    top: number,
+    left: number,
     r0: number,
     r1: number,
-    accumulate: number,
+  ): void;
+  convPackFilter(w: number, out: number, k: number, co: number, p0: number, p1: number): void;
+  convPackFilterFlipped(
+    w: number,
+    out: number,
+    kh: number,
+    kw: number,
+    ci: number,
+    co: number,
+    p0: number,
+    p1: number,
+  ): void;
+  conv2dForward(
+    xp: number,
+    wk: number,
+    y: number,
+    hp: number,
+    wp: number,
+    ci: number,
+    oh: number,
+    ow: number,
+    co: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    r0: number,
+    r1: number,
   ): void;
 }
 
@@ -45,9 +132,12 @@ export interface SimdKernels {
   /** The compiled module (for worker threads instantiating it over the same shared memory). */
   module: WasmModule;
   memory: WasmMemory;
+  /** Worker threads sharing the memory (multithreaded tfjs build with > 1 thread only). */
+  pool?: SimdPool;
 }
 
 interface EmscriptenLike {
+  tfjs?: { getThreadsCount?: () => number };
   wasmMemory?: WasmMemory;
   asm?: { memory?: WasmMemory };
 }
@@ -116,7 +206,15 @@ function load(backend: BackendWasm): SimdKernels | undefined {
     const instance = new wasmApi.Instance(module, { env: { memory } });
     const exports = instance.exports as unknown as SimdExports;
     if (exports.features() !== (fma ? 2 : 1)) return undefined;
-    return { exports, fma, shared, module, memory };
+    const kernels: SimdKernels = { exports, fma, shared, module, memory };
+    const threads = (backend.wasm as unknown as EmscriptenLike).tfjs?.getThreadsCount?.() ?? 1;
+    if (shared && threads > 1) {
+      const names = Object.keys(instance.exports).filter(
+        (k) => typeof instance.exports[k] === 'function',
+      );
+      kernels.pool = new SimdPool(module, memory, names, threads - 1);
+    }
+    return kernels;
   };
   return (off('BRAGG_WASM_FMA') ? undefined : tryBuild(true)) ?? tryBuild(false);
 }

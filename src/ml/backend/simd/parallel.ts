@@ -20,8 +20,13 @@ export function parallelFor(
   total: number,
 ): void {
   if (total <= 0) return;
+  const fn = simd.exports[name] as (...a: number[]) => void;
+  if (simd.pool !== undefined && total > 1) {
+    simd.pool.run(name, fn, args, at, total);
+    return;
+  }
   const call = [...args];
   call[at] = 0;
   call[at + 1] = total;
-  (simd.exports[name] as (...a: number[]) => void)(...call);
+  fn(...call);
 }
