@@ -15,7 +15,6 @@ import { Worker } from 'node:worker_threads';
 import { BraggError } from '../../../core/errors.js';
 import type { WasmMemory, WasmModule } from './wasm-api.js';
 
-const STARTING = 0;
 const IDLE = 1;
 const POSTED = 2;
 const DONE = 3;
