@@ -18,7 +18,9 @@ import type {
 } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { UnsupportedError } from '../../../core/errors.js';
+import { simdKernels } from '../simd/module.js';
 import { conv2dBackpropFilterGemm } from './conv2d-filter-gemm.js';
+import { conv2dBackpropInputSimd } from './conv2d-simd.js';
 import { conv2dExplicit, dilateAndPad, release, runWasm, slice, transpose } from './interop.js';
 
 interface KernelArgs<A> {
@@ -104,10 +106,16 @@ export function conv2dBackpropInputImpl(
   dy: TensorInfo,
   filter: TensorInfo,
   convInfo: backend_util.Conv2DInfo,
+  useXnnpack = false,
 ): TensorInfo {
   const { filterHeight: fh, filterWidth: fw, inHeight: h, inWidth: w } = convInfo;
   const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = convInfo;
   const [, oh, ow] = dy.shape as [number, number, number, number];
+  const simd = useXnnpack ? undefined : simdKernels(backend);
+  if (simd !== undefined && dh === 1 && dw === 1 && dy.dtype === 'float32') {
+    const dx = conv2dBackpropInputSimd(backend, simd, dy, filter, convInfo);
+    if (dx !== undefined) return dx;
+  }
   // Flipped filter with in/out channels swapped: [fh,fw,co,ci].
   const fT = transpose(backend, filter, [0, 1, 3, 2]);
   let fFlip = fT;
@@ -149,22 +157,24 @@ export function conv2dBackpropInputImpl(
   return dx;
 }
 
-function conv2DBackpropInput(args: KernelArgs<Conv2DBackpropInputAttrs>): TensorInfo {
-  const { backend, attrs } = args;
-  const dy = args.inputs.dy!;
-  const filter = args.inputs.filter!;
-  channelsLast(attrs.dataFormat, 'Conv2DBackpropInput');
-  const convInfo = backend_util.computeConv2DInfo(
-    attrs.inputShape,
-    filter.shape as [number, number, number, number],
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-  );
-  return conv2dBackpropInputImpl(backend, dy, filter, convInfo);
-}
+const conv2DBackpropInputWith =
+  (useXnnpack: boolean) =>
+  (args: KernelArgs<Conv2DBackpropInputAttrs>): TensorInfo => {
+    const { backend, attrs } = args;
+    const dy = args.inputs.dy!;
+    const filter = args.inputs.filter!;
+    channelsLast(attrs.dataFormat, 'Conv2DBackpropInput');
+    const convInfo = backend_util.computeConv2DInfo(
+      attrs.inputShape,
+      filter.shape as [number, number, number, number],
+      attrs.strides,
+      1,
+      attrs.pad,
+      attrs.dimRoundingMode,
+      false,
+    );
+    return conv2dBackpropInputImpl(backend, dy, filter, convInfo, useXnnpack);
+  };
 
 /** The registered filter gradient: im2col + one XNNPACK GEMM (conv2d-filter-gemm.ts). */
 export const conv2DBackpropFilterConfig: KernelConfig = {
@@ -180,8 +190,16 @@ export const conv2DBackpropFilterConvConfig: KernelConfig = {
   kernelFunc: conv2DBackpropFilterWith(conv2dBackpropFilterImpl) as unknown as KernelFunc,
 };
 
+/** The registered input gradient: bragg's SIMD convolution (conv2d-simd.ts), XNNPACK without it. */
 export const conv2DBackpropInputConfig: KernelConfig = {
   kernelName: 'Conv2DBackpropInput',
   backendName: 'wasm',
-  kernelFunc: conv2DBackpropInput as unknown as KernelFunc,
+  kernelFunc: conv2DBackpropInputWith(false) as unknown as KernelFunc,
+};
+
+/** The input gradient as one XNNPACK convolution (kept for A/B benchmarks). */
+export const conv2DBackpropInputXnnpackConfig: KernelConfig = {
+  kernelName: 'Conv2DBackpropInput',
+  backendName: 'wasm',
+  kernelFunc: conv2DBackpropInputWith(true) as unknown as KernelFunc,
 };

@@ -10,12 +10,16 @@ import {
   conv2DBackpropFilterConfig,
   conv2DBackpropFilterConvConfig,
   conv2DBackpropInputConfig,
+  conv2DBackpropInputXnnpackConfig,
 } from './conv2d-grad.js';
+import { makeConv2DConfig } from './conv2d-simd.js';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-grad.js';
 import { makeIdentityConfig } from './identity.js';
+import { makeBiasAddConfig } from './bias-add.js';
 import { makeBatchMatMulConfig, stockBatchMatMul, stockKernel } from './matmul.js';
 import type { StockKernel } from './matmul.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
+import { registerReluGradient } from './relu-grad.js';
 import { makeSumConfig } from './sum.js';
 import { makeTileConfig } from './tile.js';
 
@@ -48,6 +52,8 @@ export const BRAGG_WASM_KERNELS = [
   'Identity',
   'Tile',
   'Sum',
+  'Add',
+  'Conv2D',
 ] as const;
 
 /** Replaces a stock kernel by a bragg one built around it, once (the stock one is kept). */
@@ -74,11 +80,15 @@ export function registerWasmTrainingKernels(): void {
   wrapStock('Identity', makeIdentityConfig);
   wrapStock('Tile', makeTileConfig);
   wrapStock('Sum', makeSumConfig);
+  wrapStock('Add', makeBiasAddConfig);
+  registerReluGradient();
+  wrapStock('Conv2D', makeConv2DConfig);
 }
 
 /** Earlier or alternative bragg implementations, by `<kernel>/<variant>` (A/B benchmarks). */
 const VARIANTS: Readonly<Record<string, KernelConfig>> = {
   'Conv2DBackpropFilter/conv': conv2DBackpropFilterConvConfig,
+  'Conv2DBackpropInput/xnnpack': conv2DBackpropInputXnnpackConfig,
 };
 
 /**

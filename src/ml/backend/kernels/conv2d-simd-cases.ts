@@ -1,0 +1,178 @@
+/**
+ * Test cases of bragg's SIMD Conv2D (conv2d-simd.ts), shared by the FMA and the plain-SIMD test
+ * files: Conv2D forward and Conv2DBackpropInput against the tfjs cpu backend on random shapes
+ * (filters 1..7, strides 1 and 2, same/valid, channel counts off multiples of 4 and 8, batch
+ * 1..3), and each range kernel called in two halves against one call.
+ */
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import fc from 'fast-check';
+import { beforeAll, expect, it } from 'vitest';
+import { createRng } from '../../../core/rng.js';
+import { heapOffset, simdKernels } from '../simd/module.js';
+import type { SimdKernels } from '../simd/module.js';
+import { registerWasmTrainingKernels } from './register.js';
+
+type Shape4 = [number, number, number, number];
+
+function data(n: number, seed: number): Float32Array {
+  const rng = createRng(seed);
+  return Float32Array.from({ length: n }, () => rng.uniform(-1, 1));
+}
+const size = (s: readonly number[]): number => s.reduce((p, q) => p * q, 1);
+
+/** max |a − b| / max |b| */
+function relErr(a: Float32Array, b: Float32Array): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < b.length; i++) {
+    num = Math.max(num, Math.abs(a[i]! - b[i]!));
+    den = Math.max(den, Math.abs(b[i]!));
+  }
+  return den === 0 ? num : num / den;
+}
+
+/** Runs f on wasm and on cpu; returns the relative error of wasm against cpu. */
+async function compare(f: () => tf.Tensor): Promise<number> {
+  await tf.setBackend('wasm');
+  const a = tf.tidy(f);
+  const av = a.dataSync() as Float32Array;
+  const shapeA = a.shape;
+  a.dispose();
+  await tf.setBackend('cpu');
+  const b = tf.tidy(f);
+  const bv = b.dataSync() as Float32Array;
+  b.dispose();
+  await tf.setBackend('wasm');
+  expect(shapeA).toEqual(b.shape);
+  return relErr(av, bv);
+}
+
+const convCase = fc.record({
+  batch: fc.integer({ min: 1, max: 3 }),
+  h: fc.integer({ min: 1, max: 12 }),
+  w: fc.integer({ min: 1, max: 12 }),
+  ci: fc.integer({ min: 1, max: 11 }),
+  co: fc.integer({ min: 1, max: 19 }),
+  kh: fc.integer({ min: 1, max: 7 }),
+  kw: fc.integer({ min: 1, max: 7 }),
+  stride: fc.constantFrom(1, 2),
+  pad: fc.constantFrom<'same' | 'valid'>('same', 'valid'),
+  seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+});
+type ConvCase = typeof convCase extends fc.Arbitrary<infer T> ? T : never;
+
+const legal = (c: ConvCase): boolean => c.pad === 'same' || (c.kh <= c.h && c.kw <= c.w);
+const outShape = (c: ConvCase): Shape4 =>
+  tf.tidy(
+    () =>
+      tf.conv2d(
+        tf.zeros([c.batch, c.h, c.w, c.ci]) as tf.Tensor4D,
+        tf.zeros([c.kh, c.kw, c.ci, c.co]) as tf.Tensor4D,
+        c.stride,
+        c.pad,
+      ).shape,
+  ) as Shape4;
+
+const TOL = 1e-4;
+const RUNS = 40;
+
+/** The test cases; `fma` is the build the file's process is expected to load. */
+export function convTests(fma: boolean): void {
+  let simd: SimdKernels;
+  beforeAll(async () => {
+    registerWasmTrainingKernels();
+    await tf.setBackend('wasm');
+    const loaded = simdKernels(tf.backend() as BackendWasm);
+    expect(loaded).toBeDefined();
+    simd = loaded!;
+  });
+
+  it(`loads the ${fma ? 'fused multiply-add' : 'plain SIMD'} build`, () => {
+    expect(simd.fma).toBe(fma);
+  });
+
+  it('Conv2D matches cpu (filters 1..7, strides 1/2, same/valid, odd channels)', async () => {
+    await fc.assert(
+      fc.asyncProperty(convCase, async (c) => {
+        fc.pre(legal(c));
+        const xs: Shape4 = [c.batch, c.h, c.w, c.ci];
+        const fs: Shape4 = [c.kh, c.kw, c.ci, c.co];
+        const err = await compare(() =>
+          tf.conv2d(
+            tf.tensor4d(data(size(xs), c.seed), xs),
+            tf.tensor4d(data(size(fs), c.seed + 1), fs),
+            c.stride,
+            c.pad,
+          ),
+        );
+        expect(err).toBeLessThan(TOL);
+      }),
+      { numRuns: RUNS, seed: 21 },
+    );
+  });
+
+  it('Conv2DBackpropInput matches cpu (filters 1..7, strides 1/2, same/valid)', async () => {
+    await fc.assert(
+      fc.asyncProperty(convCase, async (c) => {
+        fc.pre(legal(c));
+        const xs: Shape4 = [c.batch, c.h, c.w, c.ci];
+        const fs: Shape4 = [c.kh, c.kw, c.ci, c.co];
+        const ys = outShape(c);
+        const err = await compare(() =>
+          tf.conv2dTranspose(
+            tf.tensor4d(data(size(ys), c.seed), ys),
+            tf.tensor4d(data(size(fs), c.seed + 1), fs),
+            xs,
+            c.stride,
+            c.pad,
+          ),
+        );
+        expect(err).toBeLessThan(TOL);
+      }),
+      { numRuns: RUNS, seed: 22 },
+    );
+  });
+
+  it('each range kernel called in two halves equals one call', () => {
+    const backend = tf.backend() as BackendWasm;
+    const [n, h, w, ci, co, k, pad] = [3, 5, 7, 3, 11, 3, 1];
+    const [hp, wp] = [h + 2 * pad, w + 2 * pad];
+    const [oh, ow] = [hp - k + 1, wp - k + 1];
+    const panels = Math.ceil(co / 8);
+    const x = tf.tensor4d(data(n * h * w * ci, 5), [n, h, w, ci]);
+    const f = tf.tensor4d(data(k * k * ci * co, 6), [k, k, ci, co]);
+    const at = (t: tf.Tensor): number => heapOffset(backend, t);
+    /** Runs the pad, pack and conv kernels, each over [0, total) in the given splits. */
+    const run = (split: (total: number) => number[]): Float32Array => {
+      const xp = tf.zeros([n, hp, wp, ci]);
+      const packed = tf.zeros([panels * k * k * ci * 8]);
+      const packedT = tf.zeros([Math.ceil(ci / 8) * k * k * co * 8]);
+      const y = tf.zeros([n, oh, ow, co]);
+      const parts = (total: number, call: (a: number, b: number) => void): void => {
+        const cuts = [0, ...split(total), total];
+        for (let i = 0; i + 1 < cuts.length; i++) call(cuts[i]!, cuts[i + 1]!);
+      };
+      const e = simd.exports;
+      parts(n * hp, (a, b) => e.convPadInput(at(x), at(xp), h, w, ci, hp, wp, pad, pad, a, b));
+      parts(panels, (a, b) => e.convPackFilter(at(f), at(packed), k * k * ci, co, a, b));
+      const tp = Math.ceil(ci / 8);
+      parts(tp, (a, b) => e.convPackFilterFlipped(at(f), at(packedT), k, k, ci, co, a, b));
+      const geo = [hp, wp, ci, oh, ow, co, k, k, 1, 1] as const;
+      parts(n * oh, (a, b) => e.conv2dForward(at(xp), at(packed), at(y), ...geo, a, b));
+      const out = Float32Array.from([
+        ...(y.dataSync() as Float32Array),
+        ...(xp.dataSync() as Float32Array),
+        ...(packedT.dataSync() as Float32Array),
+      ]);
+      tf.dispose([xp, packed, packedT, y]);
+      return out;
+    };
+    const whole = run(() => []);
+    const halves = run((total) => [Math.floor(total / 2)]);
+    expect(halves).toEqual(whole);
+    expect(whole.some((v) => v !== 0)).toBe(true);
+    tf.dispose([x, f]);
+  });
+}

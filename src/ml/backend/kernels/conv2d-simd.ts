@@ -1,0 +1,187 @@
+/**
+ * Conv2D on bragg's SIMD kernels (wasm/assembly/conv.ts): a direct NHWC convolution for any
+ * filter size and stride with dilation 1, on a zero-padded copy of the input and the filter
+ * packed into panels of 8 output channels (4 pixels × 8 channels of fused multiply-adds per
+ * step, no im2col). The same kernel computes the input gradient: the convolution of dy (padded,
+ * spread by the stride) with the flipped, channel-swapped filter, which the packing produces
+ * directly (no Transpose or Reverse pass).
+ *
+ * Every geometry it does not cover (dilation > 1, channels-first, non-float32, no SIMD module)
+ * goes to the stock XNNPACK kernel.
+ */
+import { backend_util } from '@tensorflow/tfjs';
+import type { Conv2DAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { heapOffset, simdKernels } from '../simd/module.js';
+import type { SimdKernels } from '../simd/module.js';
+import { parallelFor } from '../simd/parallel.js';
+import { dilateAndPad, outSize, release } from './interop.js';
+import type { StockKernel } from './matmul.js';
+
+/** Zero padding of a convolution's input, in pixels. */
+export interface ConvPadding {
+  top: number;
+  bottom: number;
+  left: number;
+  right: number;
+}
+
+/** How the packed filter is laid out from the stored one. */
+type FilterRole = 'forward' | 'flipped';
+
+/**
+ * The filter in panels of 8 output channels: `forward` packs w [kh,kw,ci,co] as is, `flipped`
+ * the input-gradient filter (spatially flipped, in/out swapped: output channels = ci).
+ */
+function packFilter(
+  backend: BackendWasm,
+  simd: SimdKernels,
+  filter: TensorInfo,
+  role: FilterRole,
+): TensorInfo {
+  const [kh, kw, ci, co] = filter.shape as [number, number, number, number];
+  const outCh = role === 'forward' ? co : ci;
+  const k = kh * kw * (role === 'forward' ? ci : co);
+  const panels = Math.ceil(outCh / 8);
+  const packed = backend.makeOutput([panels * k * 8], 'float32');
+  const w = heapOffset(backend, filter);
+  const out = heapOffset(backend, packed);
+  if (role === 'forward') parallelFor(simd, 'convPackFilter', [w, out, k, co, 0, 0], 4, panels);
+  else parallelFor(simd, 'convPackFilterFlipped', [w, out, kh, kw, ci, co, 0, 0], 6, panels);
+  return packed;
+}
+
+/** x [n,h,w,c] with zero borders (x itself when there is no padding). */
+function padInput(
+  backend: BackendWasm,
+  simd: SimdKernels,
+  x: TensorInfo,
+  pad: ConvPadding,
+): TensorInfo {
+  if (pad.top === 0 && pad.bottom === 0 && pad.left === 0 && pad.right === 0) return x;
+  const [n, h, w, c] = x.shape as [number, number, number, number];
+  const hp = h + pad.top + pad.bottom;
+  const wp = w + pad.left + pad.right;
+  const xp = backend.makeOutput([n, hp, wp, c], 'float32');
+  const args = [heapOffset(backend, x), heapOffset(backend, xp), h, w, c, hp, wp, pad.top];
+  parallelFor(simd, 'convPadInput', [...args, pad.left, 0, 0], 9, n * hp);
+  return xp;
+}
+
+/**
+ * The convolution of x [n,h,w,ci] (padded by `pad`) with the filter [kh,kw,ci,co] (`forward`)
+ * or with the input-gradient filter of a [kh,kw,co,ci] one (`flipped`), strides sh, sw,
+ * dilation 1 → [n,oh,ow,co].
+ */
+export function conv2dSimd(
+  backend: BackendWasm,
+  simd: SimdKernels,
+  x: TensorInfo,
+  filter: TensorInfo,
+  pad: ConvPadding,
+  sh: number,
+  sw: number,
+  role: FilterRole = 'forward',
+): TensorInfo {
+  const [n, h, w, ci] = x.shape as [number, number, number, number];
+  const [kh, kw, fi, fo] = filter.shape as [number, number, number, number];
+  const co = role === 'forward' ? fo : fi;
+  const oh = outSize(h, pad.top, pad.bottom, kh, sh, 1);
+  const ow = outSize(w, pad.left, pad.right, kw, sw, 1);
+  const out = backend.makeOutput([n, oh, ow, co], 'float32');
+  if (n * oh * ow * co === 0) return out;
+  const packed = packFilter(backend, simd, filter, role);
+  const xp = padInput(backend, simd, x, pad);
+  const hp = h + pad.top + pad.bottom;
+  const wp = w + pad.left + pad.right;
+  const args = [heapOffset(backend, xp), heapOffset(backend, packed), heapOffset(backend, out)];
+  parallelFor(
+    simd,
+    'conv2dForward',
+    [...args, hp, wp, ci, oh, ow, co, kh, kw, sh, sw, 0, 0],
+    13,
+    n * oh,
+  );
+  release(backend, packed);
+  if (xp !== x) release(backend, xp);
+  return out;
+}
+
+/**
+ * Input gradient dy [n,oh,ow,co] → dx [n,h,w,ci] of a dilation-1 convolution with the filter
+ * [kh,kw,ci,co]: dy padded by k−1−pad (spread by the stride first when it is > 1) convolved
+ * with the flipped, channel-swapped filter. Undefined when that padding would be negative
+ * (explicit pads larger than the filter; the caller falls back).
+ */
+export function conv2dBackpropInputSimd(
+  backend: BackendWasm,
+  simd: SimdKernels,
+  dy: TensorInfo,
+  filter: TensorInfo,
+  info: backend_util.Conv2DInfo,
+): TensorInfo | undefined {
+  const { filterHeight: kh, filterWidth: kw, inHeight: h, inWidth: w, padInfo: p } = info;
+  const { strideHeight: sh, strideWidth: sw } = info;
+  const [, oh, ow] = dy.shape as [number, number, number, number];
+  const pad: ConvPadding = {
+    top: kh - 1 - p.top,
+    left: kw - 1 - p.left,
+    bottom: h - 1 + p.top - (oh - 1) * sh,
+    right: w - 1 + p.left - (ow - 1) * sw,
+  };
+  if (Math.min(pad.top, pad.bottom, pad.left, pad.right) < 0) return undefined;
+  if (sh === 1 && sw === 1) return conv2dSimd(backend, simd, dy, filter, pad, 1, 1, 'flipped');
+  const spread = dilateAndPad(backend, dy, sh, sw, pad);
+  const none = { top: 0, bottom: 0, left: 0, right: 0 };
+  const dx = conv2dSimd(backend, simd, spread, filter, none, 1, 1, 'flipped');
+  release(backend, spread);
+  return dx;
+}
+
+interface Args {
+  inputs: Record<string, TensorInfo>;
+  backend: BackendWasm;
+  attrs: Conv2DAttrs;
+}
+
+/** Conv2D: bragg's kernel for NHWC float32 with dilation 1, the stock one otherwise. */
+export function makeConv2DConfig(stock: StockKernel): KernelConfig {
+  const kernelFunc = (args: Args): TensorInfo => {
+    const { backend, attrs } = args;
+    const x = args.inputs.x!;
+    const filter = args.inputs.filter!;
+    const simd = simdKernels(backend);
+    const format = backend_util.convertConv2DDataFormat(attrs.dataFormat);
+    const info = backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      filter.shape as [number, number, number, number],
+      attrs.strides,
+      attrs.dilations,
+      attrs.pad,
+      attrs.dimRoundingMode,
+      false,
+      format,
+    );
+    const { padInfo: p } = info;
+    const supported =
+      simd !== undefined &&
+      info.dataFormat === 'channelsLast' &&
+      x.dtype === 'float32' &&
+      filter.dtype === 'float32' &&
+      info.dilationHeight === 1 &&
+      info.dilationWidth === 1 &&
+      Math.min(p.top, p.bottom, p.left, p.right) >= 0 &&
+      outSize(x.shape[1]!, p.top, p.bottom, info.filterHeight, info.strideHeight, 1) ===
+        info.outHeight &&
+      outSize(x.shape[2]!, p.left, p.right, info.filterWidth, info.strideWidth, 1) ===
+        info.outWidth;
+    if (!supported)
+      return stock.kernelFunc(args as unknown as Parameters<KernelFunc>[0]) as TensorInfo;
+    return conv2dSimd(backend, simd, x, filter, p, info.strideHeight, info.strideWidth);
+  };
+  return {
+    kernelName: 'Conv2D',
+    backendName: 'wasm',
+    kernelFunc: kernelFunc as unknown as KernelFunc,
+  };
+}
