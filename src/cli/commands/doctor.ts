@@ -5,6 +5,9 @@ import { printJson } from '../command.js';
 import type { CommandModule } from '../command.js';
 import { initBackend } from '../../ml/backend/select.js';
 import { BRAGG_WASM_KERNELS } from '../../ml/backend/kernels/register.js';
+import { simdKernels } from '../../ml/backend/simd/module.js';
+import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 export const doctorCommand: CommandModule = {
   name: 'doctor',
@@ -20,8 +23,13 @@ export const doctorCommand: CommandModule = {
           ...(o.backend === undefined ? {} : { backend: o.backend as 'auto' }),
           ...(o.threads === undefined ? {} : { threads: Number(o.threads) }),
         });
+        const simd = info.backend === 'wasm' ? simdKernels(tf.backend() as BackendWasm) : undefined;
         const report = {
           ...info,
+          simdKernels:
+            simd === undefined
+              ? null
+              : { fma: simd.fma, sharedMemory: simd.shared, workers: simd.pool?.size ?? 0 },
           cores: availableParallelism(),
           braggWasmKernels: info.backend === 'wasm' ? [...BRAGG_WASM_KERNELS] : [],
         };
@@ -33,6 +41,13 @@ export const doctorCommand: CommandModule = {
           `backend   ${info.backend} (requested: ${info.requested})`,
           `threads   ${info.threads}${info.multithreaded ? ' (multithreaded wasm)' : ''} of ${report.cores} cores`,
           `simd      ${info.simd ? 'yes' : 'no'}`,
+          `bragg     ${
+            simd === undefined
+              ? 'SIMD kernels off (BRAGG_SIMD_KERNELS=0, not built, or not the wasm backend)'
+              : `SIMD kernels, ${simd.fma ? 'fused multiply-add (relaxed SIMD)' : 'SIMD128 mul+add'}${
+                  simd.pool === undefined ? '' : `, ${simd.pool.size} worker thread(s)`
+                }`
+          }`,
           ...Object.entries(info.versions).map(([k, v]) => `${k.padEnd(9)} ${v}`),
           ...(report.braggWasmKernels.length > 0
             ? [`kernels   ${report.braggWasmKernels.join(', ')} (bragg)`]

@@ -80,6 +80,11 @@ export class SimdPool {
     }
   }
 
+  /** Number of worker threads (ready or not). */
+  get size(): number {
+    return this.workers.length;
+  }
+
   /** Workers ready to take a block now. */
   idle(): number {
     let n = 0;
