@@ -22,6 +22,7 @@ import { benchMultisliceCommand } from './bench-multislice.js';
 import { simulatePacbedDatasetCommand } from './simulate-pacbed-dataset.js';
 import { simulateKinematicCommand } from './simulate-kinematic.js';
 import { benchKinematicCommand } from './bench-kinematic.js';
+import { benchConvCommand } from './bench-conv.js';
 import { simulateOrientationsCommand } from './simulate-orientations.js';
 
 export const COMMANDS: readonly CommandModule[] = [
@@ -44,5 +45,6 @@ export const COMMANDS: readonly CommandModule[] = [
   simulatePacbedDatasetCommand,
   simulateKinematicCommand,
   benchKinematicCommand,
+  benchConvCommand,
   simulateOrientationsCommand,
 ];
