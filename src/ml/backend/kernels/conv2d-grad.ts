@@ -20,6 +20,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { UnsupportedError } from '../../../core/errors.js';
 import { simdKernels } from '../simd/module.js';
 import { conv2dBackpropFilterGemm } from './conv2d-filter-gemm.js';
+import { conv2dBackpropFilterSimd } from './conv2d-filter-simd.js';
 import { conv2dBackpropInputSimd } from './conv2d-simd.js';
 import { conv2dExplicit, dilateAndPad, release, runWasm, slice, transpose } from './interop.js';
 
@@ -176,8 +177,18 @@ const conv2DBackpropInputWith =
     return conv2dBackpropInputImpl(backend, dy, filter, convInfo, useXnnpack);
   };
 
-/** The registered filter gradient: im2col + one XNNPACK GEMM (conv2d-filter-gemm.ts). */
+/**
+ * The registered filter gradient: bragg's SIMD kernel (conv2d-filter-simd.ts); im2col + one
+ * XNNPACK GEMM (conv2d-filter-gemm.ts) without it.
+ */
 export const conv2DBackpropFilterConfig: KernelConfig = {
+  kernelName: 'Conv2DBackpropFilter',
+  backendName: 'wasm',
+  kernelFunc: conv2DBackpropFilterWith(conv2dBackpropFilterSimd) as unknown as KernelFunc,
+};
+
+/** The filter gradient as im2col + one XNNPACK GEMM (kept for A/B benchmarks). */
+export const conv2DBackpropFilterGemmConfig: KernelConfig = {
   kernelName: 'Conv2DBackpropFilter',
   backendName: 'wasm',
   kernelFunc: conv2DBackpropFilterWith(conv2dBackpropFilterGemm) as unknown as KernelFunc,

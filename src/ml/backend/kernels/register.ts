@@ -9,6 +9,7 @@ import { ValidationError } from '../../../core/errors.js';
 import {
   conv2DBackpropFilterConfig,
   conv2DBackpropFilterConvConfig,
+  conv2DBackpropFilterGemmConfig,
   conv2DBackpropInputConfig,
   conv2DBackpropInputXnnpackConfig,
 } from './conv2d-grad.js';
@@ -88,6 +89,7 @@ export function registerWasmTrainingKernels(): void {
 /** Earlier or alternative bragg implementations, by `<kernel>/<variant>` (A/B benchmarks). */
 const VARIANTS: Readonly<Record<string, KernelConfig>> = {
   'Conv2DBackpropFilter/conv': conv2DBackpropFilterConvConfig,
+  'Conv2DBackpropFilter/gemm': conv2DBackpropFilterGemmConfig,
   'Conv2DBackpropInput/xnnpack': conv2DBackpropInputXnnpackConfig,
 };
 

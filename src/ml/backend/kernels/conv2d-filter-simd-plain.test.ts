@@ -1,0 +1,18 @@
+/**
+ * bragg's SIMD Conv2D filter gradient on the plain SIMD build (mul + add, no relaxed SIMD):
+ * the same cases as conv2d-filter-simd.test.ts. The build is chosen when the module first
+ * loads, so the variable is set before any kernel runs in this file's process.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe } from 'vitest';
+import { simdKernelDir } from '../simd/module.js';
+import { filterGradientTests } from './simd-grad-cases.js';
+
+process.env.BRAGG_WASM_FMA = '0';
+
+const built = existsSync(join(simdKernelDir(), 'kernels-simd-private.wasm'));
+
+describe.skipIf(!built)('SIMD filter gradient, plain SIMD build', () => {
+  filterGradientTests(false);
+});
