@@ -7,6 +7,10 @@
 // is a dot product over t ∈ [0, kw·ci) for 4 output pixels × 8 output channels (8 accumulators).
 import { madd } from './common';
 
+/** Weights per panel group and input bytes per row chunk of conv2dForward (L2 is 512 KiB). */
+const GROUP_BYTES: usize = 64 << 10;
+const CHUNK_BYTES: usize = 192 << 10;
+
 /** Zeroes `count` floats at byte offset p. */
 // @ts-ignore: decorator
 @inline function zeroFloats(p: usize, count: i32): void {
@@ -150,7 +154,7 @@ export function convPackFilterFlipped(
 }
 
 /**
- * 4 output pixels × all panels. `a` is the first input float of pixel 0's window (ky = kx = 0,
+ * 4 output pixels × panels [pa, pb). `a` is the first input float of pixel 0's window (ky = kx = 0,
  * c = 0), `ps` the byte step between the pixels' windows, `row` the byte step between input
  * rows; `o` the first output float of pixel 0 (pixels co floats apart).
  */
@@ -164,12 +168,13 @@ export function convPackFilterFlipped(
   kh: i32,
   kt: i32,
   co: i32,
-  panels: i32,
+  pa: i32,
+  pb: i32,
 ): void {
   const ob = (<usize>co) << 2;
   const panelBytes = (<usize>(kh * kt)) << 5;
   const tBytes = (<usize>kt) << 2;
-  for (let p = 0; p < panels; p++) {
+  for (let p = pa; p < pb; p++) {
     let w = wk + <usize>p * panelBytes;
     let c00 = f32x4.splat(0),
       c01 = f32x4.splat(0),
@@ -216,7 +221,7 @@ export function convPackFilterFlipped(
   }
 }
 
-/** 1 output pixel × all panels (rows narrower than 4 pixels). */
+/** 1 output pixel × panels [pa, pb) (rows narrower than 4 pixels). */
 // @ts-ignore: decorator
 @inline function block1(
   a: usize,
@@ -226,11 +231,12 @@ export function convPackFilterFlipped(
   kh: i32,
   kt: i32,
   co: i32,
-  panels: i32,
+  pa: i32,
+  pb: i32,
 ): void {
   const panelBytes = (<usize>(kh * kt)) << 5;
   const tBytes = (<usize>kt) << 2;
-  for (let p = 0; p < panels; p++) {
+  for (let p = pa; p < pb; p++) {
     let w = wk + <usize>p * panelBytes;
     let c0 = f32x4.splat(0),
       c1 = f32x4.splat(0);
@@ -278,19 +284,32 @@ export function conv2dForward(
   const row = (<usize>wp * <usize>ci) << 2;
   const ps = (<usize>(sw * ci)) << 2;
   const ob = (<usize>co) << 2;
-  for (let r = r0; r < r1; r++) {
-    const b = r / oh;
-    const oy = r - b * oh;
-    const a = xp + <usize>(b * hp + oy * sh) * row;
-    const o = y + <usize>r * <usize>ow * ob;
-    if (ow >= 4) {
-      for (let ox = 0; ox < ow; ox += 4) {
-        const x0 = min(ox, ow - 4);
-        block4(a + <usize>x0 * ps, ps, row, wk, o + <usize>x0 * ob, kh, kt, co, panels);
-      }
-    } else {
-      for (let ox = 0; ox < ow; ox++) {
-        block1(a + <usize>ox * ps, row, wk, o + <usize>ox * ob, kh, kt, co, panels);
+  // Cache blocking: groups of panels of about GROUP_BYTES of weights, chunks of output rows
+  // whose input rows are about CHUNK_BYTES; every panel group runs over the whole chunk.
+  const panelBytes = (<usize>(kh * kt)) << 5;
+  const groups = <i32>((<usize>panels * panelBytes + GROUP_BYTES - 1) / GROUP_BYTES);
+  const gp = (panels + groups - 1) / groups;
+  const rowBytes = <usize>kh * row;
+  const rc = <i32>max<usize>(1, CHUNK_BYTES / rowBytes);
+  for (let c0 = r0; c0 < r1; c0 += rc) {
+    const c1 = min(r1, c0 + rc);
+    for (let pa = 0; pa < panels; pa += gp) {
+      const pb = min(panels, pa + gp);
+      for (let r = c0; r < c1; r++) {
+        const b = r / oh;
+        const oy = r - b * oh;
+        const a = xp + <usize>(b * hp + oy * sh) * row;
+        const o = y + <usize>r * <usize>ow * ob;
+        if (ow >= 4) {
+          for (let ox = 0; ox < ow; ox += 4) {
+            const x0 = min(ox, ow - 4);
+            block4(a + <usize>x0 * ps, ps, row, wk, o + <usize>x0 * ob, kh, kt, co, pa, pb);
+          }
+        } else {
+          for (let ox = 0; ox < ow; ox++) {
+            block1(a + <usize>ox * ps, row, wk, o + <usize>ox * ob, kh, kt, co, pa, pb);
+          }
+        }
       }
     }
   }
