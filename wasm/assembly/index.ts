@@ -1,5 +1,7 @@
 // bragg's SIMD kernels for the tfjs wasm backend. See src/ml/backend/simd/README.md.
 export { sumRows } from './reduce';
+export { maxPoolGradImages, maxPoolGradRows } from './pool';
+export { biasAdd, reluGrad } from './elementwise';
 export { convFilterGrad } from './conv-filter';
 export { conv2dForward, convPackFilter, convPackFilterFlipped, convPadInput } from './conv';
 

@@ -6,12 +6,15 @@
  * whole training step (bench/train/RESULTS.md); this one reads x at most once per window
  * element.
  *
- * Runs in JS on the wasm heap (the module exports no XNNPACK pooling gradient); work is
- * O(batch · outH · outW · channels · window), memory one output tensor plus two per-channel rows.
+ * Runs as bragg's SIMD kernel (wasm/assembly/pool.ts, four channels per instruction) when it is
+ * loaded, else in JS on the wasm heap (`maxPoolGradInto`; the module exports no XNNPACK pooling
+ * gradient); work is O(batch · outH · outW · channels · window), memory one output tensor.
  */
 import { backend_util } from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, MaxPoolGradAttrs, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { heapOffset, simdKernels } from '../simd/module.js';
+import { parallelFor } from '../simd/parallel.js';
 
 interface Args {
   inputs: Record<string, TensorInfo>;
@@ -87,20 +90,78 @@ export function maxPoolGradInto(
   }
 }
 
-function maxPoolGrad(args: Args): TensorInfo {
-  const { backend, attrs } = args;
-  const x = args.inputs.input!;
-  const dy = args.inputs.dy!;
-  const y = args.inputs.output;
-  const info = backend_util.computePool2DInfo(
-    x.shape as [number, number, number, number],
+/** One SIMD kernel call: export name, arguments, where the range goes and its length. */
+export interface PoolGradCall {
+  name: 'maxPoolGradRows' | 'maxPoolGradImages';
+  args: number[];
+  at: number;
+  total: number;
+}
+
+/**
+ * The SIMD kernel's call for byte offsets `x, y, dy, dx` (heap offsets of the tensors): over
+ * blocks of (batch · outHeight) output rows when windows do not overlap vertically (the finer
+ * split for threads), else over images (any geometry).
+ */
+export function maxPoolGradCall(
+  offsets: readonly [number, number, number, number],
+  info: backend_util.Conv2DInfo,
+): PoolGradCall {
+  const rows = info.strideHeight >= info.effectiveFilterHeight;
+  const args = [
+    ...offsets,
+    info.inHeight,
+    info.inWidth,
+    info.inChannels,
+    info.outHeight,
+    info.outWidth,
+    info.effectiveFilterHeight,
+    info.effectiveFilterWidth,
+    info.strideHeight,
+    info.strideWidth,
+    info.dilationHeight,
+    info.dilationWidth,
+    info.padInfo.top,
+    info.padInfo.left,
+    0,
+    0,
+  ];
+  return rows
+    ? { name: 'maxPoolGradRows', args, at: 17, total: info.batchSize * info.outHeight }
+    : { name: 'maxPoolGradImages', args, at: 17, total: info.batchSize };
+}
+
+/** Pool geometry of a MaxPoolGrad call. */
+export function poolGradInfo(
+  shape: readonly number[],
+  attrs: MaxPoolGradAttrs,
+): backend_util.Conv2DInfo {
+  return backend_util.computePool2DInfo(
+    shape as [number, number, number, number],
     attrs.filterSize,
     attrs.strides,
     1,
     attrs.pad,
     attrs.dimRoundingMode,
   );
+}
+
+function maxPoolGrad(args: Args): TensorInfo {
+  const { backend, attrs } = args;
+  const x = args.inputs.input!;
+  const dy = args.inputs.dy!;
+  const y = args.inputs.output;
+  const info = poolGradInfo(x.shape, attrs);
   const dx = backend.makeOutput(x.shape, 'float32');
+  const simd = simdKernels(backend);
+  // Empty tensors go to the JS pass (the SIMD call would skip zeroing dx).
+  const nonEmpty = [...x.shape, info.outHeight, info.outWidth].every((d) => d > 0);
+  if (simd !== undefined && x.dtype === 'float32' && y !== undefined && nonEmpty) {
+    const offsets = [x, y, dy, dx].map((t) => heapOffset(backend, t));
+    const call = maxPoolGradCall(offsets as [number, number, number, number], info);
+    parallelFor(simd, call.name, call.args, call.at, call.total);
+    return dx;
+  }
   maxPoolGradInto(
     backend.typedArrayFromHeap(x) as Float32Array,
     backend.typedArrayFromHeap(dy) as Float32Array,

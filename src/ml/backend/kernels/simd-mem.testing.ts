@@ -1,0 +1,87 @@
+/**
+ * Test helpers of bragg's memory-bound SIMD kernels (MaxPoolGrad, BraggReluGrad, bias Add).
+ * Each kernel's tests are a suite (`*.suite.ts`) run once per SIMD build: by its own
+ * `*.test.ts` with the default (fused multiply-add) build and by simd-mem-plain.test.ts with
+ * BRAGG_WASM_FMA=0.
+ */
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { expect } from 'vitest';
+import { createRng } from '../../../core/rng.js';
+import { heapOffset, simdKernels } from '../simd/module.js';
+import type { SimdKernels } from '../simd/module.js';
+import { registerWasmTrainingKernels } from './register.js';
+
+export type Shape = number[];
+
+export const size = (s: readonly number[]): number => s.reduce((p, q) => p * q, 1);
+
+/**
+ * Seeded values: on a coarse grid (many exact ties) or continuous, with shares `nan` of NaN and
+ * `negInf` of −∞.
+ */
+export function values(n: number, seed: number, ties: boolean, nan = 0, negInf = 0): Float32Array {
+  const rng = createRng(seed);
+  return Float32Array.from({ length: n }, () => {
+    const u = rng.uniform(0, 1);
+    if (u < nan) return Number.NaN;
+    if (u < nan + negInf) return Number.NEGATIVE_INFINITY;
+    return ties ? Math.round(rng.uniform(-2, 2)) : rng.uniform(-1, 1);
+  });
+}
+
+/** Activates wasm with bragg's kernels and returns the SIMD module (failing if not loaded). */
+export async function wasmWithSimd(): Promise<{ backend: BackendWasm; simd: SimdKernels }> {
+  registerWasmTrainingKernels();
+  await tf.setBackend('wasm');
+  const backend = tf.backend() as unknown as BackendWasm;
+  const simd = simdKernels(backend);
+  expect(simd, 'bragg SIMD kernels loaded (run npm run build)').toBeDefined();
+  return { backend, simd: simd! };
+}
+
+/** The build the suite expects: plain SIMD128 when BRAGG_WASM_FMA=0. */
+export function expectBuild(simd: SimdKernels): void {
+  const v = process.env.BRAGG_WASM_FMA;
+  if (v === '0' || v === 'false' || v === 'off') expect(simd.fma).toBe(false);
+}
+
+/** f on wasm and on cpu (wasm active again afterwards). */
+export async function onBoth(f: () => tf.Tensor): Promise<[Float32Array, Float32Array]> {
+  await tf.setBackend('wasm');
+  const a = tf.tidy(f);
+  const av = a.dataSync() as Float32Array;
+  a.dispose();
+  await tf.setBackend('cpu');
+  const b = tf.tidy(f);
+  const bv = b.dataSync() as Float32Array;
+  b.dispose();
+  await tf.setBackend('wasm');
+  return [av, bv];
+}
+
+/** Byte offsets of wasm tensors. */
+export function offsets(backend: BackendWasm, ...ts: tf.Tensor[]): number[] {
+  return ts.map((t) => heapOffset(backend, t as unknown as Parameters<typeof heapOffset>[1]));
+}
+
+/** Bitwise equality that treats NaN = NaN and tells −0 from +0. */
+export function expectSameBits(a: Float32Array, b: Float32Array): void {
+  expect(a.length).toBe(b.length);
+  const ua = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  for (let i = 0; i < a.length; i++) {
+    const same = ua[i] === ub[i] || (Number.isNaN(a[i]) && Number.isNaN(b[i]));
+    if (!same) expect(`${i}: ${a[i]}`).toBe(`${i}: ${b[i]}`);
+  }
+}
+
+/** Random cut points of [0, total) into blocks (ascending, first 0, last total). */
+export function cuts(total: number, seed: number): number[] {
+  const rng = createRng(seed);
+  const inner = new Set<number>();
+  const k = Math.min(total - 1, Math.floor(rng.uniform(1, 5)));
+  for (let i = 0; i < k; i++) inner.add(1 + Math.floor(rng.uniform(0, total - 1)));
+  return [0, ...[...inner].sort((p, q) => p - q), total];
+}

@@ -1,0 +1,52 @@
+import { f32at } from './common';
+
+/**
+ * ReLU gradient over elements [e0, e1): dx = dy · s with s = 1 where x > 0, 0 where x ≤ 0 and
+ * NaN where x is NaN — tfjs's dy · cast(step(x)) in one pass, bit for bit (0 · ∞ stays NaN).
+ */
+export function reluGrad(dy: usize, x: usize, dx: usize, e0: i32, e1: i32): void {
+  const one = f32x4.splat(1);
+  const zero = f32x4.splat(0);
+  let e = e0;
+  for (; e + 8 <= e1; e += 8) {
+    const x0 = v128.load(f32at(x, e));
+    const x1 = v128.load(f32at(x, e), 16);
+    // select(a, b, m): a where m, else b. x itself where x is NaN.
+    const s0 = v128.bitselect(x0, v128.bitselect(one, zero, f32x4.gt(x0, zero)), f32x4.ne(x0, x0));
+    const s1 = v128.bitselect(x1, v128.bitselect(one, zero, f32x4.gt(x1, zero)), f32x4.ne(x1, x1));
+    v128.store(f32at(dx, e), f32x4.mul(v128.load(f32at(dy, e)), s0));
+    v128.store(f32at(dx, e), f32x4.mul(v128.load(f32at(dy, e), 16), s1), 16);
+  }
+  for (; e < e1; e++) {
+    const v = load<f32>(f32at(x, e));
+    const s: f32 = v != v ? v : v > 0 ? 1 : 0;
+    store<f32>(f32at(dx, e), load<f32>(f32at(dy, e)) * s);
+  }
+}
+
+/**
+ * out[r, k] = x[r, k] + b[k] for rows [r0, r1) of x [rows, c] (float32): a bias added along the
+ * last axis in one pass.
+ */
+export function biasAdd(x: usize, b: usize, out: usize, c: i32, r0: i32, r1: i32): void {
+  const c4 = c & ~3;
+  for (let r = r0; r < r1; r++) {
+    const p = r * c;
+    let k = 0;
+    for (; k + 16 <= c4; k += 16) {
+      const xa = f32at(x, p + k);
+      const oa = f32at(out, p + k);
+      const ba = f32at(b, k);
+      v128.store(oa, f32x4.add(v128.load(xa), v128.load(ba)));
+      v128.store(oa, f32x4.add(v128.load(xa, 16), v128.load(ba, 16)), 16);
+      v128.store(oa, f32x4.add(v128.load(xa, 32), v128.load(ba, 32)), 32);
+      v128.store(oa, f32x4.add(v128.load(xa, 48), v128.load(ba, 48)), 48);
+    }
+    for (; k < c4; k += 4) {
+      v128.store(f32at(out, p + k), f32x4.add(v128.load(f32at(x, p + k)), v128.load(f32at(b, k))));
+    }
+    for (; k < c; k++) {
+      store<f32>(f32at(out, p + k), load<f32>(f32at(x, p + k)) + load<f32>(f32at(b, k)));
+    }
+  }
+}
