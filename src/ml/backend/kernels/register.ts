@@ -17,11 +17,9 @@ import { makeConv2DConfig } from './conv2d-simd.js';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-grad.js';
 import { makeIdentityConfig } from './identity.js';
 import { makeBiasAddConfig } from './bias-add.js';
-import { makeBiasAddConfig } from './bias-add.js';
 import { makeBatchMatMulConfig, stockBatchMatMul, stockKernel } from './matmul.js';
 import type { StockKernel } from './matmul.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
-import { registerReluGradient } from './relu-grad.js';
 import { registerReluGradient } from './relu-grad.js';
 import { makeSumConfig } from './sum.js';
 import { makeTileConfig } from './tile.js';
@@ -56,7 +54,6 @@ export const BRAGG_WASM_KERNELS = [
   'Tile',
   'Sum',
   'Add',
-  'Add',
   'Conv2D',
 ] as const;
 
@@ -84,8 +81,6 @@ export function registerWasmTrainingKernels(): void {
   wrapStock('Identity', makeIdentityConfig);
   wrapStock('Tile', makeTileConfig);
   wrapStock('Sum', makeSumConfig);
-  wrapStock('Add', makeBiasAddConfig);
-  registerReluGradient();
   wrapStock('Add', makeBiasAddConfig);
   registerReluGradient();
   wrapStock('Conv2D', makeConv2DConfig);

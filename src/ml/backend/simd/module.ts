@@ -46,39 +46,9 @@ type PoolGradArgs = [
   end: number,
 ];
 
-/** x, y, dy, dx, h, w, c, oh, ow, fh, fw, sh, sw, dh, dw, pt, pl, begin, end (pool.ts). */
-type PoolGradArgs = [
-  x: number,
-  y: number,
-  dy: number,
-  dx: number,
-  h: number,
-  w: number,
-  c: number,
-  oh: number,
-  ow: number,
-  fh: number,
-  fw: number,
-  sh: number,
-  sw: number,
-  dh: number,
-  dw: number,
-  pt: number,
-  pl: number,
-  begin: number,
-  end: number,
-];
-
 /** Signatures of the exported kernels (byte offsets and sizes are i32; see wasm/assembly). */
 export interface SimdExports {
   features(): number;
-  // pool.ts (max-pooling gradient; src/ml/backend/kernels/max-pool-grad.ts): range over
-  // (batch · outHeight) rows when sh ≥ fh, over images otherwise.
-  maxPoolGradRows(...args: PoolGradArgs): void;
-  maxPoolGradImages(...args: PoolGradArgs): void;
-  // elementwise.ts (relu-grad.ts, bias-add.ts): ranges over elements and rows.
-  reluGrad(dy: number, x: number, dx: number, e0: number, e1: number): void;
-  biasAdd(x: number, b: number, out: number, c: number, r0: number, r1: number): void;
   // pool.ts (max-pooling gradient; src/ml/backend/kernels/max-pool-grad.ts): range over
   // (batch · outHeight) rows when sh ≥ fh, over images otherwise.
   maxPoolGradRows(...args: PoolGradArgs): void;
