@@ -135,6 +135,29 @@ export function convTests(fma: boolean): void {
     );
   });
 
+  it('matches cpu where the cache blocking splits panels into groups and rows into chunks', async () => {
+    // [2,5,6,256] 3×3 → 20: 73 KiB of weights per panel (3 groups), 24 KiB of input per output
+    // row (2 chunks); [1,3,200,128] 1×1 → 40: 100 KiB per row (chunks of one row).
+    const cases: [Shape4, Shape4, 'same' | 'valid'][] = [
+      [[2, 5, 6, 256], [3, 3, 256, 20], 'same'],
+      [[1, 3, 200, 128], [1, 1, 128, 40], 'valid'],
+    ];
+    for (const [xs, fs, pad] of cases) {
+      const x = data(size(xs), 7);
+      const f = data(size(fs), 8);
+      const fwd = await compare(() => tf.conv2d(tf.tensor4d(x, xs), tf.tensor4d(f, fs), 1, pad));
+      expect(fwd).toBeLessThan(TOL);
+      const ys = tf.tidy(
+        () => tf.conv2d(tf.zeros(xs) as tf.Tensor4D, tf.tensor4d(f, fs), 1, pad).shape,
+      ) as Shape4;
+      const dy = data(size(ys), 9);
+      const grad = await compare(() =>
+        tf.conv2dTranspose(tf.tensor4d(dy, ys), tf.tensor4d(f, fs), xs, 1, pad),
+      );
+      expect(grad).toBeLessThan(TOL);
+    }
+  });
+
   it('each range kernel called in two halves equals one call', () => {
     const backend = tf.backend() as BackendWasm;
     const [n, h, w, ci, co, k, pad] = [3, 5, 7, 3, 11, 3, 1];
