@@ -64,7 +64,7 @@ const convCase = fc.record({
 type ConvCase = typeof convCase extends fc.Arbitrary<infer T> ? T : never;
 
 const legal = (c: ConvCase): boolean => c.pad === 'same' || (c.kh <= c.h && c.kw <= c.w);
-const outShape = (c: ConvCase): Shape4 =>
+const outShape = (c: Omit<ConvCase, 'stride'> & { stride: number }): Shape4 =>
   tf.tidy(
     () =>
       tf.conv2d(
@@ -155,6 +155,30 @@ export function convTests(fma: boolean): void {
         tf.conv2dTranspose(tf.tensor4d(dy, ys), tf.tensor4d(f, fs), xs, 1, pad),
       );
       expect(grad).toBeLessThan(TOL);
+    }
+  });
+
+  it('1×1 stride-2/3 input gradient (convolved, then spread) matches cpu', async () => {
+    for (const [h, w, stride, pad] of [
+      [7, 8, 2, 'same'],
+      [8, 7, 2, 'valid'],
+      [9, 10, 3, 'same'],
+      [5, 5, 3, 'valid'],
+    ] as const) {
+      const xs: Shape4 = [2, h, w, 5];
+      const fs: Shape4 = [1, 1, 5, 9];
+      const c = { batch: 2, h, w, ci: 5, co: 9, kh: 1, kw: 1, stride, pad, seed: h };
+      const ys = outShape(c);
+      const err = await compare(() =>
+        tf.conv2dTranspose(
+          tf.tensor4d(data(size(ys), h), ys),
+          tf.tensor4d(data(size(fs), w), fs),
+          xs,
+          stride,
+          pad,
+        ),
+      );
+      expect(err).toBeLessThan(TOL);
     }
   });
 

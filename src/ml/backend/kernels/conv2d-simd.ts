@@ -131,8 +131,16 @@ export function conv2dBackpropInputSimd(
   };
   if (Math.min(pad.top, pad.bottom, pad.left, pad.right) < 0) return undefined;
   if (sh === 1 && sw === 1) return conv2dSimd(backend, simd, dy, filter, pad, 1, 1, 'flipped');
-  const spread = dilateAndPad(backend, dy, sh, sw, pad);
   const none = { top: 0, bottom: 0, left: 0, right: 0 };
+  if (kh === 1 && kw === 1) {
+    // A 1×1 filter commutes with the spreading: convolve the oh×ow pixels, then spread (no
+    // multiply-adds on the inserted zeros; xception's stride-2 residual convolutions).
+    const small = conv2dSimd(backend, simd, dy, filter, none, 1, 1, 'flipped');
+    const dx = dilateAndPad(backend, small, sh, sw, pad);
+    release(backend, small);
+    return dx;
+  }
+  const spread = dilateAndPad(backend, dy, sh, sw, pad);
   const dx = conv2dSimd(backend, simd, spread, filter, none, 1, 1, 'flipped');
   release(backend, spread);
   return dx;
