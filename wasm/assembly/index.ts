@@ -2,7 +2,7 @@
 export { sumRows } from './reduce';
 export { maxPoolGradImages, maxPoolGradRows } from './pool';
 export { biasAdd, reluGrad } from './elementwise';
-export { convFilterGrad } from './conv-filter';
+export { convFilterGrad, packPanels } from './conv-filter';
 export { conv2dForward, convPackFilter, convPackFilterFlipped, convPadInput } from './conv';
 
 /** 2 with relaxed SIMD (fused multiply-add), 1 without: lets the host check what it loaded. */

@@ -84,23 +84,86 @@ function padColumns(
   }
 }
 
-/** Cache block: dy rows (b, y) × columns whose x and dy fit in BLOCK_BYTES together. */
-export function cacheBlock(
+/** The pixels as the kernel walks them: n images of oh rows of ow pixels; strides in bytes. */
+export interface PixelGeometry {
+  n: number;
+  oh: number;
+  ow: number;
+  xImage: number;
+  xRow: number;
+  xCol: number;
+}
+
+/**
+ * Strides of xp per image, dy row and dy pixel. When consecutive dy rows (and images) read
+ * consecutive x (1×1 stride-1 valid convolutions), all pixels are one row: no short rows.
+ */
+export function pixelGeometry(
   info: backend_util.Conv2DInfo,
+  g: PadGeometry,
+  n: number,
+  oh: number,
   ow: number,
+): PixelGeometry {
+  const ci = info.inChannels;
+  const xImage = 4 * g.hp * g.wp * ci;
+  const xRow = 4 * info.strideHeight * g.wp * ci;
+  const xCol = 4 * info.strideWidth * ci;
+  if (xRow === ow * xCol && xImage === oh * xRow) {
+    return { n: 1, oh: 1, ow: n * oh * ow, xImage: n * xImage, xRow: n * oh * xRow, xCol };
+  }
+  return { n, oh, ow, xImage, xRow, xCol };
+}
+
+/** How the kernel walks the problem (see wasm/assembly/conv-filter.ts). */
+export interface FilterPlan {
+  /** 4-tap groups and 8-channel groups per panel (the unit of work for parallelFor). */
+  panelTaps: number;
+  panelCols: number;
+  panels: number;
+  /** Cache block: dy rows (b, y) × columns. */
+  blockRows: number;
+  blockCols: number;
+}
+
+/** Panels a problem should have at least, so that threads can share it. */
+const MIN_PANELS = 4;
+
+/**
+ * Panels and cache blocks: a panel's share of x and dy for one block must fit in BLOCK_BYTES.
+ * Few input channels: a panel takes every tap (their x values share cache lines); many: 4 tap
+ * groups (one 64-byte line of x per pixel). Up to 8 channel groups (256 bytes of dy per pixel).
+ */
+export function filterPlan(
+  info: backend_util.Conv2DInfo,
+  geo: PixelGeometry,
   wp: number,
   cols: number,
-): { rows: number; cols: number } {
-  const ci = info.inChannels;
-  const { strideHeight: sh, strideWidth: sw, filterHeight: fh, dilationHeight: dh } = info;
-  // One dy row and the x it reads: sh padded rows per dy row plus the filter's height once.
-  const halo = (fh - 1) * dh * wp * ci * 4;
-  const perRow = 4 * (ow * cols + sh * wp * ci);
+): FilterPlan {
+  const { inChannels: ci, filterHeight: fh, dilationHeight: dh, strideWidth: sw } = info;
+  const ow = geo.ow;
+  const tapGroups = Math.ceil((info.filterHeight * info.filterWidth * ci) / 4);
+  const groups = cols / 8;
+  const panelTaps = ci >= 16 ? Math.min(tapGroups, 4) : tapGroups;
+  let panelCols = Math.min(groups, 8);
+  const count = (): number => Math.ceil(tapGroups / panelTaps) * Math.ceil(groups / panelCols);
+  while (count() < MIN_PANELS && panelCols > 1) panelCols = Math.ceil(panelCols / 2);
+  const dyPixel = Math.max(64, panelCols * 32);
+  const allTaps = panelTaps === tapGroups;
+  // x a dy row reads: sh padded rows (all taps) or one line per pixel; plus the filter's halo.
+  const xRow = allTaps ? geo.xRow : ow * Math.max(64, panelTaps * 16);
+  const halo = allTaps ? (fh - 1) * dh * wp * ci * 4 : 0;
+  const perRow = ow * dyPixel + xRow;
+  let blockRows = 1;
+  let blockCols = ow;
   if (perRow + halo <= BLOCK_BYTES) {
-    return { rows: Math.max(1, Math.floor((BLOCK_BYTES - halo) / perRow)), cols: ow };
+    blockRows = Math.max(1, Math.floor((BLOCK_BYTES - halo) / perRow));
+  } else {
+    const xPixel = allTaps ? sw * ci * 4 * fh : Math.max(64, panelTaps * 16);
+    const fit = Math.min(ow, Math.max(16, Math.floor(BLOCK_BYTES / (dyPixel + xPixel))));
+    blockCols = Math.ceil(ow / Math.ceil(ow / fit));
   }
-  const perPixel = 4 * (cols + sw * ci * fh);
-  return { rows: 1, cols: Math.max(8, Math.floor(BLOCK_BYTES / perPixel)) };
+  return { panelTaps, panelCols, panels: count(), blockRows, blockCols };
 }
 
 /** Byte offset of each tap's x value from a pixel's origin in xp (padded to 4-tap groups). */
@@ -115,6 +178,17 @@ function tapOffsets(info: backend_util.Conv2DInfo, wp: number): Int32Array {
     const j = k % fw;
     const i = (k - j) / fw;
     out[t] = 4 * ((i * info.dilationHeight * wp + j * info.dilationWidth) * ci + c);
+  }
+  return out;
+}
+
+/** Tap offsets into x packed as panels of `width` channels (1×1 convolutions: tap = channel). */
+function packedTapOffsets(taps: number, width: number, pixels: number): Int32Array {
+  const out = new Int32Array(Math.ceil(taps / 4) * 4);
+  for (let t = 0; t < out.length; t++) {
+    const u = Math.min(t, taps - 1);
+    const j = u % width;
+    out[t] = 4 * ((u - j) * pixels + j);
   }
   return out;
 }
@@ -142,23 +216,46 @@ export function conv2dBackpropFilterSimdWith(
     f32(backend, dW).fill(0);
     return dW;
   }
+  const pixels = n * oh * ow;
+  const geo = pixelGeometry(info, g, n, oh, ow);
+  const plan = filterPlan(info, geo, g.wp, cols);
+  const tapGroups = Math.ceil(taps / 4);
+  // Long rows read in slices: panel copies (see packPanels). x only for 1×1 stride-1 valid.
+  const dyWidth = plan.panelCols * 8;
+  const packDy = co > 64 && dyWidth < cols;
+  const xWidth = plan.panelTaps * 4;
+  const packX = ci > 64 && plan.panelTaps < tapGroups && geo.ow === pixels && fh * fw === 1;
   const temps: TensorInfo[] = [];
-  const xp = g.inPlace ? x : backend.makeOutput([n, g.hp, g.wp, ci], 'float32');
-  if (xp !== x) temps.push(xp);
-  const dyp = cols === co ? dy : backend.makeOutput([n * oh * ow, cols], 'float32');
-  if (dyp !== dy) temps.push(dyp);
-  const out = cols === co ? dW : backend.makeOutput([taps, cols], 'float32');
-  if (out !== dW) temps.push(out);
-  const offsTable = tapOffsets(info, g.wp);
-  const offs = backend.makeOutput([offsTable.length], 'int32');
-  temps.push(offs);
+  const temp = (shape: number[], dtype: 'float32' | 'int32' = 'float32'): TensorInfo => {
+    const t = backend.makeOutput(shape, dtype);
+    temps.push(t);
+    return t;
+  };
+  const panelsOf = (c: number, width: number): number => Math.ceil(c / width);
+  const xp = packX
+    ? temp([panelsOf(ci, xWidth) * pixels * xWidth])
+    : g.inPlace
+      ? x
+      : temp([n, g.hp, g.wp, ci]);
+  const dyp = packDy
+    ? temp([panelsOf(co, dyWidth) * pixels * dyWidth])
+    : cols === co
+      ? dy
+      : temp([pixels, cols]);
+  const out = cols === co ? dW : temp([taps, cols]);
+  const offsTable = packX ? packedTapOffsets(taps, xWidth, pixels) : tapOffsets(info, g.wp);
+  const offs = temp([offsTable.length], 'int32');
   // Views only after every allocation (the heap may grow and detach earlier ones).
   (backend.typedArrayFromHeap(offs) as Int32Array).set(offsTable);
   const heap = new Float32Array(f32(backend, dW).buffer);
   const at = (t: TensorInfo): number => f32(backend, t).byteOffset >>> 2;
-  if (xp !== x) padInput(heap, at(x), at(xp), { n, h, w, c: ci }, g);
-  if (dyp !== dy) padColumns(heap, at(dy), at(dyp), n * oh * ow, co, cols);
-  const block = cacheBlock(info, ow, g.wp, cols);
+  const pack = (src: TensorInfo, dst: TensorInfo, c: number, width: number): void =>
+    parallelFor(simd, 'packPanels', [at(src) * 4, at(dst) * 4, pixels, c, width, 0, 0], 5, pixels);
+  if (packX) pack(x, xp, ci, xWidth);
+  else if (xp !== x) padInput(heap, at(x), at(xp), { n, h, w, c: ci }, g);
+  if (packDy) pack(dy, dyp, co, dyWidth);
+  else if (dyp !== dy) padColumns(heap, at(dy), at(dyp), pixels, co, cols);
+  const xCol = packX ? xWidth * 4 : geo.xCol;
   const args = [
     at(xp) * 4,
     at(dyp) * 4,
@@ -166,26 +263,30 @@ export function conv2dBackpropFilterSimdWith(
     backend.typedArrayFromHeap(offs).byteOffset,
     taps,
     cols,
-    n,
-    oh,
-    ow,
-    4 * g.hp * g.wp * ci,
-    4 * info.strideHeight * g.wp * ci,
-    4 * info.strideWidth * ci,
-    block.rows,
-    block.cols,
+    geo.n,
+    geo.oh,
+    geo.ow,
+    packX ? pixels * xCol : geo.xImage,
+    packX ? pixels * xCol : geo.xRow,
+    xCol,
+    packDy ? dyWidth * 4 : cols * 4,
+    packDy ? pixels * dyWidth * 4 : dyWidth * 4,
+    plan.blockRows,
+    plan.blockCols,
+    plan.panelTaps,
+    plan.panelCols,
     0,
     0,
   ];
-  const tiles = Math.ceil(taps / 4) * (cols / 8);
   if (split === undefined) {
-    parallelFor(simd, 'convFilterGrad', args, 14, tiles);
+    parallelFor(simd, 'convFilterGrad', args, 18, plan.panels);
   } else {
     // Test hook: the given cut points, each block a separate call.
-    const cuts = [0, ...split.filter((c) => c > 0 && c < tiles).sort((a, b) => a - b), tiles];
+    const cuts = [0, ...split.filter((c) => c > 0 && c < plan.panels).sort((a, b) => a - b)];
+    cuts.push(plan.panels);
     for (let i = 0; i + 1 < cuts.length; i++) {
-      args[14] = cuts[i]!;
-      args[15] = cuts[i + 1]!;
+      args[18] = cuts[i]!;
+      args[19] = cuts[i + 1]!;
       (simd.exports.convFilterGrad as (...a: number[]) => void)(...args);
     }
   }

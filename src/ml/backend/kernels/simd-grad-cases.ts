@@ -189,6 +189,12 @@ export function filterGradientTests(fma: boolean): void {
       'phase1d layer 2, column chunks',
       { ...LARGE, h: 1, w: 71, ci: 64, co: 64, kh: 1, kw: 6, pad: 'valid' },
     ],
+    // Many channels: dy (and a 1×1 convolution's x) copied into panels; odd counts.
+    ['1x1, ci 100, co 90, packed x and dy', { ...LARGE, h: 5, w: 6, ci: 100, co: 90, cuts: [7] }],
+    [
+      '3x3 stride 2, ci 20, co 72, packed dy',
+      { ...LARGE, h: 9, w: 7, ci: 20, co: 72, kh: 3, kw: 3, stride: 2, cuts: [1, 4] },
+    ],
   ];
   it.each(large)('Conv2DBackpropFilter SIMD equals cpu on %s', async (_, c) => {
     const info = backend_util.computeConv2DInfo(
@@ -203,6 +209,7 @@ export function filterGradientTests(fma: boolean): void {
     const ref = await reference(c, x, dy);
     const got = await simdFilter(fma, c, x, dy, undefined);
     expect(relErr(got, ref)).toBeLessThan(TOL);
+    if (c.cuts.length > 0) expect(await simdFilter(fma, c, x, dy, c.cuts)).toEqual(got);
   });
 }
 

@@ -70,10 +70,23 @@ export interface SimdExports {
     xImage: number,
     xRow: number,
     xCol: number,
+    dyPixel: number,
+    dyPanel: number,
     blockRows: number,
     blockCols: number,
-    t0: number,
-    t1: number,
+    panelTaps: number,
+    panelCols: number,
+    p0: number,
+    p1: number,
+  ): void;
+  packPanels(
+    src: number,
+    dst: number,
+    rows: number,
+    cols: number,
+    width: number,
+    r0: number,
+    r1: number,
   ): void;
   /** out[c] = Σ_r x[r, c]; range over column quads. */
   sumRows(x: number, out: number, rows: number, cols: number, q0: number, q1: number): void;
