@@ -1,6 +1,6 @@
 // bragg's SIMD kernels for the tfjs wasm backend. See src/ml/backend/simd/README.md.
 export { sumRows } from './reduce';
-export { maxPoolGradImages, maxPoolGradRows } from './pool';
+export { maxPoolGradImages, maxPoolGradRows, maxPoolRows } from './pool';
 export { biasAdd, reluGrad } from './elementwise';
 export { convFilterGrad, packPanels } from './conv-filter';
 export { conv2dForward, convPackFilter, convPackFilterFlipped, convPadInput } from './conv';

@@ -20,6 +20,7 @@ import { makeBiasAddConfig } from './bias-add.js';
 import { makeBatchMatMulConfig, stockBatchMatMul, stockKernel } from './matmul.js';
 import type { StockKernel } from './matmul.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
+import { makeMaxPoolConfig } from './max-pool.js';
 import { registerReluGradient } from './relu-grad.js';
 import { makeSumConfig } from './sum.js';
 import { makeTileConfig } from './tile.js';
@@ -54,6 +55,7 @@ export const BRAGG_WASM_KERNELS = [
   'Tile',
   'Sum',
   'Add',
+  'MaxPool',
   'Conv2D',
 ] as const;
 
@@ -82,6 +84,7 @@ export function registerWasmTrainingKernels(): void {
   wrapStock('Tile', makeTileConfig);
   wrapStock('Sum', makeSumConfig);
   wrapStock('Add', makeBiasAddConfig);
+  wrapStock('MaxPool', makeMaxPoolConfig);
   registerReluGradient();
   wrapStock('Conv2D', makeConv2DConfig);
 }

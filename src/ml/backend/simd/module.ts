@@ -53,6 +53,8 @@ export interface SimdExports {
   // (batch · outHeight) rows when sh ≥ fh, over images otherwise.
   maxPoolGradRows(...args: PoolGradArgs): void;
   maxPoolGradImages(...args: PoolGradArgs): void;
+  /** x, y, h, w, c, oh, ow, fh, fw, sh, sw, dh, dw, pt, pl, begin, end: range over n · oh. */
+  maxPoolRows(...args: number[]): void;
   // elementwise.ts (relu-grad.ts, bias-add.ts): ranges over elements and rows.
   reluGrad(dy: number, x: number, dx: number, e0: number, e1: number): void;
   biasAdd(x: number, b: number, out: number, c: number, r0: number, r1: number): void;
