@@ -3,6 +3,7 @@ export { sumRows } from './reduce';
 export { maxPoolGradImages, maxPoolGradRows, maxPoolRows } from './pool';
 export { biasAdd, reluGrad } from './elementwise';
 export { convFilterGrad, packPanels } from './conv-filter';
+export { packPanelsT } from './gemm';
 export { conv2dForward, convPackFilter, convPackFilterFlipped, convPadInput } from './conv';
 
 /** 2 with relaxed SIMD (fused multiply-add), 1 without: lets the host check what it loaded. */

@@ -21,7 +21,7 @@ import { conv2dBackpropFilterGemm } from './conv2d-filter-gemm.js';
 import { release } from './interop.js';
 
 /** Bytes of x and dy a cache block should keep in L1 (32 KB per core here). */
-const BLOCK_BYTES = 20 * 1024;
+export const BLOCK_BYTES = 20 * 1024;
 
 const f32 = (backend: BackendWasm, t: TensorInfo): Float32Array =>
   backend.typedArrayFromHeap(t) as Float32Array;
@@ -127,7 +127,7 @@ export interface FilterPlan {
 }
 
 /** Panels a problem should have at least, so that threads can share it. */
-const MIN_PANELS = 4;
+export const MIN_PANELS = 4;
 
 /**
  * Panels and cache blocks: a panel's share of x and dy for one block must fit in BLOCK_BYTES.
@@ -183,7 +183,7 @@ function tapOffsets(info: backend_util.Conv2DInfo, wp: number): Int32Array {
 }
 
 /** Tap offsets into x packed as panels of `width` channels (1×1 convolutions: tap = channel). */
-function packedTapOffsets(taps: number, width: number, pixels: number): Int32Array {
+export function packedTapOffsets(taps: number, width: number, pixels: number): Int32Array {
   const out = new Int32Array(Math.ceil(taps / 4) * 4);
   for (let t = 0; t < out.length; t++) {
     const u = Math.min(t, taps - 1);

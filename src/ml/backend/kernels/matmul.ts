@@ -1,5 +1,7 @@
 /**
- * BatchMatMul for the wasm backend without the slow path: the stock kernel sends XNNPACK only
+ * BatchMatMul for the wasm backend: bragg's SIMD product (matmul-simd.ts) for float32 operands
+ * with equal batch dimensions, any transposes. Without the SIMD module (or for broadcast
+ * batches) the earlier path below: the stock kernel sends XNNPACK only
  * untransposed single-batch products and runs every transposed product (both matmuls of a dense
  * layer's gradient) through scalar loops. Here a transposed operand is first laid out by the
  * wasm Transpose kernel (one memory pass) and the product runs untransposed; batched products
@@ -9,7 +11,9 @@ import { getKernel } from '@tensorflow/tfjs';
 import type { BatchMatMulAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { BraggError } from '../../../core/errors.js';
+import { simdKernels } from '../simd/module.js';
 import { release, reshape, slice, transpose } from './interop.js';
+import { batchMatMulSimd } from './matmul-simd.js';
 
 interface Args {
   inputs: Record<string, TensorInfo>;
@@ -30,7 +34,35 @@ function swapLast(rank: number): number[] {
   return perm;
 }
 
-export function makeBatchMatMulConfig(stock: StockKernel): KernelConfig {
+/**
+ * The product on bragg's SIMD kernel (matmul-simd.ts): float32 operands with the same batch
+ * dimensions. Undefined when the module is not loaded or the case is not covered.
+ */
+function simdProduct(
+  backend: BackendWasm,
+  a: TensorInfo,
+  b: TensorInfo,
+  attrs: BatchMatMulAttrs,
+): TensorInfo | undefined {
+  const simd = simdKernels(backend);
+  const ra = a.shape.length;
+  if (simd === undefined || a.dtype !== 'float32' || b.dtype !== 'float32') return undefined;
+  if (ra < 2 || b.shape.length !== ra) return undefined;
+  const lead = a.shape.slice(0, -2);
+  if (lead.some((d, i) => d !== b.shape[i])) return undefined;
+  const transposeA = attrs.transposeA;
+  const transposeB = attrs.transposeB;
+  const m = a.shape[transposeA ? ra - 1 : ra - 2]!;
+  const k = a.shape[transposeA ? ra - 2 : ra - 1]!;
+  const n = b.shape[transposeB ? ra - 2 : ra - 1]!;
+  if (b.shape[transposeB ? ra - 1 : ra - 2] !== k) return undefined;
+  const batch = lead.reduce((p, q) => p * q, 1);
+  const shape = { m, n, k, transposeA, transposeB };
+  return batchMatMulSimd(backend, simd, a, b, shape, batch, [...lead, m, n]);
+}
+
+/** `simd`: try bragg's SIMD product first (off: the earlier transposes + XNNPACK path). */
+export function makeBatchMatMulConfig(stock: StockKernel, simd = true): KernelConfig {
   const plain = (backend: BackendWasm, a: TensorInfo, b: TensorInfo): TensorInfo => {
     const out = stock.kernelFunc({
       inputs: { a, b },
@@ -44,6 +76,8 @@ export function makeBatchMatMulConfig(stock: StockKernel): KernelConfig {
     const { backend, attrs } = args;
     let a = args.inputs.a!;
     let b = args.inputs.b!;
+    const viaSimd = simd ? simdProduct(backend, a, b, attrs) : undefined;
+    if (viaSimd !== undefined) return viaSimd;
     const temps: TensorInfo[] = [];
     if (attrs.transposeA) {
       a = transpose(backend, a, swapLast(a.shape.length));

@@ -13,6 +13,7 @@ import { createRng } from '../../../core/rng.js';
 import { simdKernels } from '../simd/module.js';
 import type { SimdKernels } from '../simd/module.js';
 import { conv2dBackpropFilterSimdWith } from './conv2d-filter-simd.js';
+import { batchMatMulSimd } from './matmul-simd.js';
 
 type Shape4 = [number, number, number, number];
 
@@ -227,3 +228,86 @@ const LARGE: FilterCase = {
   cuts: [],
   seed: 5,
 };
+
+const matmulCase = fc.record({
+  batch: fc.integer({ min: 1, max: 3 }),
+  m: fc.oneof(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 60, max: 90 })),
+  k: fc.oneof(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 30, max: 80 })),
+  n: fc.oneof(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 60, max: 90 })),
+  ta: fc.boolean(),
+  tb: fc.boolean(),
+  cuts: fc.array(fc.integer({ min: 0, max: 40 }), { maxLength: 3 }),
+  seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+});
+type MatmulCase = typeof matmulCase extends fc.Arbitrary<infer T> ? T : never;
+
+function matmulShapes(c: MatmulCase): [number, number, number][] {
+  return [
+    c.ta ? [c.batch, c.k, c.m] : [c.batch, c.m, c.k],
+    c.tb ? [c.batch, c.n, c.k] : [c.batch, c.k, c.n],
+  ];
+}
+
+async function matmulReference(
+  c: MatmulCase,
+  a: Float32Array,
+  b: Float32Array,
+): Promise<Float32Array> {
+  await tf.setBackend('cpu');
+  const [as, bs] = matmulShapes(c);
+  const out = tf.tidy(() => tf.matMul(tf.tensor3d(a, as!), tf.tensor3d(b, bs!), c.ta, c.tb));
+  const v = out.dataSync() as Float32Array;
+  out.dispose();
+  return v;
+}
+
+async function matmulSimd(
+  fma: boolean,
+  c: MatmulCase,
+  a: Float32Array,
+  b: Float32Array,
+  cuts: number[] | undefined,
+): Promise<Float32Array> {
+  const { backend, simd } = await loadedSimd(fma);
+  const [as, bs] = matmulShapes(c);
+  const at = tf.tensor3d(a, as!);
+  const bt = tf.tensor3d(b, bs!);
+  const shape = { m: c.m, n: c.n, k: c.k, transposeA: c.ta, transposeB: c.tb };
+  const out = batchMatMulSimd(backend, simd, at, bt, shape, c.batch, [c.batch, c.m, c.n], cuts);
+  const v = (backend.typedArrayFromHeap(out) as Float32Array).slice();
+  backend.disposeData(out.dataId);
+  tf.dispose([at, bt]);
+  return v;
+}
+
+/** Registers the matrix-product property tests for one build. */
+export function matmulTests(fma: boolean): void {
+  it('BatchMatMul SIMD equals cpu (all four transposes, batch ≥ 1, packed and odd sizes)', async () => {
+    await fc.assert(
+      fc.asyncProperty(matmulCase, async (c) => {
+        const [as, bs] = matmulShapes(c);
+        const a = data(size(as!), c.seed);
+        const b = data(size(bs!), c.seed + 1);
+        const ref = await matmulReference(c, a, b);
+        const got = await matmulSimd(fma, c, a, b, undefined);
+        expect(got.length).toBe(ref.length);
+        expect(relErr(got, ref)).toBeLessThan(TOL);
+        if (c.cuts.length > 0) expect(await matmulSimd(fma, c, a, b, c.cuts)).toEqual(got);
+      }),
+      { numRuns: 60, seed: fma ? 31 : 32 },
+    );
+  });
+
+  it('BatchMatMul SIMD: every transpose combination of the phase1d dense-layer shapes', async () => {
+    for (const ta of [false, true]) {
+      for (const tb of [false, true]) {
+        const c: MatmulCase = { batch: 1, m: 64, k: 896, n: 128, ta, tb, cuts: [], seed: 9 };
+        const [as, bs] = matmulShapes(c);
+        const a = data(size(as!), 9);
+        const b = data(size(bs!), 10);
+        const ref = await matmulReference(c, a, b);
+        expect(relErr(await matmulSimd(fma, c, a, b, undefined), ref)).toBeLessThan(TOL);
+      }
+    }
+  });
+}

@@ -90,6 +90,15 @@ export interface SimdExports {
     r0: number,
     r1: number,
   ): void;
+  packPanelsT(
+    src: number,
+    dst: number,
+    rows: number,
+    cols: number,
+    width: number,
+    r0: number,
+    r1: number,
+  ): void;
   /** out[c] = Σ_r x[r, c]; range over column quads. */
   sumRows(x: number, out: number, rows: number, cols: number, q0: number, q1: number): void;
   // conv.ts (direct NHWC convolution; src/ml/backend/kernels/conv2d-simd.ts)
