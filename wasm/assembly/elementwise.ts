@@ -50,3 +50,63 @@ export function biasAdd(x: usize, b: usize, out: usize, c: i32, r0: i32, r1: i32
     }
   }
 }
+
+/**
+ * out[o, i] = (Σ_m x[o, m, i]) / n for x [outer, mid, inner] (float32), outer rows [o0, o1):
+ * the mean over a block of middle axes (global average pooling: x [batch, h·w, c]) without
+ * moving the reduced axes to the end first. Sums in float32, four columns per lane group.
+ */
+export function meanMiddle(
+  x: usize,
+  out: usize,
+  mid: i32,
+  inner: i32,
+  n: f32,
+  o0: i32,
+  o1: i32,
+): void {
+  const nv = f32x4.splat(n);
+  const step = (<usize>inner) << 2;
+  for (let o = o0; o < o1; o++) {
+    const src = f32at(x, o * mid * inner);
+    const dst = f32at(out, o * inner);
+    let c = 0;
+    for (; c + 16 <= inner; c += 16) {
+      let a0 = f32x4.splat(0),
+        a1 = f32x4.splat(0),
+        a2 = f32x4.splat(0),
+        a3 = f32x4.splat(0);
+      let p = f32at(src, c);
+      for (let m = 0; m < mid; m++) {
+        a0 = f32x4.add(a0, v128.load(p));
+        a1 = f32x4.add(a1, v128.load(p, 16));
+        a2 = f32x4.add(a2, v128.load(p, 32));
+        a3 = f32x4.add(a3, v128.load(p, 48));
+        p += step;
+      }
+      const d = f32at(dst, c);
+      v128.store(d, f32x4.div(a0, nv));
+      v128.store(d, f32x4.div(a1, nv), 16);
+      v128.store(d, f32x4.div(a2, nv), 32);
+      v128.store(d, f32x4.div(a3, nv), 48);
+    }
+    for (; c + 4 <= inner; c += 4) {
+      let a = f32x4.splat(0);
+      let p = f32at(src, c);
+      for (let m = 0; m < mid; m++) {
+        a = f32x4.add(a, v128.load(p));
+        p += step;
+      }
+      v128.store(f32at(dst, c), f32x4.div(a, nv));
+    }
+    for (; c < inner; c++) {
+      let s: f32 = 0;
+      let p = f32at(src, c);
+      for (let m = 0; m < mid; m++) {
+        s += load<f32>(p);
+        p += step;
+      }
+      store<f32>(f32at(dst, c), s / n);
+    }
+  }
+}

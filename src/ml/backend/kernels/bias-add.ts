@@ -1,6 +1,6 @@
 /**
  * Add of a bias along the last axis, x [..., c] + b [c] (either order; b may carry leading
- * axes of size 1), in one SIMD pass over x (wasm/assembly/elementwise.ts `biasAdd`): the bias
+ * axes of size 1, as conv1d's [1, 1, c] does), in one SIMD pass over x (wasm/assembly/elementwise.ts `biasAdd`): the bias
  * of every convolution and dense layer. Every other Add goes to the stock kernel.
  */
 import { util } from '@tensorflow/tfjs';
@@ -15,10 +15,13 @@ interface Args {
   backend: BackendWasm;
 }
 
-/** True if `b` is a bias for `x`: shape [c] or [1, …, 1, c] with c = x's last axis, rank < x's. */
+/**
+ * True if `b` is a bias for `x`: shape [c] or [1, …, 1, c] with c = x's last axis and rank at
+ * most x's, so that x + b has x's shape.
+ */
 export function isBiasOf(x: readonly number[], b: readonly number[]): boolean {
   const c = x[x.length - 1];
-  if (c === undefined || b.length === 0 || b.length >= x.length) return false;
+  if (c === undefined || b.length === 0 || b.length > x.length) return false;
   if (b[b.length - 1] !== c) return false;
   return b.slice(0, -1).every((d) => d === 1);
 }

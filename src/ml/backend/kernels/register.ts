@@ -20,6 +20,7 @@ import { makeBiasAddConfig } from './bias-add.js';
 import { makeBatchMatMulConfig, stockBatchMatMul, stockKernel } from './matmul.js';
 import type { StockKernel } from './matmul.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
+import { makeMeanConfig, registerMeanGradient } from './mean.js';
 import { makeMaxPoolConfig } from './max-pool.js';
 import { registerReluGradient } from './relu-grad.js';
 import { makeSumConfig } from './sum.js';
@@ -56,6 +57,7 @@ export const BRAGG_WASM_KERNELS = [
   'Sum',
   'Add',
   'MaxPool',
+  'Mean',
   'Conv2D',
 ] as const;
 
@@ -85,6 +87,8 @@ export function registerWasmTrainingKernels(): void {
   wrapStock('Sum', makeSumConfig);
   wrapStock('Add', makeBiasAddConfig);
   wrapStock('MaxPool', makeMaxPoolConfig);
+  wrapStock('Mean', makeMeanConfig);
+  registerMeanGradient();
   registerReluGradient();
   wrapStock('Conv2D', makeConv2DConfig);
 }

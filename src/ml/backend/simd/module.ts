@@ -58,6 +58,16 @@ export interface SimdExports {
   // elementwise.ts (relu-grad.ts, bias-add.ts): ranges over elements and rows.
   reluGrad(dy: number, x: number, dx: number, e0: number, e1: number): void;
   biasAdd(x: number, b: number, out: number, c: number, r0: number, r1: number): void;
+  /** out[o, i] = Σ_m x[o, m, i] / n; range over o. */
+  meanMiddle(
+    x: number,
+    out: number,
+    mid: number,
+    inner: number,
+    n: number,
+    o0: number,
+    o1: number,
+  ): void;
   // conv-filter.ts (Conv2D filter gradient; src/ml/backend/kernels/conv2d-filter-simd.ts)
   convFilterGrad(
     xp: number,
