@@ -84,6 +84,10 @@ export function registerWasmTrainingKernels(): void {
   put(depthwiseBackpropInputConfig);
   put(maxPoolGradConfig);
   wrapStock('BatchMatMul', () => makeBatchMatMulConfig(stockBatchMatMul()));
+  const stockMatMul = STOCK.get('BatchMatMul');
+  if (stockMatMul !== undefined) {
+    LATE_VARIANTS.set('BatchMatMul/xnnpack', makeBatchMatMulConfig(stockMatMul, false));
+  }
   wrapStock('Identity', makeIdentityConfig);
   wrapStock('Tile', makeTileConfig);
   wrapStock('Sum', makeSumConfig);
@@ -103,18 +107,21 @@ const VARIANTS: Readonly<Record<string, KernelConfig>> = {
   'Conv2DBackpropInput/xnnpack': conv2DBackpropInputXnnpackConfig,
 };
 
+/** Variants built around a stock kernel, known once registerWasmTrainingKernels has run. */
+const LATE_VARIANTS = new Map<string, KernelConfig>();
+
 /**
  * The kernel another implementation would run under a name: `<kernel>` is the stock
  * tfjs-backend-wasm kernel that bragg replaced, `<kernel>/<variant>` one of bragg's
  * alternatives. Undefined if there is none.
  */
 export function stockWasmKernel(name: string): KernelConfig | undefined {
-  return STOCK.get(name) ?? VARIANTS[name];
+  return STOCK.get(name) ?? VARIANTS[name] ?? LATE_VARIANTS.get(name);
 }
 
 /** The names `stockWasmKernel` knows. */
 export function alternativeWasmKernels(): string[] {
-  return [...STOCK.keys(), ...Object.keys(VARIANTS)];
+  return [...STOCK.keys(), ...Object.keys(VARIANTS), ...LATE_VARIANTS.keys()];
 }
 
 /**
