@@ -110,24 +110,3 @@ export function meanMiddle(
     }
   }
 }
-
-/**
- * ReLU over elements [e0, e1) with tfjs cpu's Math.max(0, x): x where x > 0, NaN where x is
- * NaN, +0 otherwise (−0 included).
- */
-export function relu(x: usize, y: usize, e0: i32, e1: i32): void {
-  const zero = f32x4.splat(0);
-  let e = e0;
-  for (; e + 8 <= e1; e += 8) {
-    const x0 = v128.load(f32at(x, e));
-    const x1 = v128.load(f32at(x, e), 16);
-    const k0 = v128.or(f32x4.gt(x0, zero), f32x4.ne(x0, x0));
-    const k1 = v128.or(f32x4.gt(x1, zero), f32x4.ne(x1, x1));
-    v128.store(f32at(y, e), v128.and(x0, k0));
-    v128.store(f32at(y, e), v128.and(x1, k1), 16);
-  }
-  for (; e < e1; e++) {
-    const v = load<f32>(f32at(x, e));
-    store<f32>(f32at(y, e), v > 0 || v != v ? v : 0);
-  }
-}

@@ -1,7 +1,7 @@
 // bragg's SIMD kernels for the tfjs wasm backend. See src/ml/backend/simd/README.md.
 export { sumRows } from './reduce';
 export { maxPoolGradImages, maxPoolGradRows, maxPoolRows } from './pool';
-export { biasAdd, meanMiddle, relu, reluGrad } from './elementwise';
+export { biasAdd, meanMiddle, reluGrad } from './elementwise';
 export { convFilterGrad, packPanels } from './conv-filter';
 export { packPanelsT } from './gemm';
 export { conv2dForward, convPackFilter, convPackFilterFlipped, convPadInput } from './conv';

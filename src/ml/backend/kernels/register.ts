@@ -23,7 +23,6 @@ import { maxPoolGradConfig } from './max-pool-grad.js';
 import { makeMeanConfig, registerMeanGradient } from './mean.js';
 import { makeMaxPoolConfig } from './max-pool.js';
 import { registerReluGradient } from './relu-grad.js';
-import { makeReluConfig } from './relu.js';
 import { makeSumConfig } from './sum.js';
 import { makeTileConfig } from './tile.js';
 
@@ -59,7 +58,6 @@ export const BRAGG_WASM_KERNELS = [
   'Add',
   'MaxPool',
   'Mean',
-  'Relu',
   'Conv2D',
 ] as const;
 
@@ -96,7 +94,6 @@ export function registerWasmTrainingKernels(): void {
   wrapStock('Mean', makeMeanConfig);
   registerMeanGradient();
   registerReluGradient();
-  wrapStock('Relu', makeReluConfig);
   wrapStock('Conv2D', makeConv2DConfig);
 }
 

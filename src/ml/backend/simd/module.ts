@@ -57,7 +57,6 @@ export interface SimdExports {
   maxPoolRows(...args: number[]): void;
   // elementwise.ts (relu-grad.ts, bias-add.ts): ranges over elements and rows.
   reluGrad(dy: number, x: number, dx: number, e0: number, e1: number): void;
-  relu(x: number, y: number, e0: number, e1: number): void;
   biasAdd(x: number, b: number, out: number, c: number, r0: number, r1: number): void;
   /** out[o, i] = Σ_m x[o, m, i] / n; range over o. */
   meanMiddle(
