@@ -198,17 +198,20 @@ export function packPanels(
 ): void {
   const panels = (cols + width - 1) / width;
   const panelBytes = <usize>rows * <usize>width * 4;
-  for (let p = 0; p < panels; p++) {
-    const c0 = p * width;
-    const full = min(width, cols - c0) & ~3;
-    const rest = min(width, cols - c0);
-    for (let r = r0; r < r1; r++) {
-      const s = f32at(src, r * cols + c0);
-      const d = dst + <usize>p * panelBytes + <usize>r * <usize>width * 4;
+  // Row by row (each source row read once, in order), its panels written to `panels` streams.
+  for (let r = r0; r < r1; r++) {
+    const s = f32at(src, r * cols);
+    const d = dst + <usize>r * <usize>width * 4;
+    for (let p = 0; p < panels; p++) {
+      const c0 = p * width;
+      const rest = min(width, cols - c0);
+      const full = rest & ~3;
+      const sp = s + (<usize>c0 << 2);
+      const dp = d + <usize>p * panelBytes;
       let j = 0;
-      for (; j < full; j += 4) v128.store(d + (<usize>j << 2), v128.load(s + (<usize>j << 2)));
-      for (; j < rest; j++) store<f32>(d + (<usize>j << 2), load<f32>(s + (<usize>j << 2)));
-      for (; j < width; j++) store<f32>(d + (<usize>j << 2), 0);
+      for (; j < full; j += 4) v128.store(dp + (<usize>j << 2), v128.load(sp + (<usize>j << 2)));
+      for (; j < rest; j++) store<f32>(dp + (<usize>j << 2), load<f32>(sp + (<usize>j << 2)));
+      for (; j < width; j++) store<f32>(dp + (<usize>j << 2), 0);
     }
   }
 }
