@@ -146,14 +146,14 @@ export function poolGradInfo(
   );
 }
 
-function maxPoolGrad(args: Args): TensorInfo {
+function maxPoolGrad(args: Args, useSimd = true): TensorInfo {
   const { backend, attrs } = args;
   const x = args.inputs.input!;
   const dy = args.inputs.dy!;
   const y = args.inputs.output;
   const info = poolGradInfo(x.shape, attrs);
   const dx = backend.makeOutput(x.shape, 'float32');
-  const simd = simdKernels(backend);
+  const simd = useSimd ? simdKernels(backend) : undefined;
   // Empty tensors go to the JS pass (the SIMD call would skip zeroing dx).
   const nonEmpty = [...x.shape, info.outHeight, info.outWidth].every((d) => d > 0);
   if (simd !== undefined && x.dtype === 'float32' && y !== undefined && nonEmpty) {
@@ -176,4 +176,11 @@ export const maxPoolGradConfig: KernelConfig = {
   kernelName: 'MaxPoolGrad',
   backendName: 'wasm',
   kernelFunc: maxPoolGrad as unknown as KernelFunc,
+};
+
+/** The JS pass only (the kernel before the SIMD one), for A/B benchmarks. */
+export const maxPoolGradJsConfig: KernelConfig = {
+  kernelName: 'MaxPoolGrad',
+  backendName: 'wasm',
+  kernelFunc: ((args: Args) => maxPoolGrad(args, false)) as unknown as KernelFunc,
 };

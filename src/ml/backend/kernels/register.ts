@@ -19,7 +19,7 @@ import { makeIdentityConfig } from './identity.js';
 import { makeBiasAddConfig } from './bias-add.js';
 import { makeBatchMatMulConfig, stockBatchMatMul, stockKernel } from './matmul.js';
 import type { StockKernel } from './matmul.js';
-import { maxPoolGradConfig } from './max-pool-grad.js';
+import { maxPoolGradConfig, maxPoolGradJsConfig } from './max-pool-grad.js';
 import { makeMeanConfig, registerMeanGradient } from './mean.js';
 import { makeMaxPoolConfig } from './max-pool.js';
 import { registerReluGradient } from './relu-grad.js';
@@ -100,6 +100,7 @@ export function registerWasmTrainingKernels(): void {
 /** Earlier or alternative bragg implementations, by `<kernel>/<variant>` (A/B benchmarks). */
 const VARIANTS: Readonly<Record<string, KernelConfig>> = {
   'Conv2DBackpropFilter/conv': conv2DBackpropFilterConvConfig,
+  'MaxPoolGrad/js': maxPoolGradJsConfig,
   'Conv2DBackpropFilter/gemm': conv2DBackpropFilterGemmConfig,
   'Conv2DBackpropInput/xnnpack': conv2DBackpropInputXnnpackConfig,
 };
