@@ -183,12 +183,12 @@ export function filterGradientTests(fma: boolean): void {
   });
 
   // Larger than one cache block: several row blocks (small2d's first layer) and column
-  // chunks within a row (phase1d's second layer), batch 2.
+  // chunks within a row (phase1d's second layer).
   const large: [string, FilterCase][] = [
     ['small2d layer 1, row blocks', { ...LARGE, h: 64, w: 64, ci: 1, co: 16, kh: 3, kw: 3 }],
     [
       'phase1d layer 2, column chunks',
-      { ...LARGE, h: 1, w: 71, ci: 64, co: 64, kh: 1, kw: 6, pad: 'valid' },
+      { ...LARGE, batch: 1, h: 1, w: 71, ci: 64, co: 64, kh: 1, kw: 6, pad: 'valid' },
     ],
     // Many channels: dy (and a 1×1 convolution's x) copied into panels; odd counts.
     ['1x1, ci 100, co 90, packed x and dy', { ...LARGE, h: 5, w: 6, ci: 100, co: 90, cuts: [7] }],
