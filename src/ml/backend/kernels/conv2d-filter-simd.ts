@@ -21,7 +21,7 @@ import { conv2dBackpropFilterGemm } from './conv2d-filter-gemm.js';
 import { release } from './interop.js';
 
 /** Bytes of x and dy a cache block should keep in L1 (32 KB per core here). */
-export const BLOCK_BYTES = 20 * 1024;
+export const BLOCK_BYTES = 24 * 1024;
 
 const f32 = (backend: BackendWasm, t: TensorInfo): Float32Array =>
   backend.typedArrayFromHeap(t) as Float32Array;
