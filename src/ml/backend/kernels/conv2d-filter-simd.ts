@@ -68,22 +68,6 @@ function padInput(
   }
 }
 
-/** Copies rows of `cols` floats into rows of `stride` floats, zero-filling the rest. */
-function padColumns(
-  heap: Float32Array,
-  src: number,
-  dst: number,
-  rows: number,
-  cols: number,
-  stride: number,
-): void {
-  heap.fill(0, dst, dst + rows * stride);
-  for (let r = 0; r < rows; r++) {
-    const s = src + r * cols;
-    heap.copyWithin(dst + r * stride, s, s + cols);
-  }
-}
-
 /** The pixels as the kernel walks them: n images of oh rows of ow pixels; strides in bytes. */
 export interface PixelGeometry {
   n: number;
@@ -254,7 +238,7 @@ export function conv2dBackpropFilterSimdWith(
   if (packX) pack(x, xp, ci, xWidth);
   else if (xp !== x) padInput(heap, at(x), at(xp), { n, h, w, c: ci }, g);
   if (packDy) pack(dy, dyp, co, dyWidth);
-  else if (dyp !== dy) padColumns(heap, at(dy), at(dyp), pixels, co, cols);
+  else if (dyp !== dy) pack(dy, dyp, co, cols); // one panel: rows padded to `cols`
   const xCol = packX ? xWidth * 4 : geo.xCol;
   const args = [
     at(xp) * 4,
