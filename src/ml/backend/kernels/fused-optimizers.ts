@@ -13,7 +13,9 @@
  */
 import { registerKernel, getKernel } from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { BraggError } from '../../../core/errors.js';
+import { adamUpdateSimd } from './adam-simd.js';
 
 export const ADAM_UPDATE = 'BraggAdamUpdate';
 export const SGD_UPDATE = 'BraggSgdUpdate';
@@ -81,6 +83,16 @@ function adamKernel(backendName: 'wasm' | 'cpu'): KernelFunc {
     const a = attrs as unknown as AdamUpdateAttrs;
     const x = float32(inputs.x!, ADAM_UPDATE);
     const shape = x.shape;
+    const { beta1: b1, beta2: b2, c1, c2, epsilon: eps, lr } = a;
+    const a1 = 1 - b1;
+    const a2 = 1 - b2;
+    const decay = 1 - lr * a.weightDecay;
+    if (backendName === 'wasm') {
+      const k = { beta1: b1, beta2: b2, a1, a2, c1, c2, epsilon: eps, lr, decay };
+      const { m, v, g } = inputs as Record<'m' | 'v' | 'g', TensorInfo>;
+      const simd = adamUpdateSimd(backend as BackendWasm, { x, m, v, g }, k);
+      if (simd !== undefined) return simd;
+    }
     const acc = io(backendName, backend);
     const outs = [acc.alloc(shape), acc.alloc(shape), acc.alloc(shape)] as const;
     const [xv, mv, vv, gv] = [x, inputs.m!, inputs.v!, inputs.g!].map((t) => acc.view(t)) as [
@@ -90,10 +102,6 @@ function adamKernel(backendName: 'wasm' | 'cpu'): KernelFunc {
       Float32Array,
     ];
     const [xo, mo, vo] = outs.map((t) => acc.view(t)) as [Float32Array, Float32Array, Float32Array];
-    const { beta1: b1, beta2: b2, c1, c2, epsilon: eps, lr } = a;
-    const a1 = 1 - b1;
-    const a2 = 1 - b2;
-    const decay = 1 - lr * a.weightDecay;
     for (let i = 0; i < xv.length; i++) {
       const g = gv[i]!;
       const m = mv[i]! * b1 + g * a1;

@@ -1,5 +1,6 @@
-// MaxPool(Grad), the fused ReLU gradient, the bias Add and Mean with the plain SIMD128 build (no fused
+// MaxPool(Grad), the fused ReLU gradient, the bias Add, Mean and the Adam update with the plain SIMD128 build (no fused
 // multiply-add): the module is loaded lazily at the first kernel call, after this line.
+import { adamSimdSuite } from './adam-simd.suite.js';
 import { biasAddSuite } from './bias-add.suite.js';
 import { maxPoolGradSuite } from './max-pool-grad.suite.js';
 import { meanSuite } from './mean.suite.js';
@@ -11,3 +12,4 @@ maxPoolGradSuite();
 reluGradSuite();
 biasAddSuite();
 meanSuite();
+adamSimdSuite();
