@@ -9,7 +9,9 @@ import { describe } from 'vitest';
 import { simdKernelDir } from '../simd/module.js';
 import { filterGradientTests } from './simd-grad-cases.js';
 
+// This file tests bragg's kernels whatever the caller's environment says.
 process.env.BRAGG_WASM_FMA = '0';
+delete process.env.BRAGG_SIMD_KERNELS;
 
 const built = existsSync(join(simdKernelDir(), 'kernels-simd-private.wasm'));
 

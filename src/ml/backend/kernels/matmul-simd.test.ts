@@ -8,6 +8,10 @@ import { describe } from 'vitest';
 import { simdKernelDir } from '../simd/module.js';
 import { matmulTests } from './simd-grad-cases.js';
 
+// This file tests bragg's kernels whatever the caller's environment says.
+process.env.BRAGG_WASM_FMA = '1';
+delete process.env.BRAGG_SIMD_KERNELS;
+
 const built = existsSync(join(simdKernelDir(), 'kernels-relaxed-private.wasm'));
 
 describe.skipIf(!built)('SIMD matrix product, fused multiply-add build', () => {
