@@ -6,11 +6,14 @@
  * x is copied into a zero-bordered scratch buffer (skipped when the convolution needs no
  * padding), so that every tap of every output pixel is a fixed offset from the pixel's origin;
  * the kernel then keeps 4 taps × 8 output channels of sums in registers while it streams the
- * pixels. No im2col matrix: x and dy are read in place, block by block of rows that stay in
- * cache. Output channels that are not a multiple of 8 are padded with zeros in a copy of dy
- * and cropped from a scratch filter afterwards.
+ * pixels. No im2col matrix: x and dy are read in place, block by block of rows (or columns)
+ * that stay in L1. With many channels (> 64) dy, and the x of a 1×1 stride-1 convolution, are
+ * first copied into panels (`packPanels`): a panel reads a slice of every long row otherwise,
+ * and power-of-two row strides map those slices to a few cache sets. Output channels that are
+ * not a multiple of 8 are padded with zeros in a copy of dy and cropped from a scratch filter.
  *
- * Work is split over disjoint 4×8 tiles of dW (`parallelFor`).
+ * Work is split over disjoint panels of dW (≤ 4 × 8 tiles of 4 taps × 8 channels) with
+ * `parallelFor`. Dilation is supported by the kernel (tfjs's Conv2DBackpropFilter has none).
  */
 import type { backend_util, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
