@@ -66,14 +66,19 @@ export function offsets(backend: BackendWasm, ...ts: tf.Tensor[]): number[] {
   return ts.map((t) => heapOffset(backend, t as unknown as Parameters<typeof heapOffset>[1]));
 }
 
-/** Bitwise equality that treats NaN = NaN and tells −0 from +0. */
-export function expectSameBits(a: Float32Array, b: Float32Array): void {
+/**
+ * Bitwise equality as float32 (NaN = NaN whatever the payload; −0 ≠ +0). Arrays that are not
+ * Float32Array (the cpu backend may hand back int32 storage after a cast) are converted first.
+ */
+export function expectSameBits(a: ArrayLike<number>, b: ArrayLike<number>): void {
   expect(a.length).toBe(b.length);
-  const ua = new Uint32Array(a.buffer, a.byteOffset, a.length);
-  const ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  for (let i = 0; i < a.length; i++) {
-    const same = ua[i] === ub[i] || (Number.isNaN(a[i]) && Number.isNaN(b[i]));
-    if (!same) expect(`${i}: ${a[i]}`).toBe(`${i}: ${b[i]}`);
+  const fa = a instanceof Float32Array ? a : Float32Array.from(a);
+  const fb = b instanceof Float32Array ? b : Float32Array.from(b);
+  const ua = new Uint32Array(fa.buffer, fa.byteOffset, fa.length);
+  const ub = new Uint32Array(fb.buffer, fb.byteOffset, fb.length);
+  for (let i = 0; i < fa.length; i++) {
+    const same = ua[i] === ub[i] || (Number.isNaN(fa[i]) && Number.isNaN(fb[i]));
+    if (!same) expect(ua[i], `bits of element ${i}: ${fa[i]} vs ${fb[i]}`).toBe(ub[i]);
   }
 }
 
