@@ -1,7 +1,8 @@
 import { f32at } from './common';
 
 /**
- * One Adam step over elements [e0, e1), in float64 exactly as the JS loop of
+ * One Adam step over elements [e0, e1), coefficients β₁, β₂, a₁, a₂, c₁, c₂, ε, lr, decay as
+ * nine float64 at `coef`, in float64 exactly as the JS loop of
  * src/ml/backend/kernels/fused-optimizers.ts (same operations in the same order, each rounded
  * to float64; stored values rounded to float32 once), so wasm and cpu stay bit-identical:
  *   m' = m·β₁ + g·a₁,  v' = v·β₂ + (g·g)·a₂,
@@ -16,18 +17,20 @@ export function adamUpdate(
   xo: usize,
   mo: usize,
   vo: usize,
-  b1: f64,
-  b2: f64,
-  a1: f64,
-  a2: f64,
-  c1: f64,
-  c2: f64,
-  eps: f64,
-  lr: f64,
-  decay: f64,
+  coef: usize,
   e0: i32,
   e1: i32,
 ): void {
+  // Coefficients as float64 in memory (range-split calls pass their arguments as i32).
+  const b1 = load<f64>(coef);
+  const b2 = load<f64>(coef, 8);
+  const a1 = load<f64>(coef, 16);
+  const a2 = load<f64>(coef, 24);
+  const c1 = load<f64>(coef, 32);
+  const c2 = load<f64>(coef, 40);
+  const eps = load<f64>(coef, 48);
+  const lr = load<f64>(coef, 56);
+  const decay = load<f64>(coef, 64);
   const vb1 = f64x2.splat(b1);
   const vb2 = f64x2.splat(b2);
   const va1 = f64x2.splat(a1);

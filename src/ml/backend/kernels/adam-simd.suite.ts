@@ -33,6 +33,9 @@ function update(vals: Float32Array[], attrs: AdamUpdateAttrs): Float32Array {
   });
 }
 
+/** β₁, β₂, a₁, a₂, c₁, c₂, ε, lr, decay. */
+const COEF = [0.9, 0.999, 0.1, 0.001, 0.5, 0.3, 1e-7, 1e-3, 1];
+
 export function adamSimdSuite(): void {
   describe('SIMD Adam update', () => {
     let backend: BackendWasm;
@@ -88,10 +91,10 @@ export function adamSimdSuite(): void {
         );
         const run = (blocks: number[]): Float32Array => {
           const outs = [0, 1, 2].map(() => tf.fill([n], Number.NaN));
-          const offs = offsets(backend, ...ins, ...outs);
-          const k = [0.9, 0.999, 0.1, 0.001, 0.5, 0.3, 1e-7, 1e-3, 1];
+          const coef = tf.tensor1d(new Float32Array(new Float64Array(COEF).buffer));
+          const offs = offsets(backend, ...ins, ...outs, coef);
           for (let i = 0; i + 1 < blocks.length; i++)
-            simd.exports.adamUpdate(...offs, ...k, blocks[i]!, blocks[i + 1]!);
+            simd.exports.adamUpdate(...offs, blocks[i]!, blocks[i + 1]!);
           return tf.concat(outs).dataSync() as Float32Array;
         };
         const whole = run([0, n]);

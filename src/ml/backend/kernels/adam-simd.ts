@@ -8,6 +8,7 @@ import type { TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heapOffset, simdKernels } from '../simd/module.js';
 import { parallelFor } from '../simd/parallel.js';
+import { release } from './interop.js';
 
 /** Adam hyper-parameters as fused-optimizers.ts derives them (a₁ = 1 − β₁, …). */
 export interface AdamCoefficients {
@@ -36,9 +37,15 @@ export function adamUpdateSimd(
   if (simd === undefined || ins.some((t) => t.dtype !== 'float32')) return undefined;
   const shape = [...inputs.x.shape];
   const outs = [0, 1, 2].map(() => backend.makeOutput(shape, 'float32'));
+  // The coefficients as float64 in a scratch tensor (kernel arguments travel as i32 to threads).
+  const coef = backend.makeOutput([18], 'float32');
+  const c = backend.typedArrayFromHeap(coef);
+  const view = new DataView(c.buffer, c.byteOffset, 72);
+  const values = [k.beta1, k.beta2, k.a1, k.a2, k.c1, k.c2, k.epsilon, k.lr, k.decay];
+  values.forEach((value, i) => view.setFloat64(i * 8, value, true));
   const n = shape.reduce((p, q) => p * q, 1);
-  const offs = [...ins, ...outs].map((t) => heapOffset(backend, t));
-  const coeffs = [k.beta1, k.beta2, k.a1, k.a2, k.c1, k.c2, k.epsilon, k.lr, k.decay];
-  parallelFor(simd, 'adamUpdate', [...offs, ...coeffs, 0, 0], 16, n);
+  const offs = [...ins, ...outs, coef].map((t) => heapOffset(backend, t));
+  parallelFor(simd, 'adamUpdate', [...offs, 0, 0], 8, n);
+  release(backend, coef);
   return outs;
 }

@@ -58,7 +58,7 @@ export interface SimdExports {
   // elementwise.ts (relu-grad.ts, bias-add.ts): ranges over elements and rows.
   reluGrad(dy: number, x: number, dx: number, e0: number, e1: number): void;
   // optimizer.ts (fused-optimizers.ts via adam-simd.ts): x, m, v, g, x', m', v' offsets, then
-  // β₁, β₂, a₁, a₂, c₁, c₂, ε, lr, decay (float64), range over elements.
+  // the offset of β₁, β₂, a₁, a₂, c₁, c₂, ε, lr, decay (nine float64), range over elements.
   adamUpdate(...args: number[]): void;
   biasAdd(x: number, b: number, out: number, c: number, r0: number, r1: number): void;
   /** out[o, i] = Σ_m x[o, m, i] / n; range over o. */
