@@ -3,6 +3,7 @@ export { sumRows } from './reduce';
 export { maxPoolGradImages, maxPoolGradRows, maxPoolRows } from './pool';
 export { biasAdd, meanMiddle, reluGrad } from './elementwise';
 export { adamUpdate } from './optimizer';
+export { dropoutMultiplier } from './random';
 export { convFilterGrad, packPanels } from './conv-filter';
 export { packPanelsT } from './gemm';
 export { conv2dForward, convPackFilter, convPackFilterFlipped, convPadInput } from './conv';

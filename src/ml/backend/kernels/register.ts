@@ -14,6 +14,7 @@ import {
   conv2DBackpropInputXnnpackConfig,
 } from './conv2d-grad.js';
 import { makeConv2DConfig } from './conv2d-simd.js';
+import { registerDropoutKernel } from './dropout.js';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-grad.js';
 import { makeIdentityConfig } from './identity.js';
 import { makeBiasAddConfig } from './bias-add.js';
@@ -94,6 +95,7 @@ export function registerWasmTrainingKernels(): void {
   wrapStock('Mean', makeMeanConfig);
   registerMeanGradient();
   registerReluGradient();
+  registerDropoutKernel();
   wrapStock('Conv2D', makeConv2DConfig);
 }
 

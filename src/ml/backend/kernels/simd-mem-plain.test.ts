@@ -1,7 +1,8 @@
-// MaxPool(Grad), the fused ReLU gradient, the bias Add, Mean and the Adam update with the plain SIMD128 build (no fused
+// MaxPool(Grad), the fused ReLU gradient, the bias Add, Mean, the Adam update and dropout with the plain SIMD128 build (no fused
 // multiply-add): the module is loaded lazily at the first kernel call, after this line.
 import { adamSimdSuite } from './adam-simd.suite.js';
 import { biasAddSuite } from './bias-add.suite.js';
+import { dropoutSuite } from './dropout.suite.js';
 import { maxPoolGradSuite } from './max-pool-grad.suite.js';
 import { meanSuite } from './mean.suite.js';
 import { reluGradSuite } from './relu-grad.suite.js';
@@ -13,3 +14,4 @@ reluGradSuite();
 biasAddSuite();
 meanSuite();
 adamSimdSuite();
+dropoutSuite();

@@ -60,6 +60,16 @@ export interface SimdExports {
   // optimizer.ts (fused-optimizers.ts via adam-simd.ts): x, m, v, g, x', m', v' offsets, then
   // the offset of β₁, β₂, a₁, a₂, c₁, c₂, ε, lr, decay (nine float64), range over elements.
   adamUpdate(...args: number[]): void;
+  // random.ts (dropout.ts): sequential (alea), no range.
+  dropoutMultiplier(
+    out: number,
+    n: number,
+    c: number,
+    s0: number,
+    s1: number,
+    s2: number,
+    keep: number,
+  ): void;
   biasAdd(x: number, b: number, out: number, c: number, r0: number, r1: number): void;
   /** out[o, i] = Σ_m x[o, m, i] / n; range over o. */
   meanMiddle(
