@@ -39,7 +39,9 @@ export const doctorCommand: CommandModule = {
         }
         const lines = [
           `backend   ${info.backend} (requested: ${info.requested})`,
-          `threads   ${info.threads}${info.multithreaded ? ' (multithreaded wasm)' : ''} of ${report.cores} cores`,
+          `threads   ${info.threads}${
+            info.multithreaded ? ` (multithreaded wasm; XNNPACK pool ${info.xnnpackThreads})` : ''
+          } of ${report.cores} cores`,
           `simd      ${info.simd ? 'yes' : 'no'}`,
           `bragg     ${
             simd === undefined

@@ -10,6 +10,7 @@ import { BraggError, ValidationError } from '../../core/errors.js';
 import { registerFusedOptimizerKernels } from './kernels/fused-optimizers.js';
 import { registerWasmTrainingKernels } from './kernels/register.js';
 import { guardWasmMalloc } from './malloc-guard.js';
+import { setSimdThreads, simdKernelsEnabled } from './simd/module.js';
 import { loadThreadedWasmModule } from './wasm-threads.js';
 
 export const BACKEND_NAMES = ['tensorflow', 'wasm', 'cpu'] as const;
@@ -28,6 +29,8 @@ export interface BackendInfo {
   threads: number;
   simd: boolean;
   multithreaded: boolean;
+  /** Threads of XNNPACK's pool (tfjs's own wasm kernels); bragg's SIMD kernels use `threads`. */
+  xnnpackThreads: number;
   versions: Record<string, string>;
   /** Why earlier candidates were skipped, in order. */
   notes: string[];
@@ -82,21 +85,38 @@ interface WasmPackage {
   version_wasm: string;
 }
 
+/**
+ * XNNPACK's pool size (tfjs's own kernels) when bragg uses `threads`: BRAGG_XNNPACK_THREADS,
+ * default 1 while bragg's SIMD kernels (which do the convolutions, matmuls and the rest of a
+ * training step on their own worker threads) are on, else `threads`. XNNPACK's pool threads
+ * keep spinning after each operation and then compete with bragg's for the cores: on the
+ * 2-core machine small2d took 50–56 ms per step with both pools at 2 threads and 23–36 ms with
+ * XNNPACK at 1 (xception, where XNNPACK still runs the depthwise convolutions: 3.4 vs 3.8 s).
+ */
+function xnnpackThreads(threads: number): number {
+  return (
+    parseThreads(process.env.BRAGG_XNNPACK_THREADS, 'BRAGG_XNNPACK_THREADS') ??
+    (simdKernelsEnabled() ? 1 : threads)
+  );
+}
+
 async function tryWasm(
   threads: number,
   notes: string[],
-): Promise<{ threads: number; multithreaded: boolean }> {
+): Promise<{ threads: number; multithreaded: boolean; xnnpackThreads: number }> {
   const wasm = (await import('@tensorflow/tfjs-backend-wasm')) as unknown as WasmPackage;
   registerWasmTrainingKernels();
   if (threads > 1) {
     try {
-      const mod = await loadThreadedWasmModule(threads, wasm.version_wasm);
-      wasm.setThreadsCount(threads);
+      const xnn = xnnpackThreads(threads);
+      setSimdThreads(threads);
+      const mod = await loadThreadedWasmModule(xnn, wasm.version_wasm);
+      wasm.setThreadsCount(xnn);
       tf.removeBackend('wasm');
       tf.registerBackend('wasm', () => new wasm.BackendWasm(mod), 2);
       if (await tf.setBackend('wasm')) {
         guardActiveWasm();
-        return { threads: wasm.getThreadsCount(), multithreaded: true };
+        return { threads, multithreaded: true, xnnpackThreads: xnn };
       }
     } catch (err) {
       notes.push(
@@ -107,7 +127,7 @@ async function tryWasm(
   wasm.setThreadsCount(1);
   if (!(await tf.setBackend('wasm'))) throw new BraggError('BACKEND', 'wasm backend did not start');
   guardActiveWasm();
-  return { threads: 1, multithreaded: false };
+  return { threads: 1, multithreaded: false, xnnpackThreads: 1 };
 }
 
 function guardActiveWasm(): void {
@@ -146,8 +166,10 @@ async function selectBackend(
     try {
       let t = 1;
       let multithreaded = false;
+      let xnnpackThreads = 1;
       if (name === 'tensorflow') await tryTensorflow();
-      else if (name === 'wasm') ({ threads: t, multithreaded } = await tryWasm(threads, notes));
+      else if (name === 'wasm')
+        ({ threads: t, multithreaded, xnnpackThreads } = await tryWasm(threads, notes));
       else if (!(await tf.setBackend('cpu')))
         throw new BraggError('BACKEND', 'cpu backend did not start');
       const simd =
@@ -158,6 +180,7 @@ async function selectBackend(
         threads: t,
         simd,
         multithreaded,
+        xnnpackThreads,
         versions: versions(),
         notes,
       };

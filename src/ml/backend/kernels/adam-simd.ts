@@ -45,7 +45,7 @@ export function adamUpdateSimd(
   values.forEach((value, i) => view.setFloat64(i * 8, value, true));
   const n = shape.reduce((p, q) => p * q, 1);
   const offs = [...ins, ...outs, coef].map((t) => heapOffset(backend, t));
-  parallelFor(simd, 'adamUpdate', [...offs, 0, 0], 8, n);
+  parallelFor(simd, 'adamUpdate', [...offs, 0, 0], 8, n, 6 * n);
   release(backend, coef);
   return outs;
 }

@@ -52,7 +52,7 @@ export function makeBiasAddConfig(stock: StockKernel): KernelConfig {
     const c = x.shape[x.shape.length - 1]!;
     const rows = size / c;
     const offs = [heapOffset(backend, x), heapOffset(backend, b), heapOffset(backend, out)];
-    parallelFor(simd, 'biasAdd', [...offs, c, 0, 0], 4, rows);
+    parallelFor(simd, 'biasAdd', [...offs, c, 0, 0], 4, rows, 2 * rows * c);
     return out;
   };
   return {

@@ -237,7 +237,14 @@ export function conv2dBackpropFilterSimdWith(
   const heap = new Float32Array(f32(backend, dW).buffer);
   const at = (t: TensorInfo): number => f32(backend, t).byteOffset >>> 2;
   const pack = (src: TensorInfo, dst: TensorInfo, c: number, width: number): void =>
-    parallelFor(simd, 'packPanels', [at(src) * 4, at(dst) * 4, pixels, c, width, 0, 0], 5, pixels);
+    parallelFor(
+      simd,
+      'packPanels',
+      [at(src) * 4, at(dst) * 4, pixels, c, width, 0, 0],
+      5,
+      pixels,
+      2 * pixels * c,
+    );
   if (packX) pack(x, xp, ci, xWidth);
   else if (xp !== x) padInput(heap, at(x), at(xp), { n, h, w, c: ci }, g);
   if (packDy) pack(dy, dyp, co, dyWidth);

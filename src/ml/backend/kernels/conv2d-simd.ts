@@ -64,7 +64,7 @@ function padInput(
   const wp = w + pad.left + pad.right;
   const xp = backend.makeOutput([n, hp, wp, c], 'float32');
   const args = [heapOffset(backend, x), heapOffset(backend, xp), h, w, c, hp, wp, pad.top];
-  parallelFor(simd, 'convPadInput', [...args, pad.left, 0, 0], 9, n * hp);
+  parallelFor(simd, 'convPadInput', [...args, pad.left, 0, 0], 9, n * hp, 2 * n * hp * wp * c);
   return xp;
 }
 

@@ -122,11 +122,11 @@ export function batchMatMulSimd(
     const bAt = at(b) + 4 * i * k * n;
     const cAt = at(c) + 4 * i * m * n;
     if (aPanel !== undefined) {
-      parallelFor(simd, 'packPanels', [aAt, at(aPanel), k, m, 16, 0, 0], 5, k);
+      parallelFor(simd, 'packPanels', [aAt, at(aPanel), k, m, 16, 0, 0], 5, k, 2 * k * m);
     }
     if (bPanel !== undefined) {
       const args = [bAt, at(bPanel), k, n, plan.bWidth, 0, 0];
-      parallelFor(simd, s.transposeB ? 'packPanelsT' : 'packPanels', args, 5, k);
+      parallelFor(simd, s.transposeB ? 'packPanelsT' : 'packPanels', args, 5, k, 2 * k * n);
     }
     const args = [
       aPanel !== undefined ? at(aPanel) : aAt,

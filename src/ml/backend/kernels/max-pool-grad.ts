@@ -10,7 +10,7 @@
  * loaded, else in JS on the wasm heap (`maxPoolGradInto`; the module exports no XNNPACK pooling
  * gradient); work is O(batch · outH · outW · channels · window), memory one output tensor.
  */
-import { backend_util } from '@tensorflow/tfjs';
+import { backend_util, util } from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, MaxPoolGradAttrs, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heapOffset, simdKernels } from '../simd/module.js';
@@ -159,7 +159,7 @@ function maxPoolGrad(args: Args, useSimd = true): TensorInfo {
   if (simd !== undefined && x.dtype === 'float32' && y !== undefined && nonEmpty) {
     const offsets = [x, y, dy, dx].map((t) => heapOffset(backend, t));
     const call = maxPoolGradCall(offsets as [number, number, number, number], info);
-    parallelFor(simd, call.name, call.args, call.at, call.total);
+    parallelFor(simd, call.name, call.args, call.at, call.total, 2 * util.sizeFromShape(x.shape));
     return dx;
   }
   maxPoolGradInto(

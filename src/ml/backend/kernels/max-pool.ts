@@ -5,7 +5,7 @@
  * some windows and not others) and the gradient's first-maximum routing matches cpu's.
  * Other dtypes and data formats go to the stock kernel.
  */
-import { backend_util } from '@tensorflow/tfjs';
+import { backend_util, util } from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, MaxPoolAttrs, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heapOffset, simdKernels } from '../simd/module.js';
@@ -54,7 +54,14 @@ export function makeMaxPoolConfig(stock: StockKernel): KernelConfig {
       0,
       0,
     ];
-    parallelFor(simd, 'maxPoolRows', args2, 15, info.batchSize * info.outHeight);
+    parallelFor(
+      simd,
+      'maxPoolRows',
+      args2,
+      15,
+      info.batchSize * info.outHeight,
+      util.sizeFromShape(x.shape),
+    );
     return out;
   };
   return {

@@ -61,7 +61,14 @@ export function makeMeanConfig(stock: StockKernel): KernelConfig {
     const out = backend.makeOutput(shape, 'float32');
     if (outer * inner === 0) return out;
     const offs = [heapOffset(backend, x), heapOffset(backend, out)];
-    parallelFor(simd, 'meanMiddle', [...offs, mid, inner, mid, 0, 0], 5, outer);
+    parallelFor(
+      simd,
+      'meanMiddle',
+      [...offs, mid, inner, mid, 0, 0],
+      5,
+      outer,
+      outer * mid * inner,
+    );
     return out;
   };
   return {

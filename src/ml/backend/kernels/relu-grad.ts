@@ -53,7 +53,7 @@ function reluGradWasm(args: {
     );
   } else {
     const offsets = [heapOffset(backend, dy), heapOffset(backend, x), heapOffset(backend, dx)];
-    parallelFor(simd, 'reluGrad', [...offsets, 0, 0], 3, n);
+    parallelFor(simd, 'reluGrad', [...offsets, 0, 0], 3, n, 3 * n);
   }
   return dx;
 }

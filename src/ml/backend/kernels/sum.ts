@@ -39,7 +39,14 @@ export function makeSumConfig(stock: StockKernel): KernelConfig {
     const out = backend.makeOutput(shape, 'float32');
     const xs = backend.typedArrayFromHeap(x);
     const os = backend.typedArrayFromHeap(out);
-    parallelFor(simd, 'sumRows', [xs.byteOffset, os.byteOffset, rows, cols, 0, 0], 4, Math.ceil(cols / 4));
+    parallelFor(
+      simd,
+      'sumRows',
+      [xs.byteOffset, os.byteOffset, rows, cols, 0, 0],
+      4,
+      Math.ceil(cols / 4),
+      rows * cols,
+    );
     return out;
   };
   return {

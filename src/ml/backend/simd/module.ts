@@ -189,6 +189,17 @@ interface EmscriptenLike {
 
 const LOADED = new WeakMap<object, SimdKernels | null>();
 
+/** Threads for bragg's kernels (caller + workers); default: the tfjs module's thread count. */
+let simdThreads: number | undefined;
+
+/**
+ * Sets how many threads bragg's SIMD kernels use on the next backend module they load (the
+ * backend selection sets it from `--threads`; it may differ from XNNPACK's pool size).
+ */
+export function setSimdThreads(n: number | undefined): void {
+  simdThreads = n;
+}
+
 /** Where the built modules are (dist/wasm under the package root). */
 export function simdKernelDir(): string {
   return join(packageRoot(), 'dist', 'wasm');
@@ -219,6 +230,13 @@ function compileRelaxed(bytes: Uint8Array): WasmModule | undefined {
 function memoryOf(backend: BackendWasm): WasmMemory | undefined {
   const mod = backend.wasm as unknown as EmscriptenLike;
   return mod.wasmMemory ?? mod.asm?.memory;
+}
+
+/** Whether bragg's SIMD kernels will load (not turned off, and built). */
+export function simdKernelsEnabled(): boolean {
+  return (
+    !off('BRAGG_SIMD_KERNELS') && existsSync(join(simdKernelDir(), 'kernels-simd-shared.wasm'))
+  );
 }
 
 /**
@@ -252,7 +270,8 @@ function load(backend: BackendWasm): SimdKernels | undefined {
     const exports = instance.exports as unknown as SimdExports;
     if (exports.features() !== (fma ? 2 : 1)) return undefined;
     const kernels: SimdKernels = { exports, fma, shared, module, memory };
-    const threads = (backend.wasm as unknown as EmscriptenLike).tfjs?.getThreadsCount?.() ?? 1;
+    const threads =
+      simdThreads ?? (backend.wasm as unknown as EmscriptenLike).tfjs?.getThreadsCount?.() ?? 1;
     if (shared && threads > 1) {
       const names = Object.keys(instance.exports).filter(
         (k) => typeof instance.exports[k] === 'function',
