@@ -6,6 +6,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, expect } from 'vitest';
 import { initBackend } from '../select.js';
 import { simdKernels } from '../simd/module.js';
+import { setParallelMinWork } from '../simd/parallel.js';
 import { adamSimdSuite } from './adam-simd.suite.js';
 import { biasAddSuite } from './bias-add.suite.js';
 import { dropoutSuite } from './dropout.suite.js';
@@ -18,6 +19,8 @@ beforeAll(async () => {
   expect(info.threads).toBe(2);
   // Worker threads share the SIMD module: parallelFor splits ranges across them.
   expect(simdKernels(tf.backend() as unknown as BackendWasm)?.pool).toBeDefined();
+  // Split every call, however small (the suites' tensors are below the default threshold).
+  setParallelMinWork(0);
 });
 
 maxPoolGradSuite();

@@ -17,6 +17,18 @@ import type { SimdExports, SimdKernels } from './module.js';
 /** Element operations below which a call is not split (~20–50 µs of memory-bound work). */
 export const PARALLEL_MIN_WORK = 1 << 17;
 
+let minWork = PARALLEL_MIN_WORK;
+
+/**
+ * Sets the split threshold (tests: 0 splits every call, Infinity none; calls without a `work`
+ * estimate are split unless it is Infinity). Returns the previous value.
+ */
+export function setParallelMinWork(n: number): number {
+  const previous = minWork;
+  minWork = n;
+  return previous;
+}
+
 type KernelName = {
   [K in keyof SimdExports]: SimdExports[K] extends (...a: number[]) => void ? K : never;
 }[keyof SimdExports];
@@ -31,7 +43,7 @@ export function parallelFor(
 ): void {
   if (total <= 0) return;
   const fn = simd.exports[name] as (...a: number[]) => void;
-  if (simd.pool !== undefined && total > 1 && (work === undefined || work >= PARALLEL_MIN_WORK)) {
+  if (simd.pool !== undefined && total > 1 && (work ?? Number.MAX_VALUE) >= minWork) {
     simd.pool.run(name, fn, args, at, total);
     return;
   }
