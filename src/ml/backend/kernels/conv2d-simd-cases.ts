@@ -9,45 +9,12 @@ import '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import fc from 'fast-check';
 import { beforeAll, expect, it } from 'vitest';
-import { createRng } from '../../../core/rng.js';
 import { heapOffset, simdKernels } from '../simd/module.js';
 import type { SimdKernels } from '../simd/module.js';
 import { registerWasmTrainingKernels } from './register.js';
+import { data, size, wasmVsCpu as compare } from './testing.js';
 
 type Shape4 = [number, number, number, number];
-
-function data(n: number, seed: number): Float32Array {
-  const rng = createRng(seed);
-  return Float32Array.from({ length: n }, () => rng.uniform(-1, 1));
-}
-const size = (s: readonly number[]): number => s.reduce((p, q) => p * q, 1);
-
-/** max |a − b| / max |b| */
-function relErr(a: Float32Array, b: Float32Array): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < b.length; i++) {
-    num = Math.max(num, Math.abs(a[i]! - b[i]!));
-    den = Math.max(den, Math.abs(b[i]!));
-  }
-  return den === 0 ? num : num / den;
-}
-
-/** Runs f on wasm and on cpu; returns the relative error of wasm against cpu. */
-async function compare(f: () => tf.Tensor): Promise<number> {
-  await tf.setBackend('wasm');
-  const a = tf.tidy(f);
-  const av = a.dataSync() as Float32Array;
-  const shapeA = a.shape;
-  a.dispose();
-  await tf.setBackend('cpu');
-  const b = tf.tidy(f);
-  const bv = b.dataSync() as Float32Array;
-  b.dispose();
-  await tf.setBackend('wasm');
-  expect(shapeA).toEqual(b.shape);
-  return relErr(av, bv);
-}
 
 const convCase = fc.record({
   batch: fc.integer({ min: 1, max: 3 }),

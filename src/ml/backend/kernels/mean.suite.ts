@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SimdKernels } from '../simd/module.js';
 import { meanGradConfig, middleBlock, registerMeanGradient } from './mean.js';
+import { relErr } from './testing.js';
 import {
   cuts,
   expectBuild,
@@ -19,17 +20,6 @@ import {
   values,
   wasmWithSimd,
 } from './simd-mem.testing.js';
-
-/** max |a − b| / max |b| */
-function relErr(a: Float32Array, b: Float32Array): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < b.length; i++) {
-    num = Math.max(num, Math.abs(a[i]! - b[i]!));
-    den = Math.max(den, Math.abs(b[i]!));
-  }
-  return den === 0 ? num : num / den;
-}
 
 /** tfjs-core's Mean gradient (gradients/Mean_grad.ts), for the comparison. */
 const stockConfig: GradConfig = {

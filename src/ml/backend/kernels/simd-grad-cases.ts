@@ -9,7 +9,6 @@ import '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
-import { createRng } from '../../../core/rng.js';
 import { simdKernels } from '../simd/module.js';
 import type { SimdKernels } from '../simd/module.js';
 import { conv2dBackpropFilterSimdWith } from './conv2d-filter-simd.js';
@@ -17,23 +16,9 @@ import { batchMatMulSimd } from './matmul-simd.js';
 
 type Shape4 = [number, number, number, number];
 
-export function data(n: number, seed: number): Float32Array {
-  const rng = createRng(seed);
-  return Float32Array.from({ length: n }, () => rng.uniform(-1, 1));
-}
+import { data, relErr, size } from './testing.js';
 
-export const size = (s: readonly number[]): number => s.reduce((p, q) => p * q, 1);
-
-/** max |a − b| / max |b| */
-export function relErr(a: Float32Array, b: Float32Array): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < b.length; i++) {
-    num = Math.max(num, Math.abs(a[i]! - b[i]!));
-    den = Math.max(den, Math.abs(b[i]!));
-  }
-  return den === 0 ? num : num / den;
-}
+export { data, relErr, size };
 
 export const TOL = 1e-4;
 

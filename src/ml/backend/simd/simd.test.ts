@@ -10,19 +10,14 @@ import '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BraggError } from '../../../core/errors.js';
-import { createRng } from '../../../core/rng.js';
 import { registerWasmTrainingKernels } from '../kernels/register.js';
+import { data } from '../kernels/testing.js';
 import { simdKernelDir, simdKernels } from './module.js';
 import { SimdPool } from './pool.js';
 import { wasmApi } from './wasm-api.js';
 import type { WasmMemory } from './wasm-api.js';
 
 const built = existsSync(join(simdKernelDir(), 'kernels-simd-private.wasm'));
-
-function data(n: number, seed: number): Float32Array {
-  const rng = createRng(seed);
-  return Float32Array.from({ length: n }, () => rng.uniform(-1, 1));
-}
 
 describe.skipIf(!built)('SIMD kernel module', () => {
   beforeAll(async () => {
