@@ -181,28 +181,42 @@ export function packedTapOffsets(taps: number, width: number, pixels: number): I
 }
 
 /**
- * The filter gradient with bragg's SIMD kernel. `range` limits the tiles computed (tests check
- * that split ranges equal one call); by default all of them, through parallelFor.
+ * Scratch buffers and kernel arguments of one filter gradient (x [n,h,w,ci], dy [n,oh,ow,co]):
+ * the contract between conv2dBackpropFilterSimdWith and the kernels, also used by the bounds
+ * tests (src/ml/backend/simd/bounds.test.ts).
  */
-export function conv2dBackpropFilterSimdWith(
-  backend: BackendWasm,
-  simd: SimdKernels,
-  x: TensorInfo,
-  dy: TensorInfo,
+export interface FilterGradLayout {
+  taps: number;
+  /** co rounded up to a multiple of 8 (the kernel's output row length). */
+  cols: number;
+  pixels: number;
+  plan: FilterPlan;
+  g: PadGeometry;
+  /** x copied into panels of `xWidth` floats (1×1 stride-1 valid, many channels). */
+  packX: boolean;
+  xWidth: number;
+  /** dy copied into panels of `dyWidth` floats; else, when cols ≠ co, into rows of `cols`. */
+  packDy: boolean;
+  dyWidth: number;
+  /** Floats of the x copy (padded or packed; 0: x read in place), dy copy, output copy. */
+  xpLength: number;
+  dypLength: number;
+  outLength: number;
+  offsTable: Int32Array;
+  /** convFilterGrad's arguments for these byte offsets; the range goes at 18, 19. */
+  args(xp: number, dyp: number, out: number, offs: number): number[];
+}
+
+export function filterGradLayout(
   info: backend_util.Conv2DInfo,
-  split?: number[],
-): TensorInfo {
+  n: number,
+  oh: number,
+  ow: number,
+): FilterGradLayout {
   const { filterHeight: fh, filterWidth: fw, inChannels: ci, outChannels: co } = info;
-  const [n, h, w] = x.shape as [number, number, number, number];
-  const [, oh, ow] = dy.shape as [number, number, number, number];
   const taps = fh * fw * ci;
   const cols = Math.ceil(co / 8) * 8;
   const g = padGeometry(info, oh, ow);
-  const dW = backend.makeOutput([fh, fw, ci, co], 'float32');
-  if (n * oh * ow === 0 || taps === 0 || co === 0) {
-    f32(backend, dW).fill(0);
-    return dW;
-  }
   const pixels = n * oh * ow;
   const geo = pixelGeometry(info, g, n, oh, ow);
   const plan = filterPlan(info, geo, g.wp, cols);
@@ -212,49 +226,24 @@ export function conv2dBackpropFilterSimdWith(
   const packDy = co > 64 && dyWidth < cols;
   const xWidth = plan.panelTaps * 4;
   const packX = ci > 64 && plan.panelTaps < tapGroups && geo.ow === pixels && fh * fw === 1;
-  const temps: TensorInfo[] = [];
-  const temp = (shape: number[], dtype: 'float32' | 'int32' = 'float32'): TensorInfo => {
-    const t = backend.makeOutput(shape, dtype);
-    temps.push(t);
-    return t;
-  };
   const panelsOf = (c: number, width: number): number => Math.ceil(c / width);
-  const xp = packX
-    ? temp([panelsOf(ci, xWidth) * pixels * xWidth])
+  const xpLength = packX
+    ? panelsOf(ci, xWidth) * pixels * xWidth
     : g.inPlace
-      ? x
-      : temp([n, g.hp, g.wp, ci]);
-  const dyp = packDy
-    ? temp([panelsOf(co, dyWidth) * pixels * dyWidth])
+      ? 0
+      : n * g.hp * g.wp * ci;
+  const dypLength = packDy
+    ? panelsOf(co, dyWidth) * pixels * dyWidth
     : cols === co
-      ? dy
-      : temp([pixels, cols]);
-  const out = cols === co ? dW : temp([taps, cols]);
+      ? 0
+      : pixels * cols;
   const offsTable = packX ? packedTapOffsets(taps, xWidth, pixels) : tapOffsets(info, g.wp);
-  const offs = temp([offsTable.length], 'int32');
-  // Views only after every allocation (the heap may grow and detach earlier ones).
-  (backend.typedArrayFromHeap(offs) as Int32Array).set(offsTable);
-  const heap = new Float32Array(f32(backend, dW).buffer);
-  const at = (t: TensorInfo): number => f32(backend, t).byteOffset >>> 2;
-  const pack = (src: TensorInfo, dst: TensorInfo, c: number, width: number): void =>
-    parallelFor(
-      simd,
-      'packPanels',
-      [at(src) * 4, at(dst) * 4, pixels, c, width, 0, 0],
-      5,
-      pixels,
-      2 * pixels * c,
-    );
-  if (packX) pack(x, xp, ci, xWidth);
-  else if (xp !== x) padInput(heap, at(x), at(xp), { n, h, w, c: ci }, g);
-  if (packDy) pack(dy, dyp, co, dyWidth);
-  else if (dyp !== dy) pack(dy, dyp, co, cols); // one panel: rows padded to `cols`
   const xCol = packX ? xWidth * 4 : geo.xCol;
-  const args = [
-    at(xp) * 4,
-    at(dyp) * 4,
-    at(out) * 4,
-    backend.typedArrayFromHeap(offs).byteOffset,
+  const args = (xp: number, dyp: number, out: number, offs: number): number[] => [
+    xp,
+    dyp,
+    out,
+    offs,
     taps,
     cols,
     geo.n,
@@ -272,6 +261,79 @@ export function conv2dBackpropFilterSimdWith(
     0,
     0,
   ];
+  return {
+    taps,
+    cols,
+    pixels,
+    plan,
+    g,
+    packX,
+    xWidth,
+    packDy,
+    dyWidth,
+    xpLength,
+    dypLength,
+    outLength: cols === co ? 0 : taps * cols,
+    offsTable,
+    args,
+  };
+}
+
+/**
+ * The filter gradient with bragg's SIMD kernel. `range` limits the tiles computed (tests check
+ * that split ranges equal one call); by default all of them, through parallelFor.
+ */
+export function conv2dBackpropFilterSimdWith(
+  backend: BackendWasm,
+  simd: SimdKernels,
+  x: TensorInfo,
+  dy: TensorInfo,
+  info: backend_util.Conv2DInfo,
+  split?: number[],
+): TensorInfo {
+  const { filterHeight: fh, filterWidth: fw, inChannels: ci, outChannels: co } = info;
+  const [n, h, w] = x.shape as [number, number, number, number];
+  const [, oh, ow] = dy.shape as [number, number, number, number];
+  const dW = backend.makeOutput([fh, fw, ci, co], 'float32');
+  if (n * oh * ow === 0 || fh * fw * ci === 0 || co === 0) {
+    f32(backend, dW).fill(0);
+    return dW;
+  }
+  const layout = filterGradLayout(info, n, oh, ow);
+  const { taps, cols, pixels, plan, g, packX, xWidth, packDy, dyWidth } = layout;
+  const temps: TensorInfo[] = [];
+  const temp = (length: number, dtype: 'float32' | 'int32' = 'float32'): TensorInfo => {
+    const t = backend.makeOutput([length], dtype);
+    temps.push(t);
+    return t;
+  };
+  const xp = layout.xpLength > 0 ? temp(layout.xpLength) : x;
+  const dyp = layout.dypLength > 0 ? temp(layout.dypLength) : dy;
+  const out = layout.outLength > 0 ? temp(layout.outLength) : dW;
+  const offs = temp(layout.offsTable.length, 'int32');
+  // Views only after every allocation (the heap may grow and detach earlier ones).
+  (backend.typedArrayFromHeap(offs) as Int32Array).set(layout.offsTable);
+  const heap = new Float32Array(f32(backend, dW).buffer);
+  const at = (t: TensorInfo): number => f32(backend, t).byteOffset >>> 2;
+  const pack = (src: TensorInfo, dst: TensorInfo, c: number, width: number): void =>
+    parallelFor(
+      simd,
+      'packPanels',
+      [at(src) * 4, at(dst) * 4, pixels, c, width, 0, 0],
+      5,
+      pixels,
+      2 * pixels * c,
+    );
+  if (packX) pack(x, xp, ci, xWidth);
+  else if (xp !== x) padInput(heap, at(x), at(xp), { n, h, w, c: ci }, g);
+  if (packDy) pack(dy, dyp, co, dyWidth);
+  else if (dyp !== dy) pack(dy, dyp, co, cols); // one panel: rows padded to `cols`
+  const args = layout.args(
+    at(xp) * 4,
+    at(dyp) * 4,
+    at(out) * 4,
+    backend.typedArrayFromHeap(offs).byteOffset,
+  );
   if (split === undefined) {
     parallelFor(simd, 'convFilterGrad', args, 18, plan.panels);
   } else {

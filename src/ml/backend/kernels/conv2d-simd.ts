@@ -27,7 +27,20 @@ export interface ConvPadding {
 }
 
 /** How the packed filter is laid out from the stored one. */
-type FilterRole = 'forward' | 'flipped';
+export type FilterRole = 'forward' | 'flipped';
+
+/**
+ * The packed filter of a stored [kh,kw,ci,co] one: `panels` panels of 8 output channels, `k`
+ * taps each (panels · k · 8 floats; the kernels' contract, also used by the bounds tests).
+ */
+export function packedFilterLayout(
+  shape: readonly [number, number, number, number],
+  role: FilterRole,
+): { k: number; panels: number } {
+  const [kh, kw, ci, co] = shape;
+  const outCh = role === 'forward' ? co : ci;
+  return { k: kh * kw * (role === 'forward' ? ci : co), panels: Math.ceil(outCh / 8) };
+}
 
 /**
  * The filter in panels of 8 output channels: `forward` packs w [kh,kw,ci,co] as is, `flipped`
@@ -40,9 +53,7 @@ function packFilter(
   role: FilterRole,
 ): TensorInfo {
   const [kh, kw, ci, co] = filter.shape as [number, number, number, number];
-  const outCh = role === 'forward' ? co : ci;
-  const k = kh * kw * (role === 'forward' ? ci : co);
-  const panels = Math.ceil(outCh / 8);
+  const { k, panels } = packedFilterLayout([kh, kw, ci, co], role);
   const packed = backend.makeOutput([panels * k * 8], 'float32');
   const w = heapOffset(backend, filter);
   const out = heapOffset(backend, packed);

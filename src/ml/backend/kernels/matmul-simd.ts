@@ -73,6 +73,63 @@ function rowOffsets(s: GemmShape, plan: GemmPlan): Int32Array {
 }
 
 /**
+ * Scratch buffers and kernel arguments of one product: the contract between batchMatMulSimd and
+ * the kernels, also used by the bounds tests (src/ml/backend/simd/bounds.test.ts).
+ */
+export interface GemmLayout {
+  plan: GemmPlan;
+  /** Floats of the A panels, B panels (or padded rows) and C copy; 0: not needed. */
+  aPanelLength: number;
+  bPanelLength: number;
+  cOutLength: number;
+  offsTable: Int32Array;
+  /** convFilterGrad's arguments for these byte offsets; the range goes at 18, 19. */
+  args(a: number, b: number, c: number, offs: number): number[];
+}
+
+export function gemmLayout(s: GemmShape): GemmLayout {
+  const { m, n, k } = s;
+  const plan = gemmPlan(s);
+  const { cols } = plan;
+  const bPanelLength = plan.bWidth > 0 ? Math.ceil(n / plan.bWidth) * plan.bWidth * k : 0;
+  const xCol = plan.packA ? 64 : s.transposeA ? 4 * m : 4;
+  const dyPixel = bPanelLength > 0 ? 4 * plan.bWidth : 4 * cols;
+  // B in panel layout (one panel per column panel of C), or rows padded to `cols`.
+  const panelled = bPanelLength > 0 && plan.bWidth === plan.panelCols * 8;
+  const dyPanel = panelled ? 4 * plan.bWidth * k : 32 * plan.panelCols;
+  const args = (a: number, b: number, c: number, offs: number): number[] => [
+    a,
+    b,
+    c,
+    offs,
+    m,
+    cols,
+    1,
+    1,
+    k,
+    k * xCol,
+    k * xCol,
+    xCol,
+    dyPixel,
+    dyPanel,
+    1,
+    plan.blockCols,
+    plan.panelTaps,
+    plan.panelCols,
+    0,
+    0,
+  ];
+  return {
+    plan,
+    aPanelLength: plan.packA ? Math.ceil(m / 16) * 16 * k : 0,
+    bPanelLength,
+    cOutLength: cols !== n ? m * cols : 0,
+    offsTable: rowOffsets(s, plan),
+    args,
+  };
+}
+
+/**
  * C [batch, m, n] for A [batch, m, k] (or [batch, k, m] transposed) and B [batch, k, n] (or
  * [batch, n, k]); the batch counts of A and B must be equal. `split` (tests): cut points of
  * each product's panel range, each block a separate call.
@@ -95,7 +152,8 @@ export function batchMatMulSimd(
     f32(c).fill(0);
     return c;
   }
-  const plan = gemmPlan(s);
+  const layout = gemmLayout(s);
+  const { plan } = layout;
   const { cols } = plan;
   const temps: TensorInfo[] = [];
   const temp = (size: number, dtype: 'float32' | 'int32' = 'float32'): TensorInfo => {
@@ -103,20 +161,14 @@ export function batchMatMulSimd(
     temps.push(t);
     return t;
   };
-  const aPanel = plan.packA ? temp(Math.ceil(m / 16) * 16 * k) : undefined;
-  const bPanel = plan.bWidth > 0 ? temp(Math.ceil(n / plan.bWidth) * plan.bWidth * k) : undefined;
-  const cOut = cols !== n ? temp(m * cols) : undefined;
-  const offsTable = rowOffsets(s, plan);
-  const offs = temp(offsTable.length, 'int32');
+  const aPanel = layout.aPanelLength > 0 ? temp(layout.aPanelLength) : undefined;
+  const bPanel = layout.bPanelLength > 0 ? temp(layout.bPanelLength) : undefined;
+  const cOut = layout.cOutLength > 0 ? temp(layout.cOutLength) : undefined;
+  const offs = temp(layout.offsTable.length, 'int32');
   // Views only after every allocation (the heap may grow and detach earlier ones).
-  (backend.typedArrayFromHeap(offs) as Int32Array).set(offsTable);
+  (backend.typedArrayFromHeap(offs) as Int32Array).set(layout.offsTable);
   const at = (t: TensorInfo): number => backend.typedArrayFromHeap(t).byteOffset;
   const heap = new Float32Array(f32(c).buffer);
-  const xCol = plan.packA ? 64 : s.transposeA ? 4 * m : 4;
-  const dyPixel = bPanel !== undefined ? 4 * plan.bWidth : 4 * cols;
-  // B in panel layout (one panel per column panel of C), or rows padded to `cols`.
-  const panelled = bPanel !== undefined && plan.bWidth === plan.panelCols * 8;
-  const dyPanel = panelled ? 4 * plan.bWidth * k : 32 * plan.panelCols;
   for (let i = 0; i < batch; i++) {
     const aAt = at(a) + 4 * i * m * k;
     const bAt = at(b) + 4 * i * k * n;
@@ -128,28 +180,12 @@ export function batchMatMulSimd(
       const args = [bAt, at(bPanel), k, n, plan.bWidth, 0, 0];
       parallelFor(simd, s.transposeB ? 'packPanelsT' : 'packPanels', args, 5, k, 2 * k * n);
     }
-    const args = [
+    const args = layout.args(
       aPanel !== undefined ? at(aPanel) : aAt,
       bPanel !== undefined ? at(bPanel) : bAt,
       cOut !== undefined ? at(cOut) : cAt,
       at(offs),
-      m,
-      cols,
-      1,
-      1,
-      k,
-      k * xCol,
-      k * xCol,
-      xCol,
-      dyPixel,
-      dyPanel,
-      1,
-      plan.blockCols,
-      plan.panelTaps,
-      plan.panelCols,
-      0,
-      0,
-    ];
+    );
     if (split === undefined) {
       parallelFor(simd, 'convFilterGrad', args, 18, plan.panels);
     } else {

@@ -18,6 +18,32 @@ interface Args {
   attrs: MaxPoolAttrs;
 }
 
+/**
+ * maxPoolRows's arguments for byte offsets x, y; the range over (batch · outHeight) rows goes
+ * at 15, 16 (also used by the bounds tests).
+ */
+export function maxPoolArgs(x: number, y: number, info: backend_util.Conv2DInfo): number[] {
+  return [
+    x,
+    y,
+    info.inHeight,
+    info.inWidth,
+    info.inChannels,
+    info.outHeight,
+    info.outWidth,
+    info.effectiveFilterHeight,
+    info.effectiveFilterWidth,
+    info.strideHeight,
+    info.strideWidth,
+    info.dilationHeight,
+    info.dilationWidth,
+    info.padInfo.top,
+    info.padInfo.left,
+    0,
+    0,
+  ];
+}
+
 export function makeMaxPoolConfig(stock: StockKernel): KernelConfig {
   const kernelFunc = (args: Args): TensorInfo => {
     const { backend, attrs } = args;
@@ -35,25 +61,7 @@ export function makeMaxPoolConfig(stock: StockKernel): KernelConfig {
     );
     const out = backend.makeOutput(info.outShape, 'float32');
     if (out.shape.some((d) => d === 0)) return out;
-    const args2 = [
-      heapOffset(backend, x),
-      heapOffset(backend, out),
-      info.inHeight,
-      info.inWidth,
-      info.inChannels,
-      info.outHeight,
-      info.outWidth,
-      info.effectiveFilterHeight,
-      info.effectiveFilterWidth,
-      info.strideHeight,
-      info.strideWidth,
-      info.dilationHeight,
-      info.dilationWidth,
-      info.padInfo.top,
-      info.padInfo.left,
-      0,
-      0,
-    ];
+    const args2 = maxPoolArgs(heapOffset(backend, x), heapOffset(backend, out), info);
     parallelFor(
       simd,
       'maxPoolRows',
