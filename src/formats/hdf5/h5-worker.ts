@@ -43,11 +43,12 @@ const originalWriteSync = fs.writeSync.bind(fs);
       diagnostics += buf;
       return buf.length;
     }
-    if (buf instanceof Uint8Array) {
+    // Any byte view: emscripten writes from its HEAP8, an Int8Array.
+    if (ArrayBuffer.isView(buf)) {
       const o = typeof off === 'number' ? off : 0;
-      const n = typeof len === 'number' ? len : buf.length - o;
+      const n = typeof len === 'number' ? len : buf.byteLength - o;
       if (diagnostics.length < 64_000)
-        diagnostics += Buffer.from(buf.subarray(o, o + n)).toString();
+        diagnostics += Buffer.from(buf.buffer, buf.byteOffset + o, n).toString();
       return n;
     }
   }
