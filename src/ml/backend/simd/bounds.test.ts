@@ -1,0 +1,53 @@
+/**
+ * bragg's SIMD kernels never write outside their outputs: every export of the built module is
+ * called on a private memory with guard zones around each input and output region, on random
+ * shapes that hit the tails and random splits of its range; after each block only the bytes
+ * the block owns by the kernel's contract may have changed (guards, inputs and the other
+ * blocks' parts stay as they were), and after the whole range every output byte was written
+ * and no output is NaN (no guard was read into a result). Both builds (fused multiply-add and
+ * plain SIMD).
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { deriveSeed } from '../../../core/rng.js';
+import { createRng } from '../../../core/rng.js';
+import { CASES } from './bounds.cases.js';
+import { loadPrivate, runCase } from './bounds.testing.js';
+import type { BoundsCase } from './bounds.testing.js';
+import { simdKernelDir } from './module.js';
+
+const built = ['simd', 'relaxed'].every((b) =>
+  existsSync(join(simdKernelDir(), `kernels-${b}-private.wasm`)),
+);
+
+/** Cases per export and build. */
+const CASES_PER_EXPORT = 60;
+const SEED = 0x6b0d5;
+
+describe.skipIf(!built)('SIMD kernels stay inside their outputs', () => {
+  it('every export of the module has bounds cases (a new export without one fails)', () => {
+    for (const fma of [false, true]) {
+      const mod = loadPrivate(fma);
+      expect([...mod.names].sort()).toEqual(Object.keys(CASES).sort());
+    }
+  });
+
+  for (const fma of [false, true]) {
+    const build = fma ? 'fused multiply-add' : 'plain SIMD';
+    it(`${build} build: guards, inputs and other blocks' bytes unchanged on random shapes and splits`, () => {
+      const mod = loadPrivate(fma);
+      expect(mod.exports.features!()).toBe(fma ? 2 : 1);
+      const failures: string[] = [];
+      for (const name of Object.keys(CASES).sort()) {
+        for (let i = 0; i < CASES_PER_EXPORT; i++) {
+          const seed = deriveSeed(SEED, name, i);
+          const c: BoundsCase = CASES[name]!(createRng(seed));
+          const failure = runCase(mod, c, deriveSeed(seed, 'run'));
+          if (failure !== undefined) failures.push(failure);
+        }
+      }
+      expect(failures.slice(0, 10)).toEqual([]);
+    });
+  }
+});
