@@ -42,10 +42,13 @@ function poolInfo(rng: Rng, rowsOnly: boolean): backend_util.Conv2DInfo {
       upTo(rng, 13),
       upTo(rng, 13),
     ];
+    // A quarter of the rows cases: windows that tile the image (the kernel's no-zeroing path).
+    const tiled = rowsOnly && rng.int(4) === 0;
+    if (tiled) shape[3] = 4 * upTo(rng, 3);
     const fh = upTo(rng, 4);
-    const fw = upTo(rng, 4);
-    const sh = rowsOnly ? fh + rng.int(2) : upTo(rng, 3);
-    const sw = upTo(rng, 3);
+    const fw = tiled ? fh : upTo(rng, 4);
+    const sh = rowsOnly ? fh + (tiled ? 0 : rng.int(2)) : upTo(rng, 3);
+    const sw = tiled ? fw : upTo(rng, 3);
     const dil = sh === 1 && sw === 1 && rng.int(3) === 0 ? 2 : 1;
     const pads = ['valid', 'same', rng.int(Math.max(fh, fw))] as const;
     const pad = pads[rng.int(3)]!;
@@ -264,6 +267,18 @@ function convGeometry(rng: Rng) {
   return { n, h, w, c, kh, kw, pad, hp: h + pad.top + pad.bottom, wp: w + pad.left + pad.right };
 }
 
+/** 48..64 channels, rows up to 100 pixels, filter 3×3. */
+function bigConvGeometry(rng: Rng) {
+  const n = 1;
+  const h = upTo(rng, 12);
+  const w = 30 + rng.int(70);
+  const c = 48 + rng.int(17);
+  const kh = 3;
+  const kw = 3;
+  const pad = { top: rng.int(3), bottom: rng.int(3), left: rng.int(3), right: rng.int(3) };
+  return { n, h, w, c, kh, kw, pad, hp: h + pad.top + pad.bottom, wp: w + pad.left + pad.right };
+}
+
 function convPadInputCase(rng: Rng): BoundsCase {
   const { n, h, w, c, pad, hp, wp } = convGeometry(rng);
   return {
@@ -312,8 +327,10 @@ function packFilterCase(rng: Rng, role: FilterRole): BoundsCase {
 
 function conv2dForwardCase(rng: Rng): BoundsCase {
   for (;;) {
-    const { n, h, w, c: ci, kh, kw, pad, hp, wp } = convGeometry(rng);
-    const co = upTo(rng, 20);
+    // A sixth of the cases: many channels and long rows (several panel groups and row chunks).
+    const big = rng.int(6) === 0;
+    const { n, h, w, c: ci, kh, kw, pad, hp, wp } = big ? bigConvGeometry(rng) : convGeometry(rng);
+    const co = big ? 17 + rng.int(48) : upTo(rng, 20);
     const sh = upTo(rng, 3);
     const sw = upTo(rng, 3);
     const role: FilterRole = rng.int(2) === 0 ? 'forward' : 'flipped';

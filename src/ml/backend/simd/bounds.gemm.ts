@@ -33,20 +33,24 @@ interface GemmProblem {
 
 function convProblem(rng: Rng): ConvProblem {
   for (;;) {
-    const big = rng.int(4) === 0;
+    // Shapes: small (tails), many channels (panel copies), x packed (1×1 stride-1 valid, many
+    // input channels) or long rows (column cache blocks).
+    const kind = ['small', 'small', 'small', 'wide', 'packX', 'long'][rng.int(6)]!;
+    const big = kind !== 'small';
     const n = upTo(rng, big ? 2 : 3);
-    const h = upTo(rng, big ? 5 : 13);
-    const w = upTo(rng, big ? 5 : 13);
-    const ci = big ? wide(rng, 13) : upTo(rng, 13);
-    const co = big ? wide(rng, 20) : upTo(rng, 20);
-    const one = rng.int(3) === 0;
-    const fh = one ? 1 : upTo(rng, 7);
+    const h = upTo(rng, kind === 'long' ? 3 : big ? 5 : 13);
+    const w = kind === 'long' ? 60 + rng.int(80) : upTo(rng, big ? 5 : 13);
+    const ci =
+      kind === 'packX' ? 65 + rng.int(36) : kind === 'wide' ? wide(rng, 13) : upTo(rng, 13);
+    const co = kind === 'wide' ? wide(rng, 20) : upTo(rng, kind === 'long' ? 70 : 20);
+    const one = kind === 'packX' || rng.int(3) === 0;
+    const fh = one ? 1 : upTo(rng, kind === 'long' ? 3 : 7);
     const fw = one ? 1 : upTo(rng, 7);
-    const sh = one && rng.int(2) === 0 ? 1 : upTo(rng, 3);
-    const sw = one && rng.int(2) === 0 ? 1 : upTo(rng, 3);
-    const dil = sh === 1 && sw === 1 && rng.int(4) === 0 ? 2 : 1;
+    const sh = kind === 'packX' || (one && rng.int(2) === 0) ? 1 : upTo(rng, 3);
+    const sw = kind === 'packX' || (one && rng.int(2) === 0) ? 1 : upTo(rng, 3);
+    const dil = sh === 1 && sw === 1 && kind !== 'packX' && rng.int(4) === 0 ? 2 : 1;
     const pads = ['valid', 'same', rng.int(3)] as const;
-    const pad = pads[rng.int(3)]!;
+    const pad = kind === 'packX' ? 'valid' : pads[rng.int(3)]!;
     let info: backend_util.Conv2DInfo;
     try {
       info = backend_util.computeConv2DInfo(
@@ -75,7 +79,7 @@ function gemmProblem(rng: Rng): GemmProblem {
   const s: GemmShape = {
     m: wide(rng, 40),
     n: wide(rng, 40),
-    k: upTo(rng, 40),
+    k: rng.int(4) === 0 ? upTo(rng, 400) : upTo(rng, 40),
     transposeA,
     transposeB,
   };

@@ -22,7 +22,7 @@ const built = ['simd', 'relaxed'].every((b) =>
 );
 
 /** Cases per export and build. */
-const CASES_PER_EXPORT = 60;
+const CASES_PER_EXPORT = 100;
 const SEED = 0x6b0d5;
 
 describe.skipIf(!built)('SIMD kernels stay inside their outputs', () => {
