@@ -287,9 +287,11 @@ export function conv2dForward(
   // Cache blocking: groups of panels of about GROUP_BYTES of weights, chunks of output rows
   // whose input rows are about CHUNK_BYTES; every panel group runs over the whole chunk.
   const panelBytes = (<usize>(kh * kt)) << 5;
-  const groups = <i32>((<usize>panels * panelBytes + GROUP_BYTES - 1) / GROUP_BYTES);
+  // At least one group and a row of one byte: no division by zero without input channels
+  // (the output is then zeros).
+  const groups = max(1, <i32>((<usize>panels * panelBytes + GROUP_BYTES - 1) / GROUP_BYTES));
   const gp = (panels + groups - 1) / groups;
-  const rowBytes = <usize>kh * row;
+  const rowBytes = max<usize>(1, <usize>kh * row);
   const rc = <i32>max<usize>(1, CHUNK_BYTES / rowBytes);
   for (let c0 = r0; c0 < r1; c0 += rc) {
     const c1 = min(r1, c0 + rc);

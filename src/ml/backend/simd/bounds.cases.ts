@@ -329,7 +329,10 @@ function conv2dForwardCase(rng: Rng): BoundsCase {
   for (;;) {
     // A sixth of the cases: many channels and long rows (several panel groups and row chunks).
     const big = rng.int(6) === 0;
-    const { n, h, w, c: ci, kh, kw, pad, hp, wp } = big ? bigConvGeometry(rng) : convGeometry(rng);
+    const geo = big ? bigConvGeometry(rng) : convGeometry(rng);
+    const { n, h, w, kh, kw, pad, hp, wp } = geo;
+    // Now and then no input channels (the output is zeros; the kernel divided by zero once).
+    const ci = rng.int(15) === 0 ? 0 : geo.c;
     const co = big ? 17 + rng.int(48) : upTo(rng, 20);
     const sh = upTo(rng, 3);
     const sw = upTo(rng, 3);

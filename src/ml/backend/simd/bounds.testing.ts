@@ -178,7 +178,11 @@ export function runCase(mod: PrivateModule, c: BoundsCase, seed: number): Failur
       a[c.rangeAt] = b0;
       a[c.rangeAt + 1] = b1;
     }
-    call(c.kernel, a);
+    try {
+      call(c.kernel, a);
+    } catch (e) {
+      return `${c.label}: block [${b0}, ${b1}) of ${c.total} trapped: ${String(e)}`;
+    }
     mask.fill(0);
     for (const [name, s, e] of c.owned(b0, b1)) {
       const base = at[name];
