@@ -4,8 +4,8 @@
  * shapes that hit the tails and random splits of its range; after each block only the bytes
  * the block owns by the kernel's contract may have changed (guards, inputs and the other
  * blocks' parts stay as they were), and after the whole range every output byte was written
- * and no output is NaN (no guard was read into a result). Both builds (fused multiply-add and
- * plain SIMD).
+ * and no output is NaN (no guard was read into a result). All four builds (fused multiply-add
+ * or plain SIMD, over a private or a shared memory).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,8 +17,19 @@ import { loadPrivate, runCase } from './bounds.testing.js';
 import type { BoundsCase } from './bounds.testing.js';
 import { simdKernelDir } from './module.js';
 
-const built = ['simd', 'relaxed'].every((b) =>
-  existsSync(join(simdKernelDir(), `kernels-${b}-private.wasm`)),
+const BUILDS = [
+  { fma: false, shared: false },
+  { fma: true, shared: false },
+  { fma: false, shared: true },
+  { fma: true, shared: true },
+];
+const built = BUILDS.every(({ fma, shared }) =>
+  existsSync(
+    join(
+      simdKernelDir(),
+      `kernels-${fma ? 'relaxed' : 'simd'}-${shared ? 'shared' : 'private'}.wasm`,
+    ),
+  ),
 );
 
 /** Cases per export and build. */
@@ -27,16 +38,16 @@ const SEED = 0x6b0d5;
 
 describe.skipIf(!built)('SIMD kernels stay inside their outputs', () => {
   it('every export of the module has bounds cases (a new export without one fails)', () => {
-    for (const fma of [false, true]) {
-      const mod = loadPrivate(fma);
+    for (const { fma, shared } of BUILDS) {
+      const mod = loadPrivate(fma, shared);
       expect([...mod.names].sort()).toEqual(Object.keys(CASES).sort());
     }
   });
 
-  for (const fma of [false, true]) {
-    const build = fma ? 'fused multiply-add' : 'plain SIMD';
+  for (const { fma, shared } of BUILDS) {
+    const build = `${fma ? 'fused multiply-add' : 'plain SIMD'} ${shared ? 'shared' : 'private'}`;
     it(`${build} build: guards, inputs and other blocks' bytes unchanged on random shapes and splits`, () => {
-      const mod = loadPrivate(fma);
+      const mod = loadPrivate(fma, shared);
       expect(mod.exports.features!()).toBe(fma ? 2 : 1);
       const failures: string[] = [];
       for (const name of Object.keys(CASES).sort()) {

@@ -55,9 +55,10 @@ export interface BoundsCase {
 
 export type Kernel = (...a: number[]) => unknown;
 
-/** A build of the module instantiated over its own private memory. */
+/** A build of the module instantiated over a memory of its own. */
 export interface PrivateModule {
   fma: boolean;
+  shared: boolean;
   memory: WasmMemory & { grow(pages: number): number };
   exports: Record<string, Kernel>;
   names: string[];
@@ -69,20 +70,24 @@ const Memory = (
   }
 ).WebAssembly.Memory;
 
-/** The private-memory build (`fma`: relaxed SIMD) from dist/wasm. */
-export function loadPrivate(fma: boolean): PrivateModule {
+/**
+ * A build from dist/wasm (`fma`: relaxed SIMD; `shared`: the multithreaded tfjs build's, over
+ * a shared memory) instantiated over a fresh memory.
+ */
+export function loadPrivate(fma: boolean, shared = false): PrivateModule {
   // BRAGG_BOUNDS_WASM_DIR: another build to check (e.g. a kernel with a deliberate bug).
   const dir = process.env.BRAGG_BOUNDS_WASM_DIR ?? simdKernelDir();
-  const bytes = readFileSync(join(dir, `kernels-${fma ? 'relaxed' : 'simd'}-private.wasm`));
+  const file = `kernels-${fma ? 'relaxed' : 'simd'}-${shared ? 'shared' : 'private'}.wasm`;
+  const bytes = readFileSync(join(dir, file));
   if (fma && !wasmApi.validate(bytes)) v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
-  const memory = new Memory({ initial: 4, maximum: 4096 });
+  const memory = new Memory({ initial: 4, maximum: 4096, shared });
   const module = new wasmApi.Module(bytes);
   const exports = new wasmApi.Instance(module, { env: { memory } }).exports as Record<
     string,
     Kernel
   >;
   const names = Object.keys(exports).filter((k) => typeof exports[k] === 'function');
-  return { fma, memory, exports, names };
+  return { fma, shared, memory, exports, names };
 }
 
 /** Splits [0, total) into random blocks (one block a third of the time). */
