@@ -6,6 +6,14 @@
  * blocks' parts stay as they were), and after the whole range every output byte was written
  * and no output is NaN (no guard was read into a result). All four builds (fused multiply-add
  * or plain SIMD, over a private or a shared memory).
+ *
+ * Checked to fail (BRAGG_BOUNDS_WASM_DIR=<dir with the four builds of a mutated wasm/assembly>):
+ * a full 8-channel store on a conv2dForward tail panel, the last 4-pixel block not shifted left,
+ * sumRows/meanMiddle/biasAdd/adamUpdate vector loops running into the tail, packPanels(T)
+ * writing one float past a panel row, convPadInput one row past its range, convFilterGrad
+ * storing all 4 tap rows or starting at panel 0, maxPoolGradImages zeroing from image 0,
+ * maxPoolGradRows without its row clamp, reluGrad writing dy, convPadInput not zeroing the
+ * right border (never written).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';

@@ -98,6 +98,11 @@ export function randomBlocks(rng: Rng, total: number): [number, number][] {
   while (cuts.size < count + 1) cuts.add(1 + rng.int(total - 1));
   const sorted = [...cuts].sort((a, b) => a - b);
   const blocks = sorted.slice(1).map((e, i): [number, number] => [sorted[i]!, e]);
+  // Now and then an empty block, which must write nothing.
+  if (rng.int(4) === 0) {
+    const b = rng.int(total + 1);
+    blocks.push([b, b]);
+  }
   // Any order: blocks run on any thread in any order.
   for (let i = blocks.length - 1; i > 0; i--) {
     const j = rng.int(i + 1);
