@@ -166,10 +166,10 @@ async function selectBackend(
     try {
       let t = 1;
       let multithreaded = false;
-      let xnnpackThreads = 1;
+      let xnn = 1;
       if (name === 'tensorflow') await tryTensorflow();
       else if (name === 'wasm')
-        ({ threads: t, multithreaded, xnnpackThreads } = await tryWasm(threads, notes));
+        ({ threads: t, multithreaded, xnnpackThreads: xnn } = await tryWasm(threads, notes));
       else if (!(await tf.setBackend('cpu')))
         throw new BraggError('BACKEND', 'cpu backend did not start');
       const simd =
@@ -180,7 +180,7 @@ async function selectBackend(
         threads: t,
         simd,
         multithreaded,
-        xnnpackThreads,
+        xnnpackThreads: xnn,
         versions: versions(),
         notes,
       };
