@@ -16,13 +16,13 @@ import { runDataset } from './dataset-run.js';
 import { LocalExecutor } from './executor.js';
 import { RunRegistry } from './run-registry.js';
 import { writeSmallSweep } from './testing/sweep.js';
+import { pythonWith } from '../core/testing/python.js';
 
 const built = existsSync(join(packageRoot(), 'dist', 'jobs', 'worker-entry.js'));
-const numpy = spawnSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0;
-// h5py: the first Python that has it — PATH's python3, else Debian's (python3-h5py, installed by .ci/run).
-const h5pyPython = ['python3', '/usr/bin/python3'].find(
-  (py) => spawnSync(py, ['-c', 'import h5py'], { stdio: 'ignore' }).status === 0,
-);
+// numpy / h5py: the first Python that has them — PATH's python3, else Debian's (installed by .ci/run).
+const numpyPython = pythonWith('numpy');
+const h5pyPython = pythonWith('h5py');
+const numpy = numpyPython !== undefined;
 const h5py = h5pyPython !== undefined;
 
 describe.skipIf(!built)('simulate dataset on the local pool (needs dist/: npm run build)', () => {
@@ -164,7 +164,7 @@ for s in m['shards']:
     n += len(y)
 print(n, m['counts']['patterns'])
 `;
-      const r = spawnSync(h5pyPython!, ['-c', script], { encoding: 'utf8' });
+      const r = spawnSync(numpyPython!, ['-c', script], { encoding: 'utf8' });
       expect(r.stderr).toBe('');
       expect(r.stdout.trim()).toBe('72 72');
       expect(JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')).format).toBe(

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../cli/main.js';
 import { packageRoot } from '../../core/paths.js';
-import { hasNumpy, NUMPY_SKIP_REASON, python } from '../../formats/npy/testing/python.js';
+import { hasNumpy, NUMPY_SKIP_REASON, python } from '../../core/testing/python.js';
 import { decodePng } from '../../formats/image/png.js';
 import { syntheticPhaseMap } from './synthetic.js';
 import { InlineExecutor, simulatePhaseDataset, writeExperimentalNpz } from './testing.js';
