@@ -28,32 +28,20 @@ function init(
 function small2d(seed: number, numClasses = 10): tf.LayersModel {
   const L = tf.layers;
   const input = tf.input({ shape: [64, 64, 1] });
-  let x = L.conv2d({
-    name: 'conv1',
-    filters: 16,
-    kernelSize: 3,
-    padding: 'same',
-    activation: 'relu',
-    ...init(seed, 'conv1'),
-  }).apply(input) as tf.SymbolicTensor;
-  x = L.maxPooling2d({ poolSize: 2 }).apply(x) as tf.SymbolicTensor;
-  x = L.conv2d({
-    name: 'conv2',
-    filters: 32,
-    kernelSize: 3,
-    padding: 'same',
-    activation: 'relu',
-    ...init(seed, 'conv2'),
-  }).apply(x) as tf.SymbolicTensor;
-  x = L.maxPooling2d({ poolSize: 2 }).apply(x) as tf.SymbolicTensor;
-  x = L.conv2d({
-    name: 'conv3',
-    filters: 64,
-    kernelSize: 3,
-    padding: 'same',
-    activation: 'relu',
-    ...init(seed, 'conv3'),
-  }).apply(x) as tf.SymbolicTensor;
+  let x: tf.SymbolicTensor = input;
+  // conv3×3(16)-relu-maxpool2 → conv3×3(32)-relu-maxpool2 → conv3×3(64)-relu
+  [16, 32, 64].forEach((filters, i) => {
+    const name = `conv${i + 1}`;
+    if (i > 0) x = L.maxPooling2d({ poolSize: 2 }).apply(x) as tf.SymbolicTensor;
+    x = L.conv2d({
+      name,
+      filters,
+      kernelSize: 3,
+      padding: 'same',
+      activation: 'relu',
+      ...init(seed, name),
+    }).apply(x) as tf.SymbolicTensor;
+  });
   x = L.globalAveragePooling2d({}).apply(x) as tf.SymbolicTensor;
   const out = L.dense({
     name: 'out',
