@@ -1,15 +1,106 @@
 #!/usr/bin/env node
-// Entry point of the `bragg` command. The TypeScript sources are compiled to dist/ by `npm run build`.
-import { main } from '../dist/cli/main.js';
+// Entry point of the `bragg` command. The TypeScript sources are compiled to dist/ by `npm run build`
+// (the CLI at dist/src/cli/main.js, and in a checkout the bench commands at dist/bench/cli.js).
+//
+// The exit path, the same for every command:
+// - A command is done when main's promise settles (long-running ones such as `bragg worker` only
+//   settle on shutdown). Then stdout and stderr are flushed — on a pipe whose reader is slower
+//   than bragg, writes wait in memory, and exiting before they drain cuts the output (at 64 KiB,
+//   the pipe's size) — and only then does the process exit, explicitly: thread pools of the wasm
+//   backend and other libraries may hold handles that would otherwise keep it alive.
+// - When the reader of stdout goes away (`bragg … | head -1`, EPIPE), the command stops at once,
+//   quietly (nothing on stderr), with exit status 141 = 128 + SIGPIPE: what `cat`, `seq` or
+//   `git log` give in the same place, so that `set -o pipefail` scripts see the output was cut.
+// - An error that escapes main is a bug: one line and a hint, the stack only with BRAGG_DEBUG=1.
+import { existsSync } from 'node:fs';
+import { URL } from 'node:url';
 
-// A command is done when its promise settles (long-running ones such as `bragg worker` only
-// settle on shutdown). Exit then, explicitly: thread pools of the wasm backend and other
-// libraries may hold handles that would otherwise keep a finished command alive.
-// (stdout/stderr writes to files, pipes and TTYs are synchronous on Linux, so nothing is lost.)
-main(process.argv).then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
-    process.exit(1);
-  },
-);
+/** Exit status when stdout's reader went away: 128 + SIGPIPE, as a process killed by it. */
+const BROKEN_PIPE = 141;
+
+let brokenPipe = false;
+/** @type {Promise<void> | undefined} */
+let exiting;
+
+/**
+ * Exits with `code` once stdout and stderr have flushed (the first call decides; a broken pipe
+ * found while flushing turns a 0 into 141).
+ * @param {number} code
+ */
+function exitAfterFlush(code) {
+  exiting ??= Promise.all([flushed(process.stdout), flushed(process.stderr)]).then(() =>
+    process.exit(brokenPipe && code === 0 ? BROKEN_PIPE : code),
+  );
+}
+
+/**
+ * Resolves when everything written to `stream` so far has been handed to the OS (or the stream
+ * failed: nothing more can be written then).
+ * @param {NodeJS.WriteStream} stream
+ * @returns {Promise<void>}
+ */
+function flushed(stream) {
+  return new Promise((resolve) => {
+    if (stream.destroyed || stream.writableEnded) return resolve();
+    stream.once('close', () => resolve());
+    try {
+      // Writes complete in order: this one's callback runs after every earlier write drained.
+      stream.write('', () => resolve());
+    } catch {
+      resolve();
+    }
+  });
+}
+
+process.stdout.on('error', (err) => {
+  if (/** @type {NodeJS.ErrnoException} */ (err).code === 'EPIPE') {
+    brokenPipe = true;
+    exitAfterFlush(BROKEN_PIPE);
+    return;
+  }
+  if (!process.stderr.destroyed) {
+    process.stderr.write(`bragg: cannot write the output: ${err.message}\n`);
+  }
+  exitAfterFlush(1);
+});
+process.stderr.on('error', () => {
+  // Nowhere left to report to; stdout may still be fine, so the command goes on.
+});
+
+/** @param {unknown} err */
+function internalError(err) {
+  const message = err instanceof Error ? err.message : String(err);
+  const debug = Boolean(process.env.BRAGG_DEBUG);
+  const detail =
+    debug && err instanceof Error && err.stack
+      ? `${err.stack}\n`
+      : 'bragg: this is a bug; rerun with BRAGG_DEBUG=1 to see where it happened\n';
+  process.stderr.write(`bragg: internal error: ${message}\n${detail}`);
+}
+
+const entry = new URL('../dist/src/cli/main.js', import.meta.url);
+// The bench commands are in a checkout's build only (they are not shipped).
+const bench = new URL('../dist/bench/cli.js', import.meta.url);
+if (!existsSync(entry)) {
+  process.stderr.write(
+    'bragg: the compiled CLI is missing (dist/src/cli/main.js): run `npm run build`\n',
+  );
+  exitAfterFlush(1);
+} else {
+  Promise.all([import(entry.href), existsSync(bench) ? import(bench.href) : { BENCH_COMMANDS: [] }])
+    .then(
+      (
+        /** @type {[{ main(argv: string[], o: object): Promise<number> }, { BENCH_COMMANDS: unknown[] }]} */ [
+          m,
+          b,
+        ],
+      ) => m.main(process.argv, { commands: b.BENCH_COMMANDS }),
+    )
+    .then(
+      (code) => exitAfterFlush(code),
+      (err) => {
+        internalError(err);
+        exitAfterFlush(1);
+      },
+    );
+}

@@ -6,11 +6,11 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readNpy } from '../dist/formats/npy/index.js';
-import { dmBytes } from '../dist/formats/dm/testing/writer.js';
-import { encodeTiff } from '../dist/formats/image/tiff-write.js';
-import { writeNexus } from '../dist/formats/hdf5/index.js';
-import { ndarray } from '../dist/core/ndarray.js';
+import { readNpy } from '../dist/src/formats/npy/index.js';
+import { dmBytes } from '../dist/test/support/formats/dm/writer.js';
+import { encodeTiff } from '../dist/src/formats/image/tiff-write.js';
+import { writeNexus } from '../dist/src/formats/hdf5/index.js';
+import { ndarray } from '../dist/src/core/ndarray.js';
 
 const out = 'data/samples';
 const tmp = join(out, '.tmp');

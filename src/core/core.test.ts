@@ -8,7 +8,7 @@ import { ndarray, reshape, stridesOf, toFloat64 } from './ndarray.js';
 import { ValidationError, FormatError } from './errors.js';
 import { ByteReader } from './bytes.js';
 import { packageRoot } from './paths.js';
-import { VERSION } from '../version.js';
+import { VERSION } from './version.js';
 
 describe('rng', () => {
   it('gives the same sequence for the same seed and different ones for different seeds', () => {

@@ -13,7 +13,7 @@ import { shapeSize, stridesOf } from './ndarray.js';
 export function takeFrame<D extends DType>(
   a: NDArray<D>,
   index: number,
-  field = '--frame',
+  field = 'frame',
 ): NDArray<D> {
   if (a.shape.length === 0) throw new ValidationError('a scalar has no frames', field);
   const n = a.shape[0]!;

@@ -19,7 +19,7 @@ import {
   spaceGroupFromOperations,
   spaceGroupFromSymbol,
 } from './spacegroup/index.js';
-import type { AtomSite, Crystal, CrystalOptions } from './structure.js';
+import type { AtomSite, Crystal, CrystalOptions } from './types.js';
 
 const EIGHT_PI2 = 8 * Math.PI ** 2;
 

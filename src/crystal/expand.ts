@@ -12,7 +12,7 @@
 import type { Lattice } from './lattice.js';
 import type { SymOp } from './spacegroup/index.js';
 import { applyOp, wrapUnit } from './spacegroup/index.js';
-import type { AtomSite } from './structure.js';
+import type { AtomSite } from './types.js';
 
 /** Default merge tolerance in Å (see the module comment). */
 export const DEFAULT_MERGE_TOLERANCE = 0.01;

@@ -3,8 +3,9 @@
  * unit cell after symmetry expansion. Built from CIF text (`crystalFromCif`), a CIF file
  * (`loadCrystal`) or in code (`crystalFromParameters`).
  */
-import { readFile } from 'node:fs/promises';
 import { FormatError, NotFoundError, ValidationError } from '../core/errors.js';
+import { readText, withSource } from '../core/source.js';
+import type { SourceInput } from '../core/source.js';
 import { parseCif } from '../formats/cif/parse.js';
 import { getValue } from '../formats/cif/values.js';
 import { crystalFromCifBlock } from './cif.js';
@@ -13,45 +14,10 @@ import { DEFAULT_MERGE_TOLERANCE, expandSites } from './expand.js';
 import type { CellParameters } from './lattice.js';
 import { Lattice } from './lattice.js';
 import type { SpaceGroup } from './spacegroup/index.js';
+import type { AtomSite, Crystal, CrystalOptions } from './types.js';
 import { spaceGroupFromNumber, spaceGroupFromSymbol } from './spacegroup/index.js';
 
-export interface AtomSite {
-  label: string;
-  /** Element symbol without charge (`O`, `Fe`); D/T are given as H. */
-  element: string;
-  /** Fractional coordinates. */
-  x: number;
-  y: number;
-  z: number;
-  /** Site occupancy 0..1. */
-  occupancy: number;
-  /** Isotropic displacement U in Å² (B = 8π²U); Ueq for anisotropic sites. */
-  uIso: number;
-}
-
-export interface Crystal {
-  name: string;
-  cell: CellParameters;
-  lattice: Lattice;
-  spaceGroup: SpaceGroup;
-  /** Asymmetric unit as in the file. */
-  sites: AtomSite[];
-  /** Full unit cell, coordinates in [0, 1). */
-  atoms: AtomSite[];
-  /** File the structure came from, if any. */
-  source?: string;
-  /** Assumptions made while reading (defaults used, values ignored), for users to see. */
-  warnings?: string[];
-}
-
-export interface CrystalOptions {
-  /** File name for error messages and `source`. */
-  file?: string;
-  /** Data block by name or 0-based index; default: the first block with a unit cell. */
-  block?: string | number;
-  /** Tolerance in Å for merging coincident images of a site (default 0.01 Å). */
-  mergeTolerance?: number;
-}
+export type { AtomSite, Crystal, CrystalOptions } from './types.js';
 
 /** The crystal of one data block of a CIF. Errors are FormatErrors naming the tag or line. */
 export function crystalFromCif(text: string, opts: CrystalOptions = {}): Crystal {
@@ -94,19 +60,12 @@ export function crystalsFromCif(text: string, opts: Omit<CrystalOptions, 'block'
     .map((b) => crystalFromCifBlock(b, opts));
 }
 
-/** Read a CIF file and build its crystal. */
+/** Read a CIF (path, bytes or stream; see src/core/source.ts) and build its crystal. */
 export async function loadCrystal(
-  path: string,
+  input: SourceInput,
   opts: Omit<CrystalOptions, 'file'> = {},
 ): Promise<Crystal> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (err) {
-    throw new NotFoundError(`cannot read ${path}: ${(err as Error).message}`, { cause: err });
-  }
-  const text = new TextDecoder('utf-8').decode(bytes);
-  return crystalFromCif(text, { ...opts, file: path });
+  return withSource(input, (s) => crystalFromCif(readText(s, 'CIF'), { ...opts, file: s.name }));
 }
 
 export interface SiteInput {

@@ -1,11 +1,15 @@
 /**
- * Formats registered as data. `openAny` picks a reader by magic bytes first, then by extension.
+ * Formats registered as data. `openAny` picks a reader by magic bytes first, then by the
+ * extension of the source's name, and opens a path, bytes or a stream (src/core/source.ts).
  * To add a format: implement `FormatReader` (and `FormatWriter`) in `src/formats/<format>/`
- * and add it to the lists below (see CONTRIBUTING.md, "Adding a file format").
+ * and add it to the lists below (see CONTRIBUTING.md, "Adding a file format"). Layers above
+ * formats that interpret a format further (crystal reads CIF blocks as structures) build their
+ * own list with `createFormatRegistry`.
  */
-import { open as fsOpen } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { NotFoundError, UnsupportedError } from '../core/errors.js';
+import { UnsupportedError } from '../core/errors.js';
+import { openSource, readHead } from '../core/source.js';
+import type { ByteSource, BytesInput, SourceInput, SourceOptions } from '../core/source.js';
 import type { FormatReader, FormatWriter, OpenedFile } from './types.js';
 import { hdf5Reader, hdf5Writer } from './hdf5/index.js';
 import { dmReader } from './dm/reader.js';
@@ -39,54 +43,91 @@ function ext(path: string): string {
   return extname(name).slice(1);
 }
 
-async function readHead(path: string, n = 512): Promise<Uint8Array> {
-  let fh;
-  try {
-    fh = await fsOpen(path, 'r');
-  } catch (err) {
-    throw new NotFoundError(`cannot open ${path}: ${(err as Error).message}`, { cause: err });
-  }
-  try {
-    const buf = new Uint8Array(n);
-    const { bytesRead } = await fh.read(buf, 0, n, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
+/** The readers, writers and the look-ups over them. */
+export interface FormatRegistry {
+  readonly readers: readonly FormatReader[];
+  readonly writers: readonly FormatWriter[];
+  /** The reader for a path or source: by magic bytes, else by the extension of its name. */
+  readerFor(input: string | ByteSource | BytesInput): Promise<FormatReader>;
+  /** Open any supported path, bytes or stream; the opened file owns (and closes) the source. */
+  open(input: SourceInput, options?: SourceOptions): Promise<OpenedFile>;
+  /** The writer for an output path, by extension. */
+  writerFor(path: string): FormatWriter;
 }
 
-/** The reader for a file: by magic bytes, else by extension. */
-export async function readerFor(path: string): Promise<FormatReader> {
-  const head = await readHead(path);
-  const bySniff = READERS.find((r) => r.sniff(head));
+function pick(readers: readonly FormatReader[], source: ByteSource): FormatReader {
+  const head = readHead(source);
+  const bySniff = readers.find((r) => r.sniff(head));
   if (bySniff) return bySniff;
-  const e = ext(path);
-  const byExt = READERS.find((r) => r.extensions.includes(e));
+  const e = ext(source.name);
+  const byExt = readers.find((r) => r.extensions.includes(e));
   if (byExt) return byExt;
   throw new UnsupportedError(
-    `${path}: unknown file format (extension '.${e}'); supported: ${READERS.flatMap(
-      (r) => r.extensions,
-    )
+    `${source.name}: unknown file format (extension '.${e}'); supported: ${readers
+      .flatMap((r) => r.extensions)
       .map((x) => '.' + x)
       .join(', ')}`,
   );
 }
 
-/** Open any supported file. */
-export async function openAny(path: string): Promise<OpenedFile> {
-  return (await readerFor(path)).open(path);
+/** A registry over `readers` and `writers` (earlier readers win a sniff). */
+export function createFormatRegistry(
+  readers: readonly FormatReader[],
+  writers: readonly FormatWriter[] = WRITERS,
+): FormatRegistry {
+  return {
+    readers,
+    writers,
+    async readerFor(input) {
+      const source = await openSource(input);
+      try {
+        return pick(readers, source);
+      } finally {
+        // a path is opened here for the sniff only; a caller's source stays open for `open`
+        if (typeof input === 'string') source.close();
+      }
+    },
+    async open(input, options) {
+      const source = await openSource(input, options);
+      let reader: FormatReader;
+      try {
+        reader = pick(readers, source);
+      } catch (err) {
+        source.close();
+        throw err;
+      }
+      return reader.open(source, options);
+    },
+    writerFor(path) {
+      const e = ext(path);
+      const w = writers.find((x) => x.extensions.includes(e));
+      if (!w) {
+        throw new UnsupportedError(
+          `cannot write '.${e}' files; writable: ${writers
+            .flatMap((x) => x.extensions)
+            .map((x) => '.' + x)
+            .join(', ')}`,
+        );
+      }
+      return w;
+    },
+  };
+}
+
+/** The built-in formats. */
+export const formats: FormatRegistry = createFormatRegistry(READERS, WRITERS);
+
+/** The reader for a path or source: by magic bytes, else by extension. */
+export function readerFor(input: string | ByteSource | BytesInput): Promise<FormatReader> {
+  return formats.readerFor(input);
+}
+
+/** Open any supported file: a path, bytes (`{ bytes, name }`) or a stream (`{ stream, name }`). */
+export function openAny(input: SourceInput, options?: SourceOptions): Promise<OpenedFile> {
+  return formats.open(input, options);
 }
 
 /** The writer for an output path, by extension. */
 export function writerFor(path: string): FormatWriter {
-  const e = ext(path);
-  const w = WRITERS.find((x) => x.extensions.includes(e));
-  if (!w) {
-    throw new UnsupportedError(
-      `cannot write '.${e}' files; writable: ${WRITERS.flatMap((x) => x.extensions)
-        .map((x) => '.' + x)
-        .join(', ')}`,
-    );
-  }
-  return w;
+  return formats.writerFor(path);
 }

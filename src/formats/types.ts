@@ -6,6 +6,7 @@
 import type { Axis, IntensityCalibration } from '../core/axes.js';
 import type { Dataset, Metadata } from '../core/dataset.js';
 import type { DType } from '../core/dtype.js';
+import type { SourceInput, SourceOptions } from '../core/source.js';
 
 /** Description of one dataset in a file, available without reading its data. */
 export interface DatasetInfo {
@@ -31,6 +32,7 @@ export interface Selection {
 /** An opened file: listing is cheap, reading is per dataset (and per frame where possible). */
 export interface OpenedFile {
   readonly format: string;
+  /** The source's display name: the path as given, or the name of the bytes or stream. */
   readonly path: string;
   /** Every dataset in the file, in file order. */
   readonly datasets: readonly DatasetInfo[];
@@ -50,7 +52,11 @@ export interface FormatReader {
   readonly extensions: readonly string[];
   /** True when the first bytes look like this format (magic number check). */
   sniff(head: Uint8Array): boolean;
-  open(path: string): Promise<OpenedFile>;
+  /**
+   * Open a path, bytes or a stream (src/core/source.ts). The opened file owns the source: it
+   * closes it on `close` (or at once, when everything is read on opening, or on failure).
+   */
+  open(input: SourceInput, options?: SourceOptions): Promise<OpenedFile>;
 }
 
 /** A format that can write arrays (for `bragg convert`). */

@@ -7,8 +7,8 @@
  */
 import { Queue, QueueEvents } from 'bullmq';
 import type { Job } from 'bullmq';
-import { DEFAULT_QUEUE, jobIdFor, redisConnection } from './bullmq-common.js';
-import type { Executor, ExecutorHooks, Task } from './executor.js';
+import { DEFAULT_QUEUE, decodeFailure, jobIdFor, redisConnection } from './bullmq-common.js';
+import type { Executor, ExecutorCapabilities, ExecutorHooks, Task } from './executor.js';
 
 export interface BullmqExecutorOptions {
   redis: string;
@@ -19,6 +19,8 @@ export interface BullmqExecutorOptions {
 
 export class BullmqExecutor implements Executor {
   readonly name: string;
+  /** Workers on any host take the jobs: temporaries in a shared output directory may be live. */
+  readonly capabilities: ExecutorCapabilities = { local: false, concurrency: undefined };
   private readonly queue: Queue;
   private readonly events: QueueEvents;
   private readonly attempts: number;
@@ -76,12 +78,7 @@ export class BullmqExecutor implements Executor {
         job.waitUntilFinished(this.events).then(
           (result: unknown) => hooks.onDone(key, result),
           (err: unknown) =>
-            hooks.onFail(key, {
-              name: 'JobFailed',
-              code: 'JOB_FAILED',
-              message: err instanceof Error ? err.message : String(err),
-              permanent: true,
-            }),
+            hooks.onFail(key, decodeFailure(err instanceof Error ? err.message : String(err))),
         );
       await Promise.race([Promise.all(jobs.map((j, i) => follow(j, tasks[i]!.key))), aborted]);
       if (signal?.aborted) await this.removeUnstarted(runId, tasks);

@@ -2,16 +2,20 @@
  * `bragg worker`: takes jobs from the BullMQ queue and runs each on a worker thread of the
  * local pool (one thread per unit of concurrency), so the main thread, which renews the job
  * locks, is never blocked by computation. Bad input (a BraggError: bad CIF, invalid payload)
- * fails the job at once (UnrecoverableError); other errors are retried by BullMQ.
+ * fails the job at once (UnrecoverableError); other errors are retried by BullMQ. The error
+ * travels as data in the failed job's reason and is rebuilt as its class by the coordinator.
  */
 import { UnrecoverableError, Worker } from 'bullmq';
 import type { Job } from 'bullmq';
-import { DEFAULT_QUEUE, redisConnection } from './bullmq-common.js';
-import { JobPool, defaultWorkers } from './pool.js';
+import { DEFAULT_QUEUE, decodeFailure, encodeFailure, redisConnection } from './bullmq-common.js';
+import type { WorkerModule } from '../core/worker-loader.js';
+import { JobPool, defaultWorkers } from './job-pool.js';
 import type { JobRequest } from './types.js';
 
 export interface QueueWorkerOptions {
   redis: string;
+  /** The module the worker threads run (the composition root's job worker). */
+  worker: WorkerModule;
   queue?: string;
   concurrency?: number;
   /** Job lock duration [ms] (BullMQ default 30 000); a dead worker's job is redone after it. */
@@ -36,11 +40,11 @@ export interface QueueWorker {
 
 export function startQueueWorker(o: QueueWorkerOptions): QueueWorker {
   const concurrency = o.concurrency ?? defaultWorkers();
-  const pool = new JobPool(concurrency);
+  const pool = new JobPool(o.worker, concurrency);
   const processor = async (job: Job): Promise<unknown> => {
     const out = await pool.run(job.data as JobRequest);
     if (out.ok) return out.result;
-    const msg = `${out.error.name}: ${out.error.message}`;
+    const msg = encodeFailure(out.error);
     throw out.error.permanent ? new UnrecoverableError(msg) : new Error(msg);
   };
   const worker = new Worker(o.queue ?? DEFAULT_QUEUE, processor, {
@@ -53,7 +57,7 @@ export function startQueueWorker(o: QueueWorkerOptions): QueueWorker {
   worker.on('active', (job) => o.onEvent?.({ kind: 'active', jobId: job.id ?? '' }));
   worker.on('completed', (job) => o.onEvent?.({ kind: 'completed', jobId: job.id ?? '' }));
   worker.on('failed', (job, err) =>
-    o.onEvent?.({ kind: 'failed', jobId: job?.id ?? '', message: err.message }),
+    o.onEvent?.({ kind: 'failed', jobId: job?.id ?? '', message: failureLine(err.message) }),
   );
   // Connection errors are retried by ioredis; report them without crashing.
   worker.on('error', (err) => o.onEvent?.({ kind: 'failed', jobId: '', message: err.message }));
@@ -67,4 +71,12 @@ export function startQueueWorker(o: QueueWorkerOptions): QueueWorker {
       await pool.close(force);
     },
   };
+}
+
+/** A failed job's reason as one line for logs. */
+function failureLine(reason: string): string {
+  const d = decodeFailure(reason);
+  return d.code === 'WORKER' && d.message.startsWith('job failed: ')
+    ? reason
+    : `${d.name}: ${d.message}`;
 }

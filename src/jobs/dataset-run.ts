@@ -1,114 +1,94 @@
 /**
- * `bragg simulate dataset`: a resolved sweep → its shards as `simulate-shard` jobs → an
- * executor (worker threads here, or BullMQ workers) → `manifest.json`. The run id is a
- * function of the dataset id and the output directory, so running the same command again
- * resumes the same run.
+ * The one pipeline for sharded datasets, whatever the workflow: plan → shard jobs on any
+ * executor → the dataset's index (a manifest, a table) published by the workflow → artifacts
+ * and lineage in the run registry. The run id is a function of the dataset id and the output
+ * directory, so running the same command again resumes the same run: finished shards are
+ * skipped, missing ones are computed, and the index is rewritten from what is there.
  */
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import type { ResolvedSweep } from '../simulate/sweep/config.js';
-import { sha256Hex } from '../simulate/sweep/config.js';
-import type { DatasetManifest } from '../simulate/sweep/manifest.js';
-import { MANIFEST_NAME, buildManifest } from '../simulate/sweep/manifest.js';
-import { planShards } from '../simulate/sweep/plan.js';
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { sha256Hex } from '../core/hash.js';
 import type { Executor } from './executor.js';
 import type { RunRegistry } from './run-registry.js';
 import type { PlannedShard, Progress, ShardedRunResult } from './sharded-run.js';
 import { runSharded } from './sharded-run.js';
 
-export interface DatasetRunOptions {
-  sweep: ResolvedSweep;
+/** A file a run produced, recorded in the run registry. */
+export interface Artifact {
+  kind: string;
+  path: string;
+}
+
+/** What a workflow says about one dataset run. */
+export interface DatasetRunSpec {
+  /** Run kind in the registry, e.g. `simulate-dataset`. */
+  kind: string;
+  /** First part of the run id, e.g. `ds`. */
+  runPrefix: string;
+  /** The dataset's id (a function of its config). */
+  datasetId: string;
   outDir: string;
+  /** Hash of the config (recorded; a rerun with another config is another dataset). */
+  configHash: string;
+  /** The config as recorded in the registry. */
+  config: unknown;
+  /** The shards of the run (its `createdAt` is kept by a resumed run; `outDir` is absolute). */
+  shards(run: DatasetRunInfo): PlannedShard[];
+  /** Directories (relative to `outDir`) where shards leave temporaries (default: their files'). */
+  tempDirs?: readonly string[];
+  /** Writes the dataset's index from the run's outcome; returns the files to record. */
+  publish(result: ShardedRunResult, run: DatasetRunInfo): Promise<Artifact[]>;
+}
+
+export interface DatasetRunInfo {
+  runId: string;
+  createdAt: string;
+  outDir: string;
+}
+
+export interface DatasetRunOptions {
   executor: Executor;
   registry?: RunRegistry;
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
 }
 
-export interface DatasetRunResult {
-  manifest: DatasetManifest;
-  manifestPath: string;
+export interface DatasetRunOutcome extends DatasetRunInfo {
   result: ShardedRunResult;
+  artifacts: Artifact[];
 }
 
-export function datasetRunId(datasetId: string, outDir: string): string {
-  return `ds-${datasetId.slice(0, 8)}-${sha256Hex(resolve(outDir)).slice(0, 6)}`;
+export function datasetRunId(prefix: string, datasetId: string, outDir: string): string {
+  return `${prefix}-${datasetId.slice(0, 8)}-${sha256Hex(resolve(outDir)).slice(0, 6)}`;
 }
 
-export async function runDataset(o: DatasetRunOptions): Promise<DatasetRunResult> {
-  const r = o.sweep;
-  const outDir = resolve(o.outDir);
-  await mkdir(join(outDir, 'shards'), { recursive: true });
-  const runId = datasetRunId(r.datasetId, outDir);
-  let createdAt = new Date().toISOString();
-  if (o.registry) {
-    try {
-      createdAt = o.registry.getRun(runId).createdAt;
-    } catch {
-      // a new run
-    }
-  }
-  const specs = planShards(r);
-  const shards: PlannedShard[] = specs.map((s) => {
-    const phase = s.phaseIndex === undefined ? undefined : r.phases[s.phaseIndex]!;
-    return {
-      id: s.id,
-      file: s.file,
-      count: s.count,
-      request: {
-        type: 'simulate-shard',
-        payload: {
-          datasetId: r.datasetId,
-          outDir,
-          createdAt,
-          classes: r.classes,
-          sweep: r.sweep,
-          phase: phase
-            ? { name: phase.name, cifText: phase.cifText, cifSha256: phase.cifSha256 }
-            : null,
-          shard: {
-            id: s.id,
-            classIndex: s.classIndex,
-            seed: s.seed,
-            block: s.block,
-            start: s.start,
-            count: s.count,
-            shardSeed: s.shardSeed,
-            file: s.file,
-            latticeScale: phase?.latticeScale ?? null,
-          },
-        },
-      },
-    };
-  });
+export async function runDataset(
+  spec: DatasetRunSpec,
+  o: DatasetRunOptions,
+): Promise<DatasetRunOutcome> {
+  const outDir = resolve(spec.outDir);
+  await mkdir(outDir, { recursive: true });
+  const runId = datasetRunId(spec.runPrefix, spec.datasetId, outDir);
+  const createdAt = o.registry?.findRun(runId)?.createdAt ?? new Date().toISOString();
+  const info = { runId, createdAt, outDir };
   const result = await runSharded({
     runId,
-    kind: 'simulate-dataset',
+    kind: spec.kind,
     outDir,
-    configHash: r.hash,
-    config: { source: r.source, sweep: r.sweep },
+    configHash: spec.configHash,
+    config: spec.config,
     createdAt,
-    shards,
+    shards: spec.shards(info),
+    ...(spec.tempDirs ? { tempDirs: spec.tempDirs } : {}),
     executor: o.executor,
     ...(o.registry ? { registry: o.registry } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
     ...(o.onProgress ? { onProgress: o.onProgress } : {}),
   });
-  const manifest = buildManifest(r, {
-    runId,
-    createdAt,
-    planned: specs,
-    done: new Map(result.done.map((d) => [d.id, d.sha256])),
-    failed: result.failed.map((f) => ({ id: f.id, error: `${f.error.name}: ${f.error.message}` })),
-  });
-  const manifestPath = join(outDir, MANIFEST_NAME);
-  // The manifest changes as a run progresses: replace it atomically (write, then rename).
-  const tmp = `${manifestPath}.tmp-${process.pid}`;
-  await writeFile(tmp, `${JSON.stringify(manifest, null, 2)}\n`);
-  await rename(tmp, manifestPath);
+  const artifacts = await spec.publish(result, info);
   if (o.registry) {
-    o.registry.addArtifact(runId, 'manifest', manifestPath);
-    o.registry.addLineage(runId, 'output', 'dataset', r.datasetId);
+    for (const a of artifacts) o.registry.addArtifact(runId, a.kind, a.path);
+    o.registry.addLineage(runId, 'output', 'dataset', spec.datasetId);
   }
-  return { manifest, manifestPath, result };
+  return { ...info, result, artifacts };
 }

@@ -1,10 +1,16 @@
 /**
- * Executors run a list of jobs and report each one's start, result or failure. Two exist: the
- * embedded pool of worker threads (`LocalExecutor`, the default) and BullMQ on Redis
- * (`BullmqExecutor`, in bullmq-executor.ts).
+ * Executors run a list of jobs and report each one's start, result or failure. Three exist: the
+ * calling thread (`InlineExecutor`, for jobs that bring their own threads), the embedded pool of
+ * worker threads (`LocalExecutor`, the default) and BullMQ on Redis (`BullmqExecutor`, in
+ * bullmq-executor.ts). What a run may assume about an executor is in its `capabilities`, as
+ * data; its `name` is only for people and the run registry.
  */
+import { BraggError, errorToData } from '../core/errors.js';
+import type { WorkerModule } from '../core/worker-loader.js';
+import { JobPool } from './job-pool.js';
+import type { JobRegistry } from './registry.js';
 import type { JobFailure } from './run-job.js';
-import { JobPool } from './pool.js';
+import { runJob } from './run-job.js';
 import type { JobRequest } from './types.js';
 
 export interface Task {
@@ -19,9 +25,20 @@ export interface ExecutorHooks {
   onFail(key: string, error: JobFailure): void;
 }
 
+export interface ExecutorCapabilities {
+  /**
+   * Jobs run on this machine only. Temporaries that a killed run left in an output directory
+   * are then stale and may be removed before a new run (with remote workers they may be live).
+   */
+  readonly local: boolean;
+  /** Jobs in flight at once, where the executor decides it (undefined: the workers decide). */
+  readonly concurrency: number | undefined;
+}
+
 export interface Executor {
-  /** `local:<threads>` or `bullmq:<redis url>/<queue>`; recorded in the run registry. */
+  /** `inline`, `local:<threads>` or `bullmq:<redis url>/<queue>`; recorded in the run registry. */
   readonly name: string;
+  readonly capabilities: ExecutorCapabilities;
   /** Resolves when every task has finished or failed, or soon after `signal` aborts. */
   runAll(
     runId: string,
@@ -32,14 +49,48 @@ export interface Executor {
   close(): Promise<void>;
 }
 
+/** Runs jobs one at a time on the calling thread (each may use worker threads of its own). */
+export class InlineExecutor implements Executor {
+  readonly name = 'inline';
+  readonly capabilities: ExecutorCapabilities = { local: true, concurrency: 1 };
+
+  constructor(private readonly registry: JobRegistry) {}
+
+  async runAll(
+    _runId: string,
+    tasks: readonly Task[],
+    hooks: ExecutorHooks,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    for (const t of tasks) {
+      if (signal?.aborted) return;
+      hooks.onStart(t.key);
+      const out = await runJob(this.registry, t.request, signal);
+      if (out.ok) hooks.onDone(t.key, out.result);
+      else hooks.onFail(t.key, out.error);
+    }
+  }
+
+  async close(): Promise<void> {}
+}
+
+export interface LocalExecutorOptions {
+  /** The module the pool's threads run (see `JobPool`). */
+  worker: WorkerModule;
+  /** Threads (default: the cores). */
+  size?: number;
+}
+
 /** Worker threads on this machine; at most `size` jobs in flight. */
 export class LocalExecutor implements Executor {
   readonly name: string;
+  readonly capabilities: ExecutorCapabilities;
   private readonly pool: JobPool;
 
-  constructor(size?: number) {
-    this.pool = new JobPool(size);
+  constructor(o: LocalExecutorOptions) {
+    this.pool = new JobPool(o.worker, o.size);
     this.name = `local:${this.pool.size}`;
+    this.capabilities = { local: true, concurrency: this.pool.size };
   }
 
   async runAll(
@@ -59,12 +110,14 @@ export class LocalExecutor implements Executor {
           else hooks.onFail(task.key, out.error);
         } catch (err) {
           if (signal?.aborted) return;
-          hooks.onFail(task.key, {
-            name: (err as Error).name,
-            code: 'ERROR',
-            message: `worker thread failed: ${(err as Error).message}`,
-            permanent: false,
-          });
+          hooks.onFail(
+            task.key,
+            errorToData(
+              new BraggError('WORKER', `worker thread failed: ${(err as Error).message}`, {
+                cause: err,
+              }),
+            ),
+          );
         }
       }
     };

@@ -1,17 +1,15 @@
-import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packageRoot } from '../core/paths.js';
-import { LocalExecutor } from './executor.js';
 import { publishAtomically } from './output.js';
-import { runJob } from './run-job.js';
+import { failureError, runJob, toFailure } from './run-job.js';
+import { decodeFailure, encodeFailure } from './bullmq-common.js';
+import { FormatError, ValidationError } from '../core/errors.js';
 import { RunRegistry } from './run-registry.js';
 import { runSharded } from './sharded-run.js';
-import { syntheticPlan } from './testing/synthetic.js';
-
-const built = existsSync(join(packageRoot(), 'dist', 'jobs', 'worker-entry.js'));
+import { syntheticPlan } from '../../test/support/jobs/synthetic.js';
+import { localExecutor, testJobs } from '../../test/support/jobs/executors.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -54,18 +52,18 @@ describe('publishAtomically', () => {
 
 describe('runJob', () => {
   it('reports an unknown job type and an invalid payload as permanent typed failures', async () => {
-    const a = await runJob({ type: 'nope', payload: {} });
+    const a = await runJob(testJobs, { type: 'nope', payload: {} });
     expect(a).toMatchObject({ ok: false, error: { name: 'NotFoundError', permanent: true } });
-    const b = await runJob({ type: 'synthetic-shard', payload: { count: -1 } });
+    const b = await runJob(testJobs, { type: 'synthetic-shard', payload: { count: -1 } });
     expect(b).toMatchObject({ ok: false, error: { name: 'ValidationError', permanent: true } });
   });
 });
 
-describe.skipIf(!built)('local pool runs (needs dist/: npm run build)', () => {
+describe('local pool runs', () => {
   it('runs all shards, records them, and a rerun skips every finished shard', async () => {
     const out = join(dir, 'run1');
     const reg = RunRegistry.open(join(dir, 'runs.sqlite'));
-    const ex = new LocalExecutor(2);
+    const ex = localExecutor(2);
     try {
       const shards = syntheticPlan(out, { shards: 5, rows: 10, poison: ['b3'] });
       const base = { kind: 'test', outDir: out, configHash: 'h', config: { a: 1 }, shards };
@@ -74,6 +72,10 @@ describe.skipIf(!built)('local pool runs (needs dist/: npm run build)', () => {
       expect(r1.done.map((d) => d.id)).toEqual(['b0', 'b1', 'b2', 'b4']);
       expect(r1.failed).toHaveLength(1);
       expect(r1.failed[0]!.error.message).toContain('poisoned');
+      // The error crossed the worker thread as data and comes back as its own class and fields.
+      const rebuilt = failureError(r1.failed[0]!.error);
+      expect(rebuilt).toBeInstanceOf(ValidationError);
+      expect((rebuilt as ValidationError).field).toBe('poison');
       const run = reg.getRun('run-a');
       expect(run).toMatchObject({ totalShards: 5, doneShards: 4, failedShards: 1, patterns: 40 });
       const failedShard = reg.shards('run-a').find((s) => s.shardId === 'b3')!;
@@ -110,7 +112,7 @@ describe.skipIf(!built)('local pool runs (needs dist/: npm run build)', () => {
 
   it('an abort stops the run, reports it interrupted, and a rerun completes it', async () => {
     const out = join(dir, 'run2');
-    const ex = new LocalExecutor(2);
+    const ex = localExecutor(2);
     try {
       const shards = syntheticPlan(out, { shards: 8, rows: 20, cpuMsPerRow: 5 });
       const ac = new AbortController();
@@ -126,7 +128,7 @@ describe.skipIf(!built)('local pool runs (needs dist/: npm run build)', () => {
       expect(r1.status).toBe('interrupted');
       expect(r1.done.length).toBeGreaterThan(0);
       expect(r1.done.length).toBeLessThan(8);
-      const ex2 = new LocalExecutor(2);
+      const ex2 = localExecutor(2);
       try {
         const r2 = await runSharded({ ...base, executor: ex2 });
         expect(r2.status).toBe('completed');
@@ -141,5 +143,22 @@ describe.skipIf(!built)('local pool runs (needs dist/: npm run build)', () => {
     } finally {
       await ex.close();
     }
+  });
+});
+
+describe('BullMQ failure reasons', () => {
+  it('carry the error as data: a FormatError comes back as a FormatError with its fields', () => {
+    const err = new FormatError('NPY', 'truncated header', { file: 'x.npy', offset: 10 });
+    const reason = encodeFailure(toFailure(err));
+    expect(reason.split('\n')[0]).toBe(`FormatError: ${err.message}`);
+    const back = failureError(decodeFailure(reason));
+    expect(back).toBeInstanceOf(FormatError);
+    expect(back).toMatchObject({ file: 'x.npy', offset: 10, message: err.message });
+  });
+
+  it('turn a reason without error data (a crashed worker) into a retryable WORKER error', () => {
+    const d = decodeFailure('job stalled more than allowable limit');
+    expect(d).toMatchObject({ code: 'WORKER', permanent: false });
+    expect(d.message).toContain('stalled');
   });
 });

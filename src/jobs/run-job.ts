@@ -1,21 +1,19 @@
 /**
- * Running one job wherever it lands (a pool thread, a BullMQ worker): look its type up,
- * validate the payload at this boundary, run, and turn any error into a plain outcome that
- * survives structured cloning and JSON (class name, code, message, whether retrying can help).
+ * Running one job wherever it lands (a pool thread, a BullMQ worker, the calling thread): look
+ * its type up in the registry, validate the payload at this boundary, run, and turn any error
+ * into data (`errorToData`: class, code, message, fields, whether retrying can help) that
+ * survives structured cloning and JSON and is rebuilt as the same class on the other side
+ * (`errorFromData`).
  */
 import { hostname } from 'node:os';
 import { threadId } from 'node:worker_threads';
-import { BraggError, ValidationError } from '../core/errors.js';
-import { jobType } from './job-types.js';
+import { BraggError, ValidationError, errorFromData, errorToData } from '../core/errors.js';
+import type { ErrorData } from '../core/errors.js';
+import type { JobRegistry } from './registry.js';
 import type { JobRequest } from './types.js';
 
-export interface JobFailure {
-  name: string;
-  code: string;
-  message: string;
-  /** True for bad input (a BraggError): every retry would fail the same way. */
-  permanent: boolean;
-}
+/** A failed job's error, as data (see `errorToData`). */
+export type JobFailure = ErrorData;
 
 export type JobOutcome = { ok: true; result: unknown } | { ok: false; error: JobFailure };
 
@@ -23,19 +21,32 @@ export function workerName(): string {
   return `${hostname()}:${process.pid}:${threadId}`;
 }
 
+/**
+ * A job's error as data. Bad input (a BraggError) fails the same way on every retry; anything
+ * else (a bug, a full disk, a lost connection) may not, so only BraggErrors keep `permanent`.
+ */
 export function toFailure(err: unknown): JobFailure {
-  if (err instanceof BraggError) {
-    return { name: err.name, code: err.code, message: err.message, permanent: true };
-  }
-  if (err instanceof Error) {
-    return { name: err.name, code: 'ERROR', message: err.message, permanent: false };
-  }
-  return { name: 'Error', code: 'ERROR', message: String(err), permanent: false };
+  const data = errorToData(err);
+  return err instanceof BraggError ? data : { ...data, permanent: false };
 }
 
-export async function runJob(req: JobRequest, signal?: AbortSignal): Promise<JobOutcome> {
+/** The error a failed job threw, rebuilt as its own class (`instanceof FormatError` holds). */
+export function failureError(f: JobFailure): BraggError {
+  return errorFromData(f);
+}
+
+/** A failure as one line for people and logs: `FormatError: NPY: … (file, offset)`. */
+export function failureText(f: JobFailure): string {
+  return `${f.name}: ${f.message}`;
+}
+
+export async function runJob(
+  registry: JobRegistry,
+  req: JobRequest,
+  signal?: AbortSignal,
+): Promise<JobOutcome> {
   try {
-    const type = jobType(req.type);
+    const type = registry.get(req.type);
     const parsed = type.payload.safeParse(req.payload);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;

@@ -60,9 +60,10 @@ export interface LineageRecord {
   refId: string;
 }
 
-export function defaultRegistryPath(): string {
-  if (process.env.BRAGG_RUNS_DB) return process.env.BRAGG_RUNS_DB;
-  const home = process.env.BRAGG_HOME ?? join(homedir(), '.bragg');
+/** Where the registry is, from the environment (read at the edge: the CLI, the server). */
+export function defaultRegistryPath(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.BRAGG_RUNS_DB) return env.BRAGG_RUNS_DB;
+  const home = env.BRAGG_HOME ?? join(homedir(), '.bragg');
   return join(home, 'runs.sqlite');
 }
 
@@ -128,7 +129,7 @@ const RUN_SELECT = `SELECT r.*,
 export class RunRegistry {
   private constructor(private readonly db: Database.Database) {}
 
-  static open(path = defaultRegistryPath()): RunRegistry {
+  static open(path: string): RunRegistry {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     const db = new Database(path);
     db.pragma('journal_mode = WAL');
@@ -248,6 +249,12 @@ export class RunRegistry {
       .prepare(`${RUN_SELECT} ORDER BY r.updated_at DESC LIMIT ?`)
       .all(limit) as RunRow[];
     return rows.map(toRun);
+  }
+
+  /** The run with exactly this id, if there is one. */
+  findRun(id: string): RunRecord | undefined {
+    const row = this.db.prepare(`${RUN_SELECT} WHERE r.id = ?`).get(id) as RunRow | undefined;
+    return row ? toRun(row) : undefined;
   }
 
   /** A run by id or by a unique id prefix. */

@@ -3,11 +3,11 @@
  * finished (a rerun resumes); the rest go to an executor; everything is recorded in the run
  * registry. Used by `bragg simulate dataset` and by the scale benchmark.
  */
-import { join } from 'node:path';
-import { ValidationError } from '../core/errors.js';
+import { dirname, join } from 'node:path';
+import { BraggError, NotFoundError, ValidationError, errorToData } from '../core/errors.js';
 import type { Executor } from './executor.js';
 import { fileExists, removeStaleTemps, sha256File } from './output.js';
-import type { JobFailure } from './run-job.js';
+import { failureText, type JobFailure } from './run-job.js';
 import type { RunRegistry, RunStatus } from './run-registry.js';
 import type { JobRequest, ShardResult } from './types.js';
 
@@ -54,6 +54,11 @@ export interface ShardedRunOptions {
   /** Creation time recorded for a new run (default now). */
   createdAt?: string;
   shards: readonly PlannedShard[];
+  /**
+   * Directories (relative to `outDir`) where shard jobs write temporaries; default: the
+   * directories of the shard files. Cleared of stale temporaries when the executor is local.
+   */
+  tempDirs?: readonly string[];
   executor: Executor;
   registry?: RunRegistry;
   signal?: AbortSignal;
@@ -93,7 +98,11 @@ export async function runSharded(o: ShardedRunOptions): Promise<ShardedRunResult
     shards: o.shards,
     ...(o.createdAt ? { createdAt: o.createdAt } : {}),
   });
-  if (o.executor.name.startsWith('local:')) await removeStaleTemps(join(o.outDir, 'shards'));
+  if (o.executor.capabilities.local) {
+    // temporaries of an interrupted run on this machine (with remote workers they may be live)
+    const dirs = new Set(o.tempDirs ?? o.shards.map((s) => dirname(s.file)));
+    for (const d of dirs) await removeStaleTemps(join(o.outDir, d));
+  }
 
   const totalPatterns = o.shards.reduce((a, s) => a + s.count, 0);
   const done = new Map<string, DoneShard>();
@@ -145,12 +154,9 @@ export async function runSharded(o: ShardedRunOptions): Promise<ShardedRunResult
         onDone: (key, result) => {
           const s = byId.get(key)!;
           if (!isShardResult(result)) {
-            const error = {
-              name: 'Error',
-              code: 'PROTOCOL',
-              message: `job returned no shard result: ${JSON.stringify(result)}`,
-              permanent: true,
-            };
+            const error = errorToData(
+              new BraggError('PROTOCOL', `job returned no shard result: ${JSON.stringify(result)}`),
+            );
             failed.push({ id: key, error });
             o.registry?.shardFailed(o.runId, key, error.message);
             emit({ shard: key, kind: 'failed', error: error.message });
@@ -177,7 +183,7 @@ export async function runSharded(o: ShardedRunOptions): Promise<ShardedRunResult
         },
         onFail: (key, error) => {
           failed.push({ id: key, error });
-          o.registry?.shardFailed(o.runId, key, `${error.name}: ${error.message}`);
+          o.registry?.shardFailed(o.runId, key, failureText(error));
           emit({ shard: key, kind: 'failed', error: error.message });
         },
       },
@@ -189,12 +195,11 @@ export async function runSharded(o: ShardedRunOptions): Promise<ShardedRunResult
   for (const d of done.values()) {
     if (d.computed && !(await fileExists(join(o.outDir, d.file)))) {
       done.delete(d.id);
-      const error = {
-        name: 'NotFoundError',
-        code: 'NOT_FOUND',
-        message: `a worker reported ${d.file} written but it is not in ${o.outDir}: workers must share the output directory at the same path`,
-        permanent: true,
-      };
+      const error = errorToData(
+        new NotFoundError(
+          `a worker reported ${d.file} written but it is not in ${o.outDir}: workers must share the output directory at the same path`,
+        ),
+      );
       failed.push({ id: d.id, error });
       o.registry?.shardFailed(o.runId, d.id, error.message);
     }

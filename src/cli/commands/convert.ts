@@ -9,10 +9,11 @@ import type { Dataset } from '../../core/dataset.js';
 import { COLORMAPS, isColormapName } from '../../formats/image/colormap.js';
 import { isScaling, SCALINGS } from '../../formats/image/scale.js';
 import { createPngWriter } from '../../formats/image/formats.js';
-import { openAny, writerFor } from '../../formats/registry.js';
+import { structureFormats } from '../../crystal/cif-format.js';
+import { writerFor } from '../../formats/registry.js';
 import type { FormatWriter, OpenedFile, Selection } from '../../formats/types.js';
-import type { CommandModule } from '../command.js';
-import { printJson } from '../command.js';
+import type { CommandModule } from '../../workflows/command.js';
+import { printJson } from '../../workflows/command.js';
 
 export interface ConvertOptions {
   dataset?: string;
@@ -91,7 +92,7 @@ export async function convert(
       '--scale',
     );
   }
-  const f = await openAny(input);
+  const f = await structureFormats.open(input);
   try {
     // --frame without --dataset means the main dataset's frame, whatever the output holds
     const names = pickDatasets(f, SINGLE.has(writer.id) || o.frame !== undefined, o.dataset);

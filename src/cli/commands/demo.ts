@@ -2,16 +2,15 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { CommandModule } from '../command.js';
-import { printJson } from '../command.js';
+import type { CommandModule } from '../../workflows/command.js';
+import { printJson } from '../../workflows/command.js';
 import { ValidationError } from '../../core/errors.js';
 import { packageRoot, samplesDir } from '../../core/paths.js';
-import { openAny } from '../../formats/registry.js';
+import { structureFormats } from '../../crystal/cif-format.js';
 import { axisText } from './info.js';
-import { LocalExecutor } from '../../jobs/executor.js';
 import { initBackend } from '../../ml/backend/select.js';
 import { progressBar } from '../../ml/train/callbacks.js';
-import { epochLines, formatEvaluation } from './phase.js';
+import { epochLines, formatEvaluation } from '../../workflows/phase/commands/phase.js';
 import { runPhaseDemo } from '../../workflows/phase/demo.js';
 
 interface DemoOpts {
@@ -53,7 +52,7 @@ export async function printSamples(): Promise<void> {
   ].filter((f) => !f.split('/').pop()!.startsWith('.'));
   process.stdout.write(`bragg demo — the bundled sample files, as bragg reads them:\n`);
   for (const file of files) {
-    const f = await openAny(file);
+    const f = await structureFormats.open(file);
     try {
       const name = f.defaultDataset ?? f.datasets[0]?.name;
       const d = f.datasets.find((x) => x.name === name);
@@ -76,7 +75,7 @@ export async function printSamples(): Promise<void> {
 
 export const demoCommand: CommandModule = {
   name: 'demo',
-  register(program) {
+  register(program, ctx) {
     program
       .command('demo')
       .description(
@@ -105,11 +104,11 @@ export const demoCommand: CommandModule = {
           }
         }
         const outDir = o.output ? resolve(o.output) : await mkdtemp(join(tmpdir(), 'bragg-demo-'));
-        const backend = await initBackend();
+        const backend = await initBackend(ctx.backendConfig());
         process.stdout.write(
           `\nphase mapping demo → ${outDir}\n  backend ${backend.backend} (${backend.threads} threads)\n`,
         );
-        const executor = new LocalExecutor(workers);
+        const executor = ctx.executor(workers !== undefined ? { workers } : {});
         try {
           const r = await runPhaseDemo({
             outDir,

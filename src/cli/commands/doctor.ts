@@ -1,17 +1,15 @@
 /** `bragg doctor`: which TensorFlow.js backend bragg uses, threads, SIMD, versions. */
 import type { Command } from 'commander';
 import { availableParallelism } from 'node:os';
-import { printJson } from '../command.js';
-import type { CommandModule } from '../command.js';
+import { printJson } from '../../workflows/command.js';
+import type { CommandContext, CommandModule } from '../../workflows/command.js';
 import { initBackend } from '../../ml/backend/select.js';
+import type { BackendRequest } from '../../ml/backend/select.js';
 import { BRAGG_WASM_KERNELS } from '../../ml/backend/kernels/register.js';
-import { simdKernels } from '../../ml/backend/simd/module.js';
-import * as tf from '@tensorflow/tfjs';
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 export const doctorCommand: CommandModule = {
   name: 'doctor',
-  register(program: Command): void {
+  register(program: Command, ctx: CommandContext): void {
     program
       .command('doctor')
       .description('Show the TensorFlow.js backend bragg selects, threads, SIMD and versions')
@@ -19,11 +17,12 @@ export const doctorCommand: CommandModule = {
       .option('--threads <n>', 'wasm threads (default: BRAGG_THREADS or all cores)')
       .option('--json', 'print JSON')
       .action(async (o: { backend?: string; threads?: string; json?: boolean }) => {
-        const info = await initBackend({
-          ...(o.backend === undefined ? {} : { backend: o.backend as 'auto' }),
+        // The edge: flags over the environment's BRAGG_* variables (ctx.env) over the defaults.
+        const config = ctx.backendConfig({
+          ...(o.backend === undefined ? {} : { backend: o.backend as BackendRequest }),
           ...(o.threads === undefined ? {} : { threads: Number(o.threads) }),
         });
-        const simd = info.backend === 'wasm' ? simdKernels(tf.backend() as BackendWasm) : undefined;
+        const { simdKernels: simd, ...info } = await initBackend(config);
         const report = {
           ...info,
           simdKernels:

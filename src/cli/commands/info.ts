@@ -4,10 +4,10 @@
  */
 import type { Axis } from '../../core/axes.js';
 import type { Metadata, MetadataValue } from '../../core/dataset.js';
-import { openAny } from '../../formats/registry.js';
+import { structureFormats } from '../../crystal/cif-format.js';
 import type { DatasetInfo, OpenedFile } from '../../formats/types.js';
-import type { CommandModule } from '../command.js';
-import { printJson } from '../command.js';
+import type { CommandModule } from '../../workflows/command.js';
+import { printJson } from '../../workflows/command.js';
 
 /** What `bragg info --json` prints. */
 export interface FileSummary {
@@ -99,7 +99,7 @@ export const infoCommand: CommandModule = {
       .argument('<file>', 'any supported file (dm3, dm4, h5, nxs, npy, npz, tif, png, csv, ...)')
       .option('--json', 'print everything as JSON (full metadata trees included)')
       .action(async (file: string, opts: { json?: boolean }) => {
-        const f = await openAny(file);
+        const f = await structureFormats.open(file);
         try {
           const s = summarize(f);
           if (opts.json) printJson(s);

@@ -1,19 +1,18 @@
-import type { CommandModule } from '../command.js';
-import { commandGroup, printJson } from '../command.js';
-import { RunRegistry, defaultRegistryPath } from '../../jobs/run-registry.js';
+import type { CommandModule } from '../../workflows/command.js';
+import { commandGroup, printJson } from '../../workflows/command.js';
 
 export const runsCommand: CommandModule = {
   name: 'runs',
-  register(program) {
+  register(program, ctx) {
     const group = commandGroup(program, 'runs', 'Runs recorded in the run registry (SQLite)');
     group
       .command('list')
       .description('List recent runs: id, kind, status, shards, patterns, executor')
-      .option('--db <path>', `run registry (default ${defaultRegistryPath()})`)
+      .option('--db <path>', `run registry (default ${ctx.registryPath()})`)
       .option('-n, --limit <n>', 'how many', '50')
       .option('--json', 'JSON output')
       .action((opts: { db?: string; limit: string; json?: boolean }) => {
-        const reg = RunRegistry.open(opts.db);
+        const reg = ctx.openRegistry(opts.db);
         try {
           const runs = reg.listRuns(Math.max(1, Number(opts.limit) || 50));
           if (opts.json) {
@@ -42,10 +41,10 @@ export const runsCommand: CommandModule = {
         'Show one run: config, shards (status, attempts, timings, errors), artifacts, lineage',
       )
       .argument('<id>', 'run id (or a unique prefix)')
-      .option('--db <path>', `run registry (default ${defaultRegistryPath()})`)
+      .option('--db <path>', `run registry (default ${ctx.registryPath()})`)
       .option('--json', 'JSON output')
       .action((id: string, opts: { db?: string; json?: boolean }) => {
-        const reg = RunRegistry.open(opts.db);
+        const reg = ctx.openRegistry(opts.db);
         try {
           const run = reg.getRun(id);
           const shards = reg.shards(run.id);

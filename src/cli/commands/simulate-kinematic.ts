@@ -4,8 +4,8 @@
 import { writeFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import type { Command } from 'commander';
-import type { CommandModule } from '../command.js';
-import { commandGroup, printJson } from '../command.js';
+import type { CommandModule } from '../../workflows/command.js';
+import { commandGroup, printJson } from '../../workflows/command.js';
 import { UnsupportedError, ValidationError } from '../../core/errors.js';
 import { ndarray } from '../../core/ndarray.js';
 import { loadCrystal } from '../../crystal/structure.js';

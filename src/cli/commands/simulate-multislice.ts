@@ -5,7 +5,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { commandGroup, printJson, type CommandModule } from '../command.js';
+import { commandGroup, printJson, type CommandModule } from '../../workflows/command.js';
 import { ValidationError } from '../../core/errors.js';
 import { ndarray } from '../../core/ndarray.js';
 import { loadCrystal } from '../../crystal/structure.js';

@@ -2,8 +2,8 @@
  * `bragg simulate orientations <cif> (--step deg | --random n)`: orientation sampling over the
  * fundamental zone of the crystal's Laue class, or Haar-uniform random rotations (seeded).
  */
-import type { CommandModule } from '../command.js';
-import { commandGroup, printJson } from '../command.js';
+import type { CommandModule } from '../../workflows/command.js';
+import { commandGroup, printJson } from '../../workflows/command.js';
 import { ValidationError } from '../../core/errors.js';
 import { ndarray } from '../../core/ndarray.js';
 import { loadCrystal } from '../../crystal/structure.js';

@@ -1,7 +1,8 @@
-import type { CommandModule } from '../command.js';
+import type { CommandModule } from '../../workflows/command.js';
 import { ValidationError } from '../../core/errors.js';
 import { DEFAULT_QUEUE } from '../../jobs/bullmq-common.js';
 import { startQueueWorker } from '../../jobs/bullmq-worker.js';
+import { appJobWorker } from '../../app/jobs.js';
 
 function positiveInt(flag: string) {
   return (v: string): number => {
@@ -60,6 +61,7 @@ export const workerCommand: CommandModule = {
           };
           const worker = startQueueWorker({
             redis: opts.redis,
+            worker: appJobWorker(),
             queue: opts.queue,
             ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
             lockDurationMs: opts.lockDuration,

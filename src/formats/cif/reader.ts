@@ -1,23 +1,19 @@
 /**
- * CIF as a bragg format: `open` lists every data block with its cell, space group and
- * atom sites in the file metadata; each block with a unit cell offers one dataset,
- * `<block>/atoms`, the symmetry-expanded unit cell as a float64 table (n_atoms, 5) with
- * columns x, y, z (fractional), occupancy, Uiso (Å²); labels and elements in its metadata.
+ * CIF as a bragg format, reading the syntax only: `open` lists every data block in the file
+ * metadata with what its tags say (cell lengths and angles, space-group symbol, number and
+ * Hall symbol, the atom-site loop as given). What a block means as a crystal (symmetry
+ * expansion, formula, the unit cell as an atom table) is for the crystal layer: it passes a
+ * `CifInterpreter` to `createCifReader` (see src/crystal/cif-format.ts); formats knows nothing
+ * of crystals.
  */
-import { readFile } from 'node:fs/promises';
-import type { Axis } from '../../core/axes.js';
-import { uncalibratedAxis } from '../../core/axes.js';
 import type { Dataset, Metadata, MetadataValue } from '../../core/dataset.js';
-import { NotFoundError, UnsupportedError } from '../../core/errors.js';
-import { ndarray } from '../../core/ndarray.js';
-import { crystalFromCifBlock } from '../../crystal/cif.js';
-import type { Crystal } from '../../crystal/structure.js';
-import { cellFormula } from '../../crystal/structure.js';
+import { NotFoundError } from '../../core/errors.js';
+import { readText, withSource } from '../../core/source.js';
+import type { SourceInput, SourceOptions } from '../../core/source.js';
 import type { DatasetInfo, FormatReader, OpenedFile, Selection } from '../types.js';
+import type { CifBlock, CifValue } from './parse.js';
 import { parseCif } from './parse.js';
-import { getValue } from './values.js';
-
-export const ATOM_COLUMNS = ['x', 'y', 'z', 'occupancy', 'uIso'] as const;
+import { firstTag, getColumn, getValue, valueNumber, valueText } from './values.js';
 
 /** True when `head` starts (after blanks and comments) with `data_`, or has the CIF magic. */
 export function sniffCif(head: Uint8Array): boolean {
@@ -30,71 +26,89 @@ export function sniffCif(head: Uint8Array): boolean {
   return /^(?:\s|#[^\n\r]*[\n\r])*data_\S/i.test(text);
 }
 
-function siteMeta(a: Crystal['sites'][number]): MetadataValue {
-  return { label: a.label, element: a.element, x: a.x, y: a.y, z: a.z, occupancy: a.occupancy, uIso: a.uIso }; // prettier-ignore
+/** A dataset a block offers: its description (cheap) and how to read it. */
+export interface CifBlockDataset {
+  info: DatasetInfo;
+  read(selection: Selection | undefined): Promise<Dataset>;
 }
 
-export function crystalMetadata(c: Crystal): Metadata {
-  const sg = c.spaceGroup;
-  const spaceGroup: Metadata = {
-    number: sg.number,
-    symbol: sg.symbol,
-    hall: sg.hall,
-    operations: sg.operations.length,
-    pointGroup: sg.pointGroup,
-    crystalSystem: sg.crystalSystem,
-  };
-  if (sg.setting !== undefined) spaceGroup.setting = sg.setting;
-  const meta: Metadata = {
-    name: c.name,
-    cell: { ...c.cell },
-    volumeA3: c.lattice.volume,
-    spaceGroup,
-    formula: cellFormula(c),
-    sites: c.sites.map(siteMeta),
-    atomsInCell: c.atoms.length,
-  };
-  if (c.warnings) meta.warnings = [...c.warnings];
+/** What an interpreter makes of one data block: its entry in `metadata.blocks`, and a dataset. */
+export interface CifBlockView {
+  metadata: MetadataValue;
+  dataset?: CifBlockDataset;
+}
+
+/**
+ * Reads one data block further (as a crystal structure, say). Returning undefined keeps the
+ * block's plain description; throwing (a FormatError naming the tag) refuses the file.
+ */
+export type CifInterpreter = (block: CifBlock, file: string) => CifBlockView | undefined;
+
+/** True when the block has a unit cell (`_cell_length_a` in DDL1 or DDL2 spelling). */
+export function hasCell(block: CifBlock): boolean {
+  return (getValue(block, '_cell_length_a') ?? getValue(block, '_cell.length_a')) !== undefined;
+}
+
+function number(v: CifValue | undefined): number | null {
+  const n = valueNumber(v);
+  return n === undefined || !Number.isFinite(n.value) ? null : n.value;
+}
+
+function item(block: CifBlock, tags: readonly string[]): CifValue | undefined {
+  const tag = firstTag(block, tags);
+  return tag === undefined ? undefined : getValue(block, tag);
+}
+
+const CELL = ['length_a', 'length_b', 'length_c', 'angle_alpha', 'angle_beta', 'angle_gamma'];
+const SPACE_GROUP: Record<string, string[]> = {
+  symbol: ['_space_group_name_h-m_alt', '_symmetry_space_group_name_h-m', '_space_group.name_h-m_alt'], // prettier-ignore
+  hall: ['_space_group_name_hall', '_symmetry_space_group_name_hall', '_space_group.name_hall'],
+  number: ['_space_group_it_number', '_symmetry_int_tables_number', '_space_group.it_number'],
+};
+const SITE_ITEMS = ['label', 'type_symbol', 'fract_x', 'fract_y', 'fract_z', 'occupancy'];
+
+/** What a block's own tags say: cell, space-group names, the atom-site loop as given. */
+export function describeBlock(block: CifBlock): Metadata {
+  const meta: Metadata = { name: block.name, tags: block.tags.length, hasCell: hasCell(block) };
+  if (!meta.hasCell) return meta;
+  const cell: Metadata = {};
+  for (const c of CELL) cell[c.replace(/^(length|angle)_/, '')] = number(item(block, [`_cell_${c}`, `_cell.${c}`])); // prettier-ignore
+  meta.cell = cell;
+  const sg: Metadata = {};
+  for (const [k, tags] of Object.entries(SPACE_GROUP)) {
+    const v = item(block, tags);
+    if (v?.kind === 'text') sg[k] = k === 'number' ? number(v) : valueText(v);
+  }
+  meta.spaceGroup = sg;
+  const cols = SITE_ITEMS.map((i) => {
+    const tag = firstTag(block, [`_atom_site_${i}`, `_atom_site.${i}`]);
+    return tag === undefined ? undefined : getColumn(block, tag);
+  });
+  const n = Math.max(0, ...cols.map((c) => c?.length ?? 0));
+  const sites: MetadataValue[] = [];
+  for (let r = 0; r < n; r++) {
+    const v = cols.map((c) => c?.[r]);
+    sites.push({ label: valueText(v[0]), typeSymbol: valueText(v[1]), x: number(v[2]), y: number(v[3]), z: number(v[4]), occupancy: number(v[5]) }); // prettier-ignore
+  }
+  meta.sites = sites;
   return meta;
 }
 
-function atomsDataset(name: string, c: Crystal): Dataset {
-  const n = c.atoms.length;
-  const data = new Float64Array(n * ATOM_COLUMNS.length);
-  c.atoms.forEach((a, i) => data.set([a.x, a.y, a.z, a.occupancy, a.uIso], i * ATOM_COLUMNS.length)); // prettier-ignore
-  const axes: Axis[] = [uncalibratedAxis('atom', n), uncalibratedAxis('column', ATOM_COLUMNS.length)]; // prettier-ignore
-  return {
-    name,
-    array: ndarray('float64', [n, ATOM_COLUMNS.length], data),
-    axes,
-    metadata: {
-      columns: [...ATOM_COLUMNS],
-      units: ['', '', '', '', 'Å²'],
-      labels: c.atoms.map((a) => a.label),
-      elements: c.atoms.map((a) => a.element),
-    },
-    role: 'table',
-  };
-}
-
-/** Open CIF text (already read) as an OpenedFile. */
-export function openCifText(text: string, path: string): OpenedFile {
+/** Open CIF text (already read) as an OpenedFile, each block read by `interpret` where it can. */
+export function openCifText(text: string, path: string, interpret?: CifInterpreter): OpenedFile {
   const doc = parseCif(text, path);
-  const crystals = new Map<string, Crystal>();
+  const tables = new Map<string, CifBlockDataset>();
   const blocks: MetadataValue[] = [];
   for (const block of doc.blocks) {
-    if (!(getValue(block, '_cell_length_a') ?? getValue(block, '_cell.length_a'))) {
-      blocks.push({ name: block.name, tags: block.tags.length, hasCell: false });
+    const view = interpret?.(block, path);
+    if (view === undefined) {
+      blocks.push(describeBlock(block));
       continue;
     }
-    const c = crystalFromCifBlock(block, { file: path });
-    crystals.set(`${block.name}/atoms`, c);
-    blocks.push(crystalMetadata(c));
+    blocks.push(view.metadata);
+    if (view.dataset) tables.set(view.dataset.info.name, view.dataset);
   }
-  const datasets: DatasetInfo[] = [...crystals.entries()].map(([name, c]) => {
-    const d = atomsDataset(name, c);
-    return { name, shape: [...d.array.shape], dtype: d.array.dtype, axes: d.axes, metadata: {}, role: 'table' }; // prettier-ignore
-  });
+  const datasets = [...tables.values()].map((t) => t.info);
   return {
     format: 'cif',
     path,
@@ -102,32 +116,13 @@ export function openCifText(text: string, path: string): OpenedFile {
     metadata: { blocks },
     defaultDataset: datasets[0]?.name,
     read(name: string, selection?: Selection): Promise<Dataset> {
-      const c = crystals.get(name);
-      if (!c) {
+      const t = tables.get(name);
+      if (!t) {
         return Promise.reject(
-          new NotFoundError(`${path}: no dataset '${name}'; datasets: ${[...crystals.keys()].join(', ') || '(none: no block has a unit cell)'}`), // prettier-ignore
+          new NotFoundError(`${path}: no dataset '${name}'; datasets: ${[...tables.keys()].join(', ') || '(none)'}`), // prettier-ignore
         );
       }
-      const d = atomsDataset(name, c);
-      if (selection?.ranges) {
-        return Promise.reject(new UnsupportedError(`${path}: CIF atom tables are read whole or by --frame (one atom)`)); // prettier-ignore
-      }
-      if (selection?.frame !== undefined) {
-        const f = selection.frame;
-        const n = c.atoms.length;
-        if (!Number.isInteger(f) || f < 0 || f >= n) {
-          return Promise.reject(new NotFoundError(`${path}: atom ${f} out of range 0..${n - 1} in ${name}`)); // prettier-ignore
-        }
-        const w = ATOM_COLUMNS.length;
-        const row = (d.array.data as Float64Array).slice(f * w, f * w + w);
-        return Promise.resolve({
-          ...d,
-          array: ndarray('float64', [w], row),
-          axes: [d.axes[1]!],
-          metadata: { ...d.metadata, labels: [c.atoms[f]!.label], elements: [c.atoms[f]!.element] }, // prettier-ignore
-        });
-      }
-      return Promise.resolve(d);
+      return t.read(selection);
     },
     close(): Promise<void> {
       return Promise.resolve();
@@ -135,17 +130,17 @@ export function openCifText(text: string, path: string): OpenedFile {
   };
 }
 
-export const cifReader: FormatReader = {
-  id: 'cif',
-  extensions: ['cif'],
-  sniff: sniffCif,
-  async open(path: string): Promise<OpenedFile> {
-    let bytes: Uint8Array;
-    try {
-      bytes = await readFile(path);
-    } catch (err) {
-      throw new NotFoundError(`cannot read ${path}: ${(err as Error).message}`, { cause: err });
-    }
-    return openCifText(new TextDecoder('utf-8').decode(bytes), path);
-  },
-};
+/** A CIF reader; with an interpreter, blocks are read further (src/crystal/cif-format.ts). */
+export function createCifReader(interpret?: CifInterpreter): FormatReader {
+  return {
+    id: 'cif',
+    extensions: ['cif'],
+    sniff: sniffCif,
+    async open(input: SourceInput, options?: SourceOptions): Promise<OpenedFile> {
+      return withSource(input, (s) => openCifText(readText(s, 'CIF'), s.name, interpret), options); // prettier-ignore
+    },
+  };
+}
+
+/** The syntax-only CIF reader of the built-in registry. */
+export const cifReader: FormatReader = createCifReader();

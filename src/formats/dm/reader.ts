@@ -7,11 +7,13 @@ import type { Dataset, Metadata } from '../../core/dataset.js';
 import type { DataTypeMap, DType } from '../../core/dtype.js';
 import { MAX_ELEMENTS, ndarray } from '../../core/ndarray.js';
 import { NotFoundError, UnsupportedError } from '../../core/errors.js';
+import { MemorySource, openSource } from '../../core/source.js';
+import type { ByteSource, SourceInput, SourceOptions } from '../../core/source.js';
 import type { DatasetInfo, FormatReader, OpenedFile, Selection } from '../types.js';
 import { decodePixels, unpackHalfComplex } from './decode.js';
 import { describeImages, type DmImage } from './images.js';
 import { hyperslab, selectionRanges, selectionSpan, sliceAxes } from './select.js';
-import { Cursor, FileSource, MemorySource, type ByteSource } from './source.js';
+import { Cursor, DM_FORMAT } from './source.js';
 import { parseTree, type DmTree } from './tags.js';
 import { groupToMetadata } from './tree.js';
 
@@ -75,14 +77,14 @@ export class DmFile implements OpenedFile {
     const whole = ranges.every(([a, b], i) => a === 0 && b === shape[i]);
     if (pixel.layout === 'packedHalf') {
       const raw = allocBytes(im.data.length * im.data.elemBytes, this.path);
-      this.source.readInto(im.data.offset, raw.length, raw);
+      this.source.readInto(im.data.offset, raw.length, raw, DM_FORMAT);
       data = unpackHalfComplex(pixel, raw, this.tree.littleEndian, im.dims);
       if (!whole) data = hyperslab(pixel.dtype, data, shape, ranges);
     } else {
       // Read only the contiguous span of the file that the selection touches.
       const [start, end] = selectionSpan(shape, ranges);
       const raw = allocBytes((end - start) * pixel.bytes, this.path);
-      this.source.readInto(im.data.offset + start * pixel.bytes, raw.length, raw);
+      this.source.readInto(im.data.offset + start * pixel.bytes, raw.length, raw, DM_FORMAT);
       data = decodePixels(pixel, raw, this.tree.littleEndian, end - start);
       const spanShape = ranges.map(([a, b]) => b - a);
       if (spanShape.reduce((p, n) => p * n, 1) !== end - start) {
@@ -110,9 +112,9 @@ export class DmFile implements OpenedFile {
   }
 }
 
-function openSource(source: ByteSource): DmFile {
+function openDmSource(source: ByteSource): DmFile {
   try {
-    return new DmFile(source, source.file, parseTree(new Cursor(source)));
+    return new DmFile(source, source.name, parseTree(new Cursor(source)));
   } catch (err) {
     source.close();
     throw err;
@@ -121,18 +123,15 @@ function openSource(source: ByteSource): DmFile {
 
 /** Open DM bytes already in memory (tests, uploads). */
 export function openDmBytes(bytes: Uint8Array, name = '<memory>'): DmFile {
-  return openSource(new MemorySource(bytes, name));
+  return openDmSource(new MemorySource(bytes, name));
 }
 
-/** Open a DM file from disk; pixel data stay in the file until `read`. */
-export async function openDm(path: string): Promise<DmFile> {
-  let source: FileSource;
-  try {
-    source = new FileSource(path);
-  } catch (err) {
-    throw new NotFoundError(`cannot open ${path}: ${(err as Error).message}`, { cause: err });
-  }
-  return openSource(source);
+/**
+ * Open a DM file from a path, bytes or a stream (see src/core/source.ts); from a path, pixel
+ * data stay in the file until `read`. The file owns the source and closes it on `close`.
+ */
+export async function openDm(input: SourceInput, options?: SourceOptions): Promise<DmFile> {
+  return openDmSource(await openSource(input, options));
 }
 
 /** DM3 starts with 00 00 00 03, DM4 with 00 00 00 04 (big-endian version), then a byte-order flag 0/1. */

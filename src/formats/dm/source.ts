@@ -1,90 +1,18 @@
 /**
- * Random access to the bytes of a DM file, either held in memory or read through a file
- * descriptor in windows (so that files of several GB are parsed without loading them).
- * Every read is bounds-checked by `ByteReader`; reads past the end become FormatErrors.
+ * A sequential cursor over a `ByteSource` (src/core/source.ts) for the DM tag-tree parser: the
+ * bytes are held in memory or read from the file in windows (so that files of several GB are
+ * parsed without loading them). Every read is bounds-checked by `ByteReader`; reads past the
+ * end become FormatErrors.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { ByteReader } from '../../core/bytes.js';
 import { FormatError } from '../../core/errors.js';
+import type { ByteSource } from '../../core/source.js';
 
 /** Format name used in every error of this reader. */
 export const DM_FORMAT = 'DM';
 
 /** Bytes read per window when parsing the tag tree from a file descriptor. */
 const WINDOW_BYTES = 1 << 20;
-
-/** Where the bytes come from. */
-export interface ByteSource {
-  readonly size: number;
-  readonly file: string;
-  /** Copy `length` bytes at `position` into `into` (whole range must lie in the file). */
-  readInto(position: number, length: number, into: Uint8Array): void;
-  /** A view of (memory source) or a copy of (file source) `length` bytes at `position`. */
-  slice(position: number, length: number): Uint8Array;
-  close(): void;
-}
-
-function outside(file: string, position: number, length: number, size: number): FormatError {
-  return new FormatError(DM_FORMAT, 'read past the end of the file', {
-    file,
-    offset: position,
-    expected: `${length} bytes`,
-    found: `${Math.max(0, size - position)} bytes left`,
-  });
-}
-
-export class MemorySource implements ByteSource {
-  readonly size: number;
-  constructor(
-    readonly bytes: Uint8Array,
-    readonly file: string,
-  ) {
-    this.size = bytes.length;
-  }
-  readInto(position: number, length: number, into: Uint8Array): void {
-    into.set(this.slice(position, length));
-  }
-  slice(position: number, length: number): Uint8Array {
-    if (position < 0 || length < 0 || position + length > this.size) {
-      throw outside(this.file, position, length, this.size);
-    }
-    return this.bytes.subarray(position, position + length);
-  }
-  close(): void {}
-}
-
-export class FileSource implements ByteSource {
-  readonly size: number;
-  private fd: number | undefined;
-  constructor(readonly file: string) {
-    this.fd = openSync(file, 'r');
-    this.size = fstatSync(this.fd).size;
-  }
-  readInto(position: number, length: number, into: Uint8Array): void {
-    if (this.fd === undefined)
-      throw new FormatError(DM_FORMAT, 'file is closed', { file: this.file });
-    if (position < 0 || length < 0 || position + length > this.size) {
-      throw outside(this.file, position, length, this.size);
-    }
-    let done = 0;
-    while (done < length) {
-      // readSync reads at most 2 GiB at once; loop until the range is filled.
-      const chunk = Math.min(length - done, 1 << 30);
-      const n = readSync(this.fd, into, done, chunk, position + done);
-      if (n <= 0) throw outside(this.file, position + done, length - done, this.size);
-      done += n;
-    }
-  }
-  slice(position: number, length: number): Uint8Array {
-    const out = new Uint8Array(length);
-    this.readInto(position, length, out);
-    return out;
-  }
-  close(): void {
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
-  }
-}
 
 /**
  * A sequential cursor over a `ByteSource` for the tag-tree parser. Holds one window of the
@@ -96,10 +24,7 @@ export class Cursor {
   private windowStart = 0;
 
   constructor(readonly source: ByteSource) {
-    this.window = new ByteReader(new Uint8Array(0), DM_FORMAT, source.file, 0);
-    if (source instanceof MemorySource) {
-      this.window = new ByteReader(source.bytes, DM_FORMAT, source.file, 0);
-    }
+    this.window = new ByteReader(source.bytes ?? new Uint8Array(0), DM_FORMAT, source.name, 0);
   }
 
   get size(): number {
@@ -116,7 +41,7 @@ export class Cursor {
     d: { offset?: number; path?: string; expected?: string; found?: string } = {},
   ): FormatError {
     return new FormatError(DM_FORMAT, what, {
-      file: this.source.file,
+      file: this.source.name,
       offset: d.offset ?? this.pos,
       path: d.path,
       expected: d.expected,
@@ -132,7 +57,7 @@ export class Cursor {
       w.pos = rel;
       return w;
     }
-    if (this.source instanceof MemorySource || this.pos + n > this.source.size) {
+    if (this.source.bytes !== undefined || this.pos + n > this.source.size) {
       // Let ByteReader produce the truncation error with the right offset.
       w.pos = Math.max(0, Math.min(rel, w.length));
       w.need(n, what, rel);
@@ -140,9 +65,9 @@ export class Cursor {
     }
     const len = Math.min(Math.max(n, WINDOW_BYTES), this.source.size - this.pos);
     this.window = new ByteReader(
-      this.source.slice(this.pos, len),
+      this.source.read(this.pos, len, DM_FORMAT),
       DM_FORMAT,
-      this.source.file,
+      this.source.name,
       this.pos,
     );
     this.windowStart = this.pos;

@@ -10,13 +10,16 @@ import type { Axis } from '../../core/axes.js';
 import type { Dataset, Metadata } from '../../core/dataset.js';
 import { FormatError, NotFoundError, ValidationError } from '../../core/errors.js';
 import { toFloat64 } from '../../core/ndarray.js';
+import { openSource } from '../../core/source.js';
+import type { SourceInput, SourceOptions } from '../../core/source.js';
 import type { DatasetInfo, FormatReader, OpenedFile, Selection } from '../types.js';
 import { axisSources, buildAxes, MAX_AXIS_LENGTH, type AxisSource } from './axes.js';
 import { h5 } from './client.js';
 import { decodeBytes, decodeStrings, decodingOf, describeType, type Decoding } from './decode.js';
 import { allPlottable, findPlottable, frameStacks, type PlottableData } from './nexus.js';
 import type { H5DatasetNode, H5Node, H5Tree } from './protocol.js';
-import { checkSuperblock, hasSignature } from './signature.js';
+import { checkSuperblock, hasSignature, type SuperblockInfo } from './signature.js';
+import { spill, type LocalFile } from './spill.js';
 import { attrString, attrsMetadata, normalize, TreeIndex } from './tree.js';
 
 /** Filters built into h5wasm's HDF5 (deflate, shuffle, fletcher32, szip, nbit, scaleoffset). */
@@ -58,6 +61,8 @@ class Hdf5File implements OpenedFile {
     private generation: number,
     readonly index: TreeIndex,
     private readonly fileSize: number,
+    /** The file the worker opens: the file itself, or the bytes written to a temporary file. */
+    private readonly local: LocalFile = { path, remove: () => undefined },
   ) {
     const unreadable: Metadata = {};
     const plottables = allPlottable(index);
@@ -168,7 +173,7 @@ class Hdf5File implements OpenedFile {
     const n = this.index.get(path);
     if (n?.kind === 'link') {
       if (n.linkType === 'external' && n.file !== undefined) {
-        if (!resolveExternal(this.path, n.file))
+        if (!resolveExternal(this.local.path, n.file))
           throw this.missingFile('external link', path, n.file);
         throw new FormatError(
           'HDF5',
@@ -197,17 +202,21 @@ class Hdf5File implements OpenedFile {
     for (const s of e.node.virtualSources ?? []) {
       if (s.file === '.') {
         const n = this.index.get(s.dataset);
-        if (n?.kind === 'link' && n.file !== undefined && !resolveExternal(this.path, n.file)) {
+        if (
+          n?.kind === 'link' &&
+          n.file !== undefined &&
+          !resolveExternal(this.local.path, n.file)
+        ) {
           throw this.missingFile(`virtual dataset source '${s.dataset}'`, e.node.path, n.file);
         }
         continue;
       }
-      const found = resolveExternal(this.path, s.file);
+      const found = resolveExternal(this.local.path, s.file);
       if (!found) throw this.missingFile('virtual dataset source', e.node.path, s.file);
       available += statSync(found).size;
     }
     if (e.node.external) {
-      const found = resolveExternal(this.path, e.node.external.file);
+      const found = resolveExternal(this.local.path, e.node.external.file);
       if (found) available += statSync(found).size;
     }
     const unknown = e.node.filters.filter((f) => !BUILTIN_FILTERS.has(f.id));
@@ -225,7 +234,7 @@ class Hdf5File implements OpenedFile {
   private async ensureOpen(): Promise<void> {
     if (this.closed) throw new ValidationError(`${this.path} is closed`, 'file');
     if (this.generation === h5.generation) return;
-    const r = await h5.call({ op: 'open', path: this.path, walk: false }, this.path, 'reopen');
+    const r = await h5.call({ op: 'open', path: this.local.path, walk: false }, this.path, 'reopen'); // prettier-ignore
     if (r.op !== 'open')
       throw new FormatError('HDF5', 'unexpected worker answer', { file: this.path });
     this.handle = r.handle;
@@ -287,6 +296,7 @@ class Hdf5File implements OpenedFile {
         .call({ op: 'close', handle: this.handle }, this.path, 'close')
         .catch(() => undefined);
     }
+    this.local.remove();
   }
 }
 
@@ -345,20 +355,38 @@ export function selectionBounds(
   return { start, count };
 }
 
-/** Open an HDF5/NeXus file: signature/superblock check, tree listing, NeXus axes. */
-export async function openHdf5(path: string): Promise<Hdf5File> {
-  const abs = resolve(path);
-  const sb = await checkSuperblock(abs);
-  const r = await h5.call({ op: 'open', path: abs, walk: true }, path, 'opening');
-  if (r.op !== 'open' || !r.tree)
-    throw new FormatError('HDF5', 'unexpected worker answer', { file: path });
-  const file = new Hdf5File(
-    abs,
-    r.handle,
-    h5.generation,
-    new TreeIndex(r.tree as H5Tree),
-    sb.fileSize,
-  );
+/**
+ * Open an HDF5/NeXus file from a path, bytes or a stream (src/core/source.ts): signature and
+ * superblock check on the source, tree listing, NeXus axes. The HDF5 library opens files by
+ * name, so bytes from memory or a stream are written to a private temporary file first (removed
+ * on `close`, or at exit); external links and virtual-dataset sources then resolve only by
+ * absolute name.
+ */
+export async function openHdf5(input: SourceInput, options?: SourceOptions): Promise<Hdf5File> {
+  const source = await openSource(input, options);
+  let sb: SuperblockInfo;
+  let local: LocalFile;
+  try {
+    sb = checkSuperblock(source);
+    local =
+      source.path !== undefined
+        ? { path: resolve(source.path), remove: () => undefined }
+        : spill(source);
+  } finally {
+    source.close();
+  }
+  const name = source.path !== undefined ? local.path : source.name;
+  let file: Hdf5File;
+  try {
+    const r = await h5.call({ op: 'open', path: local.path, walk: true }, source.name, 'opening');
+    if (r.op !== 'open' || !r.tree)
+      throw new FormatError('HDF5', 'unexpected worker answer', { file: source.name });
+    const index = new TreeIndex(r.tree as H5Tree);
+    file = new Hdf5File(name, r.handle, h5.generation, index, sb.fileSize, local);
+  } catch (err) {
+    local.remove();
+    throw err;
+  }
   try {
     await file.loadAxes();
   } catch (err) {

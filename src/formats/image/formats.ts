@@ -5,7 +5,8 @@
  * the x/y axis scale (1 / pixels-per-unit, in the file's unit; ImageJ's `unit=` is honoured).
  */
 import { writeFile } from 'node:fs/promises';
-import { readWholeFile } from '../../core/files.js';
+import { readAll, withSource } from '../../core/source.js';
+import type { ByteSource, SourceInput, SourceOptions } from '../../core/source.js';
 import type { Axis } from '../../core/axes.js';
 import { uncalibratedAxis } from '../../core/axes.js';
 import type { Dataset, Metadata } from '../../core/dataset.js';
@@ -23,8 +24,6 @@ import type { TiffPage } from './tiff-ifd.js';
 import { hasTiffMagic, parseTiff } from './tiff-ifd.js';
 import { encodeTiff } from './tiff-write.js';
 
-const readBytes = readWholeFile;
-
 function imageAxes(shape: readonly number[]): Axis[] {
   const names = ['y', 'x', 'channel'];
   return shape.map((n, i) => uncalibratedAxis(names[i] ?? `dim${i}`, n));
@@ -38,8 +37,17 @@ function withSelection(name: string, a: NDArray, info: DatasetInfo, frame: boole
   return { name, array: a, axes: axes.slice(0, a.shape.length), metadata: info.metadata };
 }
 
-async function openPng(path: string): Promise<OpenedFile> {
-  const bytes = await readBytes(path);
+/** The whole file and its name; the source is closed (PNG and TIFF are decoded from memory). */
+async function load(
+  input: SourceInput,
+  format: string,
+  options?: SourceOptions,
+): Promise<{ bytes: Uint8Array; path: string }> {
+  return withSource(input, (s: ByteSource) => ({ bytes: readAll(s, format), path: s.name }), options); // prettier-ignore
+}
+
+async function openPng(input: SourceInput, options?: SourceOptions): Promise<OpenedFile> {
+  const { bytes, path } = await load(input, 'PNG', options);
   const { array, header } = decodePng(bytes, path);
   const metadata: Metadata = {
     bitDepth: header.bitDepth,
@@ -99,8 +107,8 @@ function pageMetadata(p: TiffPage): Metadata {
   return m;
 }
 
-async function openTiff(path: string): Promise<OpenedFile> {
-  const bytes = await readBytes(path);
+async function openTiff(input: SourceInput, options?: SourceOptions): Promise<OpenedFile> {
+  const { bytes, path } = await load(input, 'TIFF', options);
   const tiff = parseTiff(bytes, path);
   const infos: DatasetInfo[] = tiff.pages.map((p) => {
     const { dtype, shape } = pageLayout(p, path);
@@ -148,7 +156,7 @@ async function openTiff(path: string): Promise<OpenedFile> {
           if (!Number.isSafeInteger(sel.frame) || sel.frame < 0 || sel.frame >= n) {
             throw new ValidationError(
               `frame ${sel.frame} is out of range: the stack has ${n} pages (0..${n - 1})`,
-              '--frame',
+              'frame',
             );
           }
           return withSelection(name, select(page(sel.frame), { ranges: sel.ranges }), info, true);

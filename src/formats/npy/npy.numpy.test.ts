@@ -12,7 +12,7 @@ import type { NDArray } from '../../core/ndarray.js';
 import { ndarray } from '../../core/ndarray.js';
 import { decodeNpy, writeNpy } from './npy.js';
 import { decodeNpz, writeNpz } from './npz.js';
-import { hasNumpy, NUMPY_SKIP_REASON, python } from '../../core/testing/python.js';
+import { hasNumpy, NUMPY_SKIP_REASON, python } from '../../../test/support/core/python.js';
 
 const numpy = hasNumpy();
 if (!numpy) console.warn(`skipping numpy interop tests: ${NUMPY_SKIP_REASON}`);

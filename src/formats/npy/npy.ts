@@ -12,7 +12,8 @@
  * Writing: little-endian, C order, numpy's exact header layout (version 1.0 unless the header
  * needs 2.0/3.0); `rgb8`/`rgba8` become uint8 with a trailing channel axis of 3/4.
  */
-import { readFile } from 'node:fs/promises';
+import { readAll, withSource } from '../../core/source.js';
+import type { SourceInput } from '../../core/source.js';
 import { componentsPerElement } from '../../core/dtype.js';
 import type { DType, TypedData } from '../../core/dtype.js';
 import { FormatError, ValidationError } from '../../core/errors.js';
@@ -77,10 +78,10 @@ export function decodeNpy(bytes: Uint8Array, file?: string, path?: string): Deco
   return { array, info };
 }
 
-/** Read an `.npy` file (path) or bytes into an array in C order. */
-export async function readNpy(src: Uint8Array | string): Promise<NDArray> {
-  if (typeof src === 'string') return decodeNpy(await readFile(src), src).array;
-  return decodeNpy(src).array;
+/** Read an `.npy` (path, bytes, stream or source; see src/core/source.ts) into an array in C order. */
+export async function readNpy(src: Uint8Array | SourceInput): Promise<NDArray> {
+  if (src instanceof Uint8Array) return decodeNpy(src).array;
+  return withSource(src, (s) => decodeNpy(readAll(s, 'NPY'), s.name).array);
 }
 
 /** Bytes of a Fortran-ordered array of `shape` rearranged into C order. */

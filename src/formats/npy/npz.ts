@@ -7,7 +7,8 @@
  * stops with a FormatError as soon as the output would pass it (zip bombs are refused, not
  * expanded). Stored members must declare the same compressed and uncompressed size.
  */
-import { readFile } from 'node:fs/promises';
+import { readAll, withSource } from '../../core/source.js';
+import type { SourceInput } from '../../core/source.js';
 import { zipSync } from 'fflate';
 import type { Zippable } from 'fflate';
 import { FormatError } from '../../core/errors.js';
@@ -110,11 +111,10 @@ function checkDeclared(e: ZipEntry, file?: string): void {
   }
 }
 
-/** Read every `.npy` member of an `.npz` (path or bytes) into arrays, by key. */
-export async function readNpz(src: Uint8Array | string): Promise<Record<string, NDArray>> {
-  const file = typeof src === 'string' ? src : undefined;
-  const bytes = typeof src === 'string' ? await readFile(src) : src;
-  return decodeNpz(bytes, file);
+/** Read every `.npy` member of an `.npz` (path, bytes, stream or source) into arrays, by key. */
+export async function readNpz(src: Uint8Array | SourceInput): Promise<Record<string, NDArray>> {
+  if (src instanceof Uint8Array) return decodeNpz(src);
+  return withSource(src, (s) => decodeNpz(readAll(s, 'NPZ'), s.name));
 }
 
 /** Synchronous form of `readNpz` for bytes in memory. */

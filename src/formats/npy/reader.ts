@@ -5,7 +5,8 @@
  * Reading one frame of a C-order `.npy` reads only that frame's bytes from disk.
  */
 import { writeFile } from 'node:fs/promises';
-import { openForRead, readWholeFile } from '../../core/files.js';
+import { inputName, openSource, readAll, withSource } from '../../core/source.js';
+import type { ByteSource, SourceInput, SourceOptions } from '../../core/source.js';
 import { uncalibratedAxis } from '../../core/axes.js';
 import type { Axis } from '../../core/axes.js';
 import type { Dataset, Metadata } from '../../core/dataset.js';
@@ -90,17 +91,22 @@ function unknownDataset(path: string, name: string, names: readonly string[]): N
   return new NotFoundError(`${path}: no dataset '${name}'; datasets: ${names.join(', ')}`);
 }
 
-async function openNpy(path: string): Promise<OpenedFile> {
-  const fh = await openForRead(path);
+/**
+ * An `.npy` from a path, bytes or a stream: the header is parsed on opening, the data read on
+ * `read` (one frame of a C-order array reads only that frame's bytes from a file).
+ */
+async function openNpy(input: SourceInput, options?: SourceOptions): Promise<OpenedFile> {
+  const source = await openSource(input, options);
+  const path = source.name;
   let header: NpyHeader;
+  let info: DatasetInfo;
   try {
-    const head = new Uint8Array(MAX_HEADER_BYTES + 12);
-    const { bytesRead } = await fh.read(head, 0, head.length, 0);
-    header = parseNpyHeader(head.subarray(0, bytesRead), path);
-  } finally {
-    await fh.close();
+    header = parseNpyHeader(source.read(0, Math.min(source.size, MAX_HEADER_BYTES + 12)), path);
+    info = infoOf('data', header, path);
+  } catch (err) {
+    source.close();
+    throw err;
   }
-  const info = infoOf('data', header, path);
   return {
     format: 'npy',
     path,
@@ -109,62 +115,55 @@ async function openNpy(path: string): Promise<OpenedFile> {
     defaultDataset: 'data',
     async read(name, sel) {
       if (name !== 'data') throw unknownDataset(path, name, ['data']);
-      const simple = header.type.kind === 'simple';
       const cOrder = !header.fortranOrder || header.shape.length <= 1;
       if (
         sel?.frame !== undefined &&
-        simple &&
+        header.type.kind === 'simple' &&
         cOrder &&
-        header.shape.length >= 1 &&
-        header.type.kind === 'simple'
+        header.shape.length >= 1
       ) {
-        const a = await readNpyFrame(path, header, sel.frame);
+        const a = readNpyFrame(source, header, sel.frame);
         return toDataset(name, select(a, { ranges: sel.ranges }), info, sel);
       }
-      const a = decodeNpy(await readWholeFile(path), path).array;
+      const a = decodeNpy(readAll(source, 'NPY'), path).array;
       return toDataset(name, select(a, sel), info, sel);
     },
-    async close() {},
+    async close() {
+      source.close();
+    },
   };
 }
 
-async function readNpyFrame(path: string, h: NpyHeader, frame: number): Promise<NDArray> {
+function readNpyFrame(source: ByteSource, h: NpyHeader, frame: number): NDArray {
+  const path = source.name;
   if (h.type.kind !== 'simple')
-    throw new ValidationError('frame reads need a simple dtype', '--frame');
+    throw new ValidationError('frame reads need a simple dtype', 'frame');
   const n = h.shape[0]!;
   if (!Number.isSafeInteger(frame) || frame < 0 || frame >= n) {
     throw new ValidationError(
       `frame ${frame} is out of range: the first axis has ${n} frames (0..${n - 1})`,
-      '--frame',
+      'frame',
     );
   }
   const rest = h.shape.slice(1);
   const per = shapeSize(rest) * h.type.itemSize;
-  const fh = await openForRead(path);
-  try {
-    if (h.dataOffset + h.dataBytes > (await fh.stat()).size) {
-      // let the whole-file decoder report the truncation with its offsets (reads ≤ the file)
-      decodeNpy(await readWholeFile(path), path);
-    }
-    const buf = new Uint8Array(per);
-    const at = h.dataOffset + frame * per;
-    const { bytesRead } = await fh.read(buf, 0, per, at);
-    if (bytesRead < per) {
-      // let the whole-file decoder report the truncation with its offsets
-      decodeNpy(await readWholeFile(path), path);
-    }
-    return ndarray(
-      h.type.dtype,
-      rest,
-      decodeElements(buf, h.type, shapeSize(rest), path, undefined, at),
-    );
-  } finally {
-    await fh.close();
+  if (h.dataOffset + h.dataBytes > source.size) {
+    // let the whole-file decoder report the truncation with its offsets (reads ≤ the file)
+    decodeNpy(readAll(source, 'NPY'), path);
   }
+  const at = h.dataOffset + frame * per;
+  const buf = source.read(at, per, 'NPY');
+  return ndarray(
+    h.type.dtype,
+    rest,
+    decodeElements(buf, h.type, shapeSize(rest), path, undefined, at),
+  );
 }
 
-async function openNpz(path: string): Promise<OpenedFile> {
-  const bytes = await readWholeFile(path);
+/** An `.npz` from a path, bytes or a stream: the archive is held in memory once opened. */
+async function openNpz(input: SourceInput, options?: SourceOptions): Promise<OpenedFile> {
+  const bytes = await withSource(input, (s) => readAll(s, 'NPZ'), options);
+  const path = inputName(input);
   const all = listNpz(bytes, path).filter((m) => m.entry.name.endsWith('.npy'));
   // Members bragg refuses (object arrays, mixed structured dtypes, corrupt headers) are listed
   // in the file metadata with the reason, so that the rest of the archive stays usable.

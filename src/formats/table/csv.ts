@@ -6,8 +6,9 @@
  * get `.1`, `.2` suffixes, as pandas does (pandas' `to_csv` writes an unnamed index column).
  * Source: RFC 4180 (https://www.rfc-editor.org/rfc/rfc4180).
  */
-import { readFile } from 'node:fs/promises';
-import { FormatError, NotFoundError, ValidationError } from '../../core/errors.js';
+import { FormatError, ValidationError } from '../../core/errors.js';
+import { readText, withSource } from '../../core/source.js';
+import type { SourceInput, SourceOptions } from '../../core/source.js';
 
 export type Column =
   | { name: string; type: 'number'; values: Float64Array }
@@ -173,15 +174,17 @@ export function parseCsv(text: string, o: CsvOptions = {}): Table {
   };
 }
 
-/** Read and parse a CSV file. */
-export async function readCsv(path: string, o: Omit<CsvOptions, 'file'> = {}): Promise<Table> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new NotFoundError(`cannot open ${path}: ${(err as Error).message}`, { cause: err });
-  }
-  return parseCsv(text, { ...o, file: path });
+/** Read and parse a CSV file from a path, bytes or a stream (src/core/source.ts). */
+export async function readCsv(
+  input: SourceInput,
+  o: Omit<CsvOptions, 'file'> & SourceOptions = {},
+): Promise<Table> {
+  const { maxBytes, ...csv } = o;
+  return withSource(
+    input,
+    (s) => parseCsv(readText(s, 'CSV'), { ...csv, file: s.name }),
+    maxBytes === undefined ? {} : { maxBytes },
+  );
 }
 
 /**

@@ -8,6 +8,8 @@ import { NotFoundError } from '../../core/errors.js';
 import type { NDArray } from '../../core/ndarray.js';
 import { ndarray } from '../../core/ndarray.js';
 import { uncalibratedAxis } from '../../core/axes.js';
+import { inputName } from '../../core/source.js';
+import type { SourceInput, SourceOptions } from '../../core/source.js';
 import { select } from '../npy/reader.js';
 import type { DatasetInfo, FormatReader, OpenedFile } from '../types.js';
 import type { Column } from './csv.js';
@@ -28,8 +30,9 @@ function toArray(c: Column): NDArray {
   }
 }
 
-async function openCsv(path: string): Promise<OpenedFile> {
-  const table = await readCsv(path);
+async function openCsv(input: SourceInput, options?: SourceOptions): Promise<OpenedFile> {
+  const table = await readCsv(input, options);
+  const path = inputName(input);
   const infos: DatasetInfo[] = table.columns.map((c) => {
     const a = toArray(c);
     const missing =

@@ -1,31 +1,39 @@
 /**
  * Backend selection for bragg's TensorFlow.js work: `tensorflow` (native, when
  * `@tensorflow/tfjs-node` loads) → `wasm` (XNNPACK, multithreaded, with bragg's training kernels)
- * → `cpu`. Override with the `backend` option (CLI `--backend`) or `BRAGG_BACKEND`; the thread
- * count with `threads` (`--threads`) or `BRAGG_THREADS` (default: all cores).
+ * → `cpu`, as a `BackendConfig` (config.ts) asks. The caller passes the configuration (the CLI
+ * builds it from its flags over `backendConfigFromEnv(process.env)`); nothing here reads the
+ * environment.
+ *
+ * tfjs's engine, its kernel registry and its active backend are process-global: one backend is
+ * active at a time, and `initBackend` with another configuration replaces the active one. The
+ * state bragg adds is owned by the backend it starts: the SIMD kernel build, its worker pool
+ * and its split threshold are made from the configuration and attached to that backend
+ * (simd/module.ts), so a backend never runs with another configuration's settings.
  */
 import * as tf from '@tensorflow/tfjs';
-import { availableParallelism } from 'node:os';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { BraggError, ValidationError } from '../../core/errors.js';
+import { BACKEND_NAMES, backendConfig, backendConfigKey } from './config.js';
+import type { BackendConfig, BackendName, BackendOptions, BackendRequest } from './config.js';
 import { registerFusedOptimizerKernels } from './kernels/fused-optimizers.js';
 import { registerWasmTrainingKernels } from './kernels/register.js';
 import { guardWasmMalloc } from './malloc-guard.js';
-import { setSimdThreads, simdKernelsEnabled } from './simd/module.js';
+import { attachSimdKernels, detachSimdKernels, simdKernelsBuilt } from './simd/module.js';
+import type { SimdKernels, SimdSettings } from './simd/module.js';
 import { loadThreadedWasmModule } from './wasm-threads.js';
 
-export const BACKEND_NAMES = ['tensorflow', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKEND_NAMES)[number];
-
-export interface BackendOptions {
-  /** `auto` (default) tries tensorflow → wasm → cpu. */
-  backend?: BackendName | 'auto';
-  /** Threads for the wasm backend (default: BRAGG_THREADS or all cores). */
-  threads?: number;
-}
+export {
+  BACKEND_NAMES,
+  backendConfig,
+  backendConfigFromEnv,
+  defaultBackendConfig,
+} from './config.js';
+export type { BackendConfig, BackendName, BackendOptions, BackendRequest } from './config.js';
 
 export interface BackendInfo {
   backend: BackendName;
-  requested: BackendName | 'auto';
+  requested: BackendRequest;
   threads: number;
   simd: boolean;
   multithreaded: boolean;
@@ -34,41 +42,17 @@ export interface BackendInfo {
   versions: Record<string, string>;
   /** Why earlier candidates were skipped, in order. */
   notes: string[];
+  /** The configuration the backend was started from. */
+  config: BackendConfig;
 }
 
-function parseBackend(v: string | undefined, field: string): BackendName | 'auto' | undefined {
-  if (v === undefined || v === '') return undefined;
-  if (v === 'auto' || (BACKEND_NAMES as readonly string[]).includes(v))
-    return v as BackendName | 'auto';
-  throw new ValidationError(
-    `unknown backend '${v}'; expected one of auto, ${BACKEND_NAMES.join(', ')}`,
-    field,
-  );
-}
-
-function parseThreads(v: number | string | undefined, field: string): number | undefined {
-  if (v === undefined || v === '') return undefined;
-  const n = typeof v === 'number' ? v : Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 64) {
-    throw new ValidationError(`thread count must be an integer in 1..64, got ${String(v)}`, field);
-  }
-  return n;
-}
-
-/** Resolves options against the environment (flag wins over env var). */
-export function resolveBackendOptions(opts: BackendOptions = {}): {
-  backend: BackendName | 'auto';
-  threads: number;
-} {
-  const backend =
-    parseBackend(opts.backend, '--backend') ??
-    parseBackend(process.env.BRAGG_BACKEND, 'BRAGG_BACKEND') ??
-    'auto';
-  const threads =
-    parseThreads(opts.threads, '--threads') ??
-    parseThreads(process.env.BRAGG_THREADS, 'BRAGG_THREADS') ??
-    Math.max(1, availableParallelism());
-  return { backend, threads };
+/** What `initBackend` returns: the backend's info and the kernels bragg runs on it. */
+export interface BackendHandle extends BackendInfo {
+  /**
+   * bragg's SIMD kernels on this backend, made from `config` (wasm, when on and built;
+   * undefined otherwise). Live objects (module, memory, worker pool), not JSON data.
+   */
+  readonly simdKernels: SimdKernels | undefined;
 }
 
 async function tryTensorflow(): Promise<void> {
@@ -86,37 +70,55 @@ interface WasmPackage {
 }
 
 /**
- * XNNPACK's pool size (tfjs's own kernels) when bragg uses `threads`: BRAGG_XNNPACK_THREADS,
+ * XNNPACK's pool size (tfjs's own kernels) when bragg uses `threads`: `config.xnnpackThreads`,
  * default 1 while bragg's SIMD kernels (which do the convolutions, matmuls and the rest of a
  * training step on their own worker threads) are on, else `threads`. XNNPACK's pool threads
  * keep spinning after each operation and then compete with bragg's for the cores: on the
  * 2-core machine small2d took 50–56 ms per step with both pools at 2 threads and 23–36 ms with
  * XNNPACK at 1 (xception, where XNNPACK still runs the depthwise convolutions: 3.4 vs 3.8 s).
  */
-function xnnpackThreads(threads: number): number {
-  return (
-    parseThreads(process.env.BRAGG_XNNPACK_THREADS, 'BRAGG_XNNPACK_THREADS') ??
-    (simdKernelsEnabled() ? 1 : threads)
-  );
+function xnnpackThreads(config: BackendConfig): number {
+  return config.xnnpackThreads ?? (config.simdKernels && simdKernelsBuilt() ? 1 : config.threads);
 }
 
-async function tryWasm(
-  threads: number,
-  notes: string[],
-): Promise<{ threads: number; multithreaded: boolean; xnnpackThreads: number }> {
+/** The settings of bragg's SIMD kernels on a wasm backend running `threads` threads. */
+function simdSettings(config: BackendConfig, threads: number): SimdSettings {
+  return {
+    enabled: config.simdKernels,
+    fma: config.fma,
+    threads,
+    parallelMinWork: config.parallelMinWork,
+  };
+}
+
+interface WasmStart {
+  threads: number;
+  multithreaded: boolean;
+  xnnpackThreads: number;
+  kernels: SimdKernels | undefined;
+}
+
+async function tryWasm(config: BackendConfig, notes: string[]): Promise<WasmStart> {
   const wasm = (await import('@tensorflow/tfjs-backend-wasm')) as unknown as WasmPackage;
   registerWasmTrainingKernels();
+  const threads = config.threads;
   if (threads > 1) {
     try {
-      const xnn = xnnpackThreads(threads);
-      setSimdThreads(threads);
+      const xnn = xnnpackThreads(config);
       const mod = await loadThreadedWasmModule(xnn, wasm.version_wasm);
       wasm.setThreadsCount(xnn);
+      // The backend being replaced takes its SIMD worker threads with it.
+      const previous = tf.engine().registry.wasm;
+      if (previous !== undefined) detachSimdKernels(previous as unknown as BackendWasm);
       tf.removeBackend('wasm');
       tf.registerBackend('wasm', () => new wasm.BackendWasm(mod), 2);
       if (await tf.setBackend('wasm')) {
-        guardActiveWasm();
-        return { threads, multithreaded: true, xnnpackThreads: xnn };
+        return {
+          threads,
+          multithreaded: true,
+          xnnpackThreads: xnn,
+          kernels: startWasm(config, threads),
+        };
       }
     } catch (err) {
       notes.push(
@@ -126,50 +128,59 @@ async function tryWasm(
   }
   wasm.setThreadsCount(1);
   if (!(await tf.setBackend('wasm'))) throw new BraggError('BACKEND', 'wasm backend did not start');
-  guardActiveWasm();
-  return { threads: 1, multithreaded: false, xnnpackThreads: 1 };
+  return { threads: 1, multithreaded: false, xnnpackThreads: 1, kernels: startWasm(config, 1) };
 }
 
-function guardActiveWasm(): void {
-  guardWasmMalloc(
-    (tf.backend() as unknown as { wasm: Parameters<typeof guardWasmMalloc>[0] }).wasm,
-  );
+/** Guards the active wasm backend's allocations and attaches bragg's kernels for `config`. */
+function startWasm(config: BackendConfig, threads: number): SimdKernels | undefined {
+  const backend = tf.backend() as unknown as BackendWasm;
+  guardWasmMalloc(backend.wasm as unknown as Parameters<typeof guardWasmMalloc>[0]);
+  return attachSimdKernels(backend, simdSettings(config, threads));
 }
-
-let current: { key: string; info: Promise<BackendInfo> } | undefined;
 
 /**
- * Selects and initialises the backend (once per distinct request; later calls with the same
- * request return the same info). Throws a ValidationError when an explicitly requested backend
- * cannot start.
+ * The configuration last started and its handle. It mirrors tfjs's process-global active
+ * backend (one at a time): it is keyed by the whole configuration, so a call with any other
+ * setting starts that configuration's backend and never returns this one.
  */
-export function initBackend(opts: BackendOptions = {}): Promise<BackendInfo> {
-  const { backend, threads } = resolveBackendOptions(opts);
-  const key = `${backend}:${threads}`;
-  if (current?.key === key) return current.info;
-  const info = selectBackend(backend, threads);
-  current = { key, info };
-  info.catch(() => {
+let current: { key: string; handle: Promise<BackendHandle> } | undefined;
+
+/**
+ * Selects and initialises the backend that `options` ask for: a `BackendConfig`, or any subset
+ * of one over `defaultBackendConfig()` (the environment is not read: pass
+ * `backendConfigFromEnv(process.env)` at the edge for that). Once per distinct configuration:
+ * a later call with the same configuration returns the same handle while it is the last one
+ * started; another configuration makes its own backend the active one (tfjs has one active
+ * backend per process). Throws a ValidationError (field `backend`) when an explicitly
+ * requested backend cannot start, and for options out of range.
+ */
+export async function initBackend(options: BackendOptions = {}): Promise<BackendHandle> {
+  const config = backendConfig(options);
+  const key = backendConfigKey(config);
+  if (current?.key === key) return current.handle;
+  const handle = selectBackend(config);
+  current = { key, handle };
+  handle.catch(() => {
     if (current?.key === key) current = undefined;
   });
-  return info;
+  return handle;
 }
 
-async function selectBackend(
-  requested: BackendName | 'auto',
-  threads: number,
-): Promise<BackendInfo> {
+async function selectBackend(config: BackendConfig): Promise<BackendHandle> {
+  const requested = config.backend;
   const notes: string[] = [];
   registerFusedOptimizerKernels();
   const candidates: BackendName[] = requested === 'auto' ? [...BACKEND_NAMES] : [requested];
   for (const name of candidates) {
     try {
-      let t = 1;
-      let multithreaded = false;
-      let xnn = 1;
+      let start: WasmStart = {
+        threads: 1,
+        multithreaded: false,
+        xnnpackThreads: 1,
+        kernels: undefined,
+      };
       if (name === 'tensorflow') await tryTensorflow();
-      else if (name === 'wasm')
-        ({ threads: t, multithreaded, xnnpackThreads: xnn } = await tryWasm(threads, notes));
+      else if (name === 'wasm') start = await tryWasm(config, notes);
       else if (!(await tf.setBackend('cpu')))
         throw new BraggError('BACKEND', 'cpu backend did not start');
       const simd =
@@ -177,17 +188,19 @@ async function selectBackend(
       return {
         backend: name,
         requested,
-        threads: t,
+        threads: start.threads,
         simd,
-        multithreaded,
-        xnnpackThreads: xnn,
+        multithreaded: start.multithreaded,
+        xnnpackThreads: start.xnnpackThreads,
         versions: versions(),
         notes,
+        config,
+        simdKernels: start.kernels,
       };
     } catch (err) {
       const msg = err instanceof Error ? err.message.split('\n')[0]! : String(err);
       if (requested !== 'auto') {
-        throw new ValidationError(`backend '${name}' is not available: ${msg}`, '--backend', {
+        throw new ValidationError(`backend '${name}' is not available: ${msg}`, 'backend', {
           cause: err,
         });
       }

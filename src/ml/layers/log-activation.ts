@@ -2,6 +2,7 @@
  * AiryNet's logarithmic activation (Zimmermann et al., Phys. Rev. E 99, 063309 (2019); seed
  * code `airynet/nn/resnet.py` `log_act`): f(x) = α(ln(x + e⁻¹) + 1) + β for x > 0 and
  * −α(ln(−x + e⁻¹) + 1) + β for x ≤ 0. With β = 0 it is odd and f(0) = 0.
+ * Registered for (de)serialisation by `registerLayers()` (`registry.ts`).
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -38,4 +39,3 @@ export class LogActivation extends tf.layers.Layer {
     return { ...super.getConfig(), alpha: this.alpha, beta: this.beta };
   }
 }
-tf.serialization.registerClass(LogActivation);

@@ -1,7 +1,8 @@
 /**
  * Dropout whose mask is a pure function of (seed, call number): a fresh mask every training
  * step, the same masks for the same seed, and resumable (the trainer saves `calls`). tfjs's own
- * Dropout with a seed draws the same mask at every step.
+ * Dropout with a seed draws the same mask at every step. Registered for (de)serialisation by
+ * `registerLayers()` (`registry.ts`).
  */
 import * as tf from '@tensorflow/tfjs';
 import { ValidationError } from '../../core/errors.js';
@@ -41,4 +42,3 @@ export class SeededDropout extends tf.layers.Layer {
     return { ...super.getConfig(), rate: this.rate, seed: this.seed };
   }
 }
-tf.serialization.registerClass(SeededDropout);

@@ -4,7 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REFERENCE_NETS } from './reference.js';
+import { REFERENCE_NETS, referenceNetNames } from './reference.js';
+import { modelArchitecture } from './registry.js';
 
 const shapes = (m: tf.LayersModel): string[] =>
   m.layers.map((l) => `${l.getClassName()}${JSON.stringify(l.outputShape).replace('null,', '')}`);
@@ -44,5 +45,26 @@ describe('reference nets', () => {
     // (6·1 + 1)·64 + 2·(6·64 + 1)·64 + (14·64 + 1)·128 + (128 + 1)·3
     expect(m.countParams()).toBe(448 + 49280 + 114816 + 387);
     m.dispose();
+  });
+
+  it('are the registry architectures at their defaults (each net defined once)', () => {
+    for (const name of referenceNetNames()) {
+      const arch = modelArchitecture(name);
+      const defaults = arch.resolve();
+      const spec = REFERENCE_NETS[name]!;
+      expect(spec.inputShape).toEqual(arch.inputShape(defaults));
+      const a = spec.build(3);
+      const b = arch.build(defaults, 3);
+      const wa = a.getWeights();
+      const wb = b.getWeights();
+      expect(wa.map((w) => w.shape)).toEqual(wb.map((w) => w.shape));
+      // largest weight difference over the whole net (the nets are up to 21M weights)
+      const maxDiff = Math.max(
+        ...wa.map((w, i) => tf.tidy(() => w.sub(wb[i]!).abs().max().dataSync()[0]!)),
+      );
+      expect([name, maxDiff]).toEqual([name, 0]);
+      a.dispose();
+      b.dispose();
+    }
   });
 });

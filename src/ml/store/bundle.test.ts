@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadBundle, newModelId, saveBundle } from './bundle.js';
 import { BUNDLE_FORMAT, type BundleMeta } from './schema.js';
+import { PHASE1D } from '../models/phase1d.js';
+import { roundTrip } from '../../../test/support/ml/store/round-trip.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bragg-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -65,5 +67,14 @@ describe('model bundle', () => {
     rmSync(join(d, 'weights.bin'));
     await expect(loadBundle(d)).rejects.toThrow(/cannot load the TF\.js model/);
     await expect(saveBundle(join(dir, 'x'), model(), { ...info, labels: [] })).rejects.toThrow();
+  });
+  it('registers the custom layers itself: a phase1d model (SeededDropout) loads in a fresh state', async () => {
+    const m = PHASE1D.build(PHASE1D.resolve({ inputLength: 32, depth: 2 }), 4);
+    expect(m.layers.map((l) => l.getClassName())).toContain('BraggSeededDropout');
+    // roundTrip unregisters bragg's layers and disposes every variable before loadBundle
+    const r = await roundTrip(m, 'phase1d');
+    expect(r.layerClasses).toContain('BraggSeededDropout');
+    expect(r.paramsAfter).toBe(r.paramsBefore);
+    expect(Array.from(r.after)).toEqual(Array.from(r.before));
   });
 });

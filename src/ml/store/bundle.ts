@@ -1,7 +1,9 @@
 /**
  * The model store: a model bundle is a directory with the TF.js layers model (`model.json` +
  * `weights.bin`, written through the trainer's file IO handler) and `bragg.json`
- * (`schema.ts`). Loading checks every part and says which one is missing or corrupt.
+ * (`schema.ts`). Loading checks every part and says which one is missing or corrupt, and
+ * registers bragg's custom layers itself (`registerLayers()`), so any bundle bragg wrote loads
+ * whatever the caller imported.
  */
 import * as tf from '@tensorflow/tfjs';
 import { randomUUID } from 'node:crypto';
@@ -10,7 +12,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { BraggError, FormatError, NotFoundError } from '../../core/errors.js';
 import { fileHandler } from '../train/checkpoint.js';
-import '../layers/seeded-dropout.js';
+import { registerLayers } from '../layers/registry.js';
 import { BUNDLE_META, bundleMetaSchema, type BundleMeta } from './schema.js';
 
 export interface ModelBundle {
@@ -67,6 +69,7 @@ export async function loadBundle(dir: string): Promise<ModelBundle> {
   const abs = resolve(dir);
   const meta = await readBundleMeta(abs);
   let model: tf.LayersModel;
+  registerLayers();
   try {
     model = await tf.loadLayersModel(fileHandler(abs));
   } catch (err) {

@@ -5,7 +5,7 @@ import { radialProfile, renderPattern } from './detector.js';
 import { simulateSpots } from './pattern.js';
 import type { SpotList } from './pattern.js';
 import { prepareReflections } from './reflections.js';
-import { graphite, silicon } from './test-crystals.js';
+import { graphite, silicon } from '../../../test/support/simulate/kinematic/crystals.js';
 
 /** True when the spot set maps onto itself (positions and intensities) under (x, y) ↦ op. */
 function invariant(

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../core/errors.js';
 import { interpolate, kinematicProfile, linspace, peakValue, seed147Axis } from './profile.js';
 import { prepareReflections } from './reflections.js';
-import { gold, silicon } from './test-crystals.js';
+import { gold, silicon } from '../../../test/support/simulate/kinematic/crystals.js';
 
 describe('1D profiles', () => {
   it('seed147 axis: 147 points from 0.10777668889613681 to 1.318191810345058 Å⁻¹ (DESIGN.md)', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MultisliceEngine } from './engine.js';
 import { buildSliceStack, planSimulation } from './plan.js';
-import { rutile } from './testing.js';
+import { rutile } from '../../../test/support/simulate/multislice/crystals.js';
 import { scatteringFunction } from '../../crystal/scattering/index.js';
 
 describe('thin-specimen limit', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../core/errors.js';
 import { memoryLayout, planSimulation, sliceBytes, type MultisliceParams } from './plan.js';
 import { simulatePacbed } from './simulate.js';
-import { rutile } from './testing.js';
+import { rutile } from '../../../test/support/simulate/multislice/crystals.js';
 
 /** Rutile [001] with 2 frozen-phonon configurations on a 32² grid, 12 slices, 4 positions. */
 const PHONONS: MultisliceParams = {

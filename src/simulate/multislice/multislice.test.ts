@@ -5,7 +5,7 @@ import { MultisliceEngine } from './engine.js';
 import { probeCoefficients } from './probe.js';
 import { electronWavelength } from '../../crystal/wavelength.js';
 import { simulatePacbed, simulateCbed } from './simulate.js';
-import { rutile } from './testing.js';
+import { rutile } from '../../../test/support/simulate/multislice/crystals.js';
 import type { MultisliceParams } from './plan.js';
 
 const LAMBDA80 = electronWavelength(80);

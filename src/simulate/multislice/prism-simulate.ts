@@ -20,7 +20,7 @@ import {
 import { PositionPool } from './pool.js';
 import { prismMemoryBytes, prismSetup } from './prism.js';
 import type { PrismBeamTask, PrismReduceTask } from './prism-run.js';
-import type { PatternResult, RunOptions } from './simulate.js';
+import type { PatternResult, RunOptions } from './run-options.js';
 import { runWorkerTask, type WorkerCache, type WorkerTask } from './tasks.js';
 
 /** Largest S-matrix bragg allocates for one configuration [bytes]. */

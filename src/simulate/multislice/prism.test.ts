@@ -10,7 +10,7 @@ import {
   validInterpolation,
 } from './prism.js';
 import { simulateCbed, simulatePacbed } from './simulate.js';
-import { rutile } from './testing.js';
+import { rutile } from '../../../test/support/simulate/multislice/crystals.js';
 
 /** Rutile [001], 80 kV, 20 mrad: small grids so each case runs in seconds. */
 const SMALL: MultisliceParams = {

@@ -21,31 +21,11 @@
  */
 import { ValidationError } from '../../core/errors.js';
 import { detectorGeometry, type DetectorGeometry } from './engine.js';
-import { Grid, isFastFftSize } from './grid.js';
+import { Grid, assertInterpolation, validInterpolation } from './grid.js';
+
+export { assertInterpolation, validInterpolation } from './grid.js';
 import { probeCoefficients } from './probe.js';
 import type { Plan } from './plan.js';
-
-/** Is `f` an interpolation factor the grid can use (nx/f and ny/f are fast FFT sizes)? */
-export function validInterpolation(grid: Grid, f: number): boolean {
-  return (
-    Number.isInteger(f) &&
-    f >= 1 &&
-    grid.nx % f === 0 &&
-    grid.ny % f === 0 &&
-    isFastFftSize(grid.nx / f) &&
-    isFastFftSize(grid.ny / f)
-  );
-}
-
-/** Check an interpolation factor: a positive integer whose primes are 2, 3 and 5. */
-export function assertInterpolation(f: number, field = 'interpolation'): number {
-  let m = f;
-  if (Number.isInteger(m) && m >= 1) for (const p of [2, 3, 5]) while (m % p === 0) m /= p;
-  if (m !== 1 || f > 64) {
-    throw new ValidationError(`must be an integer 1…64 of the form 2^a·3^b·5^c, got ${f}`, field);
-  }
-  return f;
-}
 
 export interface PrismSetup {
   f: number;

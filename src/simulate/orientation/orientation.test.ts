@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../core/errors.js';
 import { crystalSymmetry } from '../kinematic/crystal.js';
-import { graphite, silicon } from '../kinematic/test-crystals.js';
+import { graphite, silicon } from '../../../test/support/simulate/kinematic/crystals.js';
 import { apply, determinant, multiply, rotationAngle, transpose } from './mat3.js';
 import {
   eulerFromOrientation,

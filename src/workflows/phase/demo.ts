@@ -11,17 +11,17 @@ import { ndarray } from '../../core/ndarray.js';
 import { packageRoot } from '../../core/paths.js';
 import { writeNpy } from '../../formats/npy/npy.js';
 import type { Executor } from '../../jobs/executor.js';
-import { PhaseDataset } from '../../ml/data/dataset.js';
+import { PhaseDataset } from './dataset/reader.js';
 import { argmaxRows, confusionMatrix } from '../../ml/metrics/confusion.js';
 import { loadBundle } from '../../ml/store/bundle.js';
 import type { TrainCallback } from '../../ml/train/callbacks.js';
-import type { SweepInput } from '../../simulate/sweep/schema.js';
+import type { SweepInput } from './dataset/sweep-schema.js';
 import { evaluatePredictionFile, type FileEvaluation } from './evaluate.js';
 import { readExperimentalMap } from './experiment.js';
 import { predictProfiles } from './infer.js';
 import { predictPhaseMap, writePhasePrediction } from './predict.js';
 import { syntheticPhaseMap } from './synthetic.js';
-import { simulatePhaseDataset, writeExperimentalNpz } from './testing.js';
+import { simulatePhaseDataset, writeExperimentalNpz } from './demo-data.js';
 import { trainPhaseModel } from './train.js';
 
 /** The demo's phases: well separated in q, bundled, each with its published source. */

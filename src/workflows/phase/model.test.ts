@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { buildPhaseCnn, resolvePhaseCnnConfig } from './model.js';
+import { ValidationError } from '../../core/errors.js';
+import { modelArchitecture } from '../../ml/models/registry.js';
+import { buildPhaseCnn, PHASE_CNN_ARCHITECTURE, resolvePhaseCnnConfig } from './model.js';
 
 describe('phase CNN', () => {
   it('has the seed layout: Flatten 14 × 64 = 896 and 164,931 parameters for 147 points, 3 phases', () => {
@@ -29,16 +31,41 @@ describe('phase CNN', () => {
     a.dispose();
     b.dispose();
   });
-  it('throws when the options do not fit', () => {
+  it('throws when the options do not fit, naming the option (not a CLI flag)', () => {
+    const field = (c: Parameters<typeof resolvePhaseCnnConfig>[0]): string | undefined => {
+      try {
+        resolvePhaseCnnConfig(c);
+      } catch (err) {
+        expect(err).toBeInstanceOf(ValidationError);
+        expect((err as Error).message).not.toMatch(/--/);
+        return (err as ValidationError).field;
+      }
+      return undefined;
+    };
     expect(() => resolvePhaseCnnConfig({ inputLength: 20, classes: 3, depth: 4 })).toThrow(
-      /do not fit/,
+      /^depth: 4 blocks with kernel 6 do not fit a profile of 20 points$/,
     );
-    expect(() => resolvePhaseCnnConfig({ inputLength: 147, classes: 3, filters: 0 })).toThrow(
-      /--width/,
+    expect(field({ inputLength: 20, classes: 3, depth: 4 })).toBe('depth');
+    expect(field({ inputLength: 147, classes: 3, depth: 9 })).toBe('depth');
+    expect(field({ inputLength: 147, classes: 3, filters: 0 })).toBe('filters');
+    expect(field({ inputLength: 147, classes: 3, kernelSize: 0 })).toBe('kernelSize');
+    expect(field({ inputLength: 147, classes: 3, dense: 1.5 })).toBe('dense');
+    expect(field({ inputLength: 147, classes: 3, dropout: 1 })).toBe('dropout');
+    expect(field({ inputLength: 147, classes: 1 })).toBe('classes');
+    expect(field({ inputLength: 4, classes: 3 })).toBe('inputLength');
+  });
+  it('is the registry architecture phase1d, defined once: same layers and weights', () => {
+    expect(PHASE_CNN_ARCHITECTURE).toBe('phase1d');
+    const arch = modelArchitecture(PHASE_CNN_ARCHITECTURE);
+    const opts = { inputLength: 64, classes: 4, depth: 2, filters: 8, dense: 16 };
+    const a = buildPhaseCnn(opts, 9);
+    const b = arch.build(arch.resolve(opts), 9);
+    expect(a.layers.map((l) => l.getClassName())).toEqual(b.layers.map((l) => l.getClassName()));
+    expect(a.getWeights().map((w) => Array.from(w.dataSync()))).toEqual(
+      b.getWeights().map((w) => Array.from(w.dataSync())),
     );
-    expect(() => resolvePhaseCnnConfig({ inputLength: 147, classes: 3, dropout: 1 })).toThrow(
-      /--dropout/,
-    );
-    expect(() => resolvePhaseCnnConfig({ inputLength: 147, classes: 1 })).toThrow(/classes/);
+    expect(resolvePhaseCnnConfig({ inputLength: 147, classes: 3 })).toEqual(arch.resolve());
+    a.dispose();
+    b.dispose();
   });
 });

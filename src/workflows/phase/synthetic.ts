@@ -9,8 +9,8 @@ import { ValidationError } from '../../core/errors.js';
 import { createRng, deriveSeed } from '../../core/rng.js';
 import { crystalFromCif } from '../../crystal/structure.js';
 import { prepareReflections } from '../../simulate/kinematic/reflections.js';
-import { radialGeometry, simulatePatterns } from '../../simulate/sweep/pipeline.js';
-import { sweepSchema, type SweepInput } from '../../simulate/sweep/schema.js';
+import { radialGeometry, simulatePatterns } from './dataset/profiles.js';
+import { sweepSchema, type SweepInput } from './dataset/sweep-schema.js';
 
 export interface SyntheticMapOptions {
   phases: readonly { name: string; cif: string; latticeScale?: [number, number] }[];

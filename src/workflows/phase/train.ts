@@ -5,12 +5,10 @@
  * of the held-out split (JSON + PNG), loss/accuracy curves (PNG) and the history (JSON).
  */
 import * as tf from '@tensorflow/tfjs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { FormatError, ValidationError } from '../../core/errors.js';
-import { toFloat64 } from '../../core/ndarray.js';
-import { decodeNpzMember, listNpz } from '../../formats/npy/npz.js';
-import { PhaseDataset, type ProfileKey } from '../../ml/data/dataset.js';
+import { ValidationError } from '../../core/errors.js';
+import { PhaseDataset, type ProfileKey } from './dataset/reader.js';
 import { argmaxRows, confusionMatrix, type ConfusionReport } from '../../ml/metrics/confusion.js';
 import { confusionMatrixSvg } from '../../ml/plots/heatmap.js';
 import { lineChartsSvg } from '../../ml/plots/line.js';
@@ -20,9 +18,14 @@ import { BUNDLE_FORMAT, type BundleMeta } from '../../ml/store/schema.js';
 import type { EpochRecord, TrainCallback } from '../../ml/train/callbacks.js';
 import type { DataSource } from '../../ml/train/data.js';
 import { train } from '../../ml/train/trainer.js';
-import { VERSION } from '../../version.js';
+import { VERSION } from '../../core/version.js';
 import { PHASE_PREPROCESSING, predictProfiles } from './infer.js';
-import { buildPhaseCnn, resolvePhaseCnnConfig, type PhaseCnnConfig } from './model.js';
+import {
+  PHASE_CNN_ARCHITECTURE,
+  buildPhaseCnn,
+  resolvePhaseCnnConfig,
+  type PhaseCnnConfig,
+} from './model.js';
 import { minMaxNormaliseRows } from './resample.js';
 
 export interface PhaseTrainOptions {
@@ -56,27 +59,13 @@ export interface PhaseTrainResult {
   confusion: ConfusionReport;
 }
 
-const AXIS_MEMBER: Record<ProfileKey, string> = {
-  '1d/x_px': '1d/x_px_q_axis',
-  '1d/x_q': '1d/x_q_axis',
-  '1d/x_all': '1d/x_all_q_axis',
-};
-
 /** The q-axis [Å⁻¹] of the dataset's profiles, from its first shard. */
-export async function datasetQAxis(ds: PhaseDataset): Promise<Float64Array> {
-  const shard = ds.manifest.shards[0];
-  if (!shard) throw new ValidationError(`dataset ${ds.dir} has no complete shard`, '--data');
-  const path = join(ds.dir, shard.file);
-  const bytes = new Uint8Array(await readFile(path));
-  const key = AXIS_MEMBER[ds.key];
-  const m = listNpz(bytes, path).find((e) => e.key === key);
-  if (!m)
-    throw new FormatError('NPZ', `shard has no q-axis member ${key}`, { file: path, path: key });
-  return toFloat64(decodeNpzMember(bytes, m, path).array);
+export function datasetQAxis(ds: PhaseDataset): Promise<Float64Array> {
+  return ds.qAxis();
 }
 
 function checkFraction(v: number): number {
-  if (!(v > 0 && v < 1)) throw new ValidationError(`must be in (0, 1), got ${v}`, '--val-split');
+  if (!(v > 0 && v < 1)) throw new ValidationError(`must be in (0, 1), got ${v}`, 'valSplit');
   return v;
 }
 
@@ -116,7 +105,7 @@ export async function trainPhaseModel(o: PhaseTrainOptions): Promise<PhaseTrainR
   if (schedule !== 'constant' && schedule !== 'cosine') {
     throw new ValidationError(
       `expected constant or cosine, got '${String(schedule)}'`,
-      '--lr-schedule',
+      'schedule',
     );
   }
   const ds = await PhaseDataset.open(o.data, o.key ?? '1d/x_px');
@@ -167,7 +156,7 @@ export async function trainPhaseModel(o: PhaseTrainOptions): Promise<PhaseTrainR
         preprocessing: PHASE_PREPROCESSING,
         source: ds.key,
       },
-      architecture: { name: 'phase-cnn', config: { ...arch } },
+      architecture: { name: PHASE_CNN_ARCHITECTURE, config: { ...arch } },
       datasetIds: [ds.id],
       training: {
         epochs,

@@ -1,17 +1,12 @@
 /**
  * bragg's SIMD Conv2D filter gradient on the plain SIMD build (mul + add, no relaxed SIMD):
- * the same cases as conv2d-filter-simd.test.ts. The build is chosen when the module first
- * loads, so the variable is set before any kernel runs in this file's process.
+ * the same cases as conv2d-filter-simd.test.ts.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe } from 'vitest';
 import { simdKernelDir } from '../simd/module.js';
-import { filterGradientTests } from './simd-grad-cases.js';
-
-// This file tests bragg's kernels whatever the caller's environment says.
-process.env.BRAGG_WASM_FMA = '0';
-delete process.env.BRAGG_SIMD_KERNELS;
+import { filterGradientTests } from '../../../../test/support/ml/backend/kernels/simd-grad-cases.js';
 
 const built = existsSync(join(simdKernelDir(), 'kernels-simd-private.wasm'));
 

@@ -6,11 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe } from 'vitest';
 import { simdKernelDir } from '../simd/module.js';
-import { filterGradientTests } from './simd-grad-cases.js';
-
-// This file tests bragg's kernels whatever the caller's environment says.
-process.env.BRAGG_WASM_FMA = '1';
-delete process.env.BRAGG_SIMD_KERNELS;
+import { filterGradientTests } from '../../../../test/support/ml/backend/kernels/simd-grad-cases.js';
 
 const built = existsSync(join(simdKernelDir(), 'kernels-relaxed-private.wasm'));
 

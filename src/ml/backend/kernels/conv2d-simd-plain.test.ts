@@ -1,15 +1,12 @@
 /**
  * bragg's SIMD Conv2D on the plain SIMD build (mul + add, no relaxed SIMD): the cases of
- * conv2d-simd.test.ts. The build is chosen when the module first loads, so the variable is set
- * before any kernel runs in this file's process.
+ * conv2d-simd.test.ts.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe } from 'vitest';
 import { simdKernelDir } from '../simd/module.js';
-import { convTests } from './conv2d-simd-cases.js';
-
-process.env.BRAGG_WASM_FMA = '0';
+import { convTests } from '../../../../test/support/ml/backend/kernels/conv2d-simd-cases.js';
 
 const built = existsSync(join(simdKernelDir(), 'kernels-simd-private.wasm'));
 

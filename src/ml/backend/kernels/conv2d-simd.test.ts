@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe } from 'vitest';
 import { simdKernelDir } from '../simd/module.js';
-import { convTests } from './conv2d-simd-cases.js';
+import { convTests } from '../../../../test/support/ml/backend/kernels/conv2d-simd-cases.js';
 
 const built = existsSync(join(simdKernelDir(), 'kernels-relaxed-private.wasm'));
 

@@ -1,4 +1,4 @@
 // The seeded dropout multiplier with the default SIMD build (plain build: simd-mem-plain.test.ts).
-import { dropoutSuite } from './dropout.suite.js';
+import { dropoutSuite } from '../../../../test/support/ml/backend/kernels/dropout.suite.js';
 
 dropoutSuite();

@@ -20,9 +20,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { deriveSeed } from '../../../core/rng.js';
 import { createRng } from '../../../core/rng.js';
-import { CASES } from './bounds.cases.js';
-import { loadPrivate, runCase } from './bounds.testing.js';
-import type { BoundsCase } from './bounds.testing.js';
+import { CASES } from '../../../../test/support/ml/backend/simd/bounds-cases.js';
+import { loadPrivate, runCase } from '../../../../test/support/ml/backend/simd/bounds.js';
+import type { BoundsCase } from '../../../../test/support/ml/backend/simd/bounds.js';
 import { simdKernelDir } from './module.js';
 
 const BUILDS = [
@@ -40,6 +40,9 @@ const built = BUILDS.every(({ fma, shared }) =>
   ),
 );
 
+/** Another directory with the four builds to check (BRAGG_BOUNDS_WASM_DIR; default dist/wasm). */
+const DIR = process.env.BRAGG_BOUNDS_WASM_DIR ?? simdKernelDir();
+
 /** Cases per export and build. */
 const CASES_PER_EXPORT = 100;
 const SEED = 0x6b0d5;
@@ -47,7 +50,7 @@ const SEED = 0x6b0d5;
 describe.skipIf(!built)('SIMD kernels stay inside their outputs', () => {
   it('every export of the module has bounds cases (a new export without one fails)', () => {
     for (const { fma, shared } of BUILDS) {
-      const mod = loadPrivate(fma, shared);
+      const mod = loadPrivate(fma, shared, DIR);
       expect([...mod.names].sort()).toEqual(Object.keys(CASES).sort());
     }
   });
@@ -55,7 +58,7 @@ describe.skipIf(!built)('SIMD kernels stay inside their outputs', () => {
   for (const { fma, shared } of BUILDS) {
     const build = `${fma ? 'fused multiply-add' : 'plain SIMD'} ${shared ? 'shared' : 'private'}`;
     it(`${build} build: guards, inputs and other blocks' bytes unchanged on random shapes and splits`, () => {
-      const mod = loadPrivate(fma, shared);
+      const mod = loadPrivate(fma, shared, DIR);
       expect(mod.exports.features!()).toBe(fma ? 2 : 1);
       const failures: string[] = [];
       for (const name of Object.keys(CASES).sort()) {

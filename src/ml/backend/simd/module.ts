@@ -11,14 +11,23 @@
  * (the multithreaded tfjs build) or a private one. Relaxed SIMD is standard in V8 ≥ 11.4; Node 20
  * ships V8 11.3, where it sits behind `--experimental-wasm-relaxed-simd`: the loader sets that
  * flag (it only affects modules compiled afterwards) when the relaxed build does not validate
- * otherwise. `BRAGG_WASM_FMA=0` keeps the plain build, `BRAGG_SIMD_KERNELS=0` turns bragg's SIMD
- * kernels off altogether (the earlier JS / XNNPACK kernels run instead).
+ * otherwise.
+ *
+ * Which build loads, whether any does and on how many threads is decided by the `SimdSettings`
+ * the caller attaches to a backend (`initBackend` derives them from its `BackendConfig`:
+ * `fma: false` keeps the plain build, `simdKernels: false` turns bragg's SIMD kernels off
+ * altogether and the earlier JS / XNNPACK kernels run instead). tfjs calls a kernel with its
+ * backend only, so the kernels find their `SimdKernels` through the backend they run on: each
+ * wasm backend (each emscripten module) owns the object made from its own settings, and two
+ * backends made from different configurations never share one. Nothing here reads the
+ * environment or keeps settings between backends.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import v8 from 'node:v8';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { packageRoot } from '../../../core/paths.js';
+import { PARALLEL_MIN_WORK } from '../config.js';
 import { SimdPool } from './pool.js';
 import { wasmApi } from './wasm-api.js';
 import type { WasmMemory, WasmModule } from './wasm-api.js';
@@ -168,6 +177,26 @@ export interface SimdExports {
   ): void;
 }
 
+/** What bragg's SIMD kernels on one wasm backend run with (made from a `BackendConfig`). */
+export interface SimdSettings {
+  /** Load bragg's SIMD kernels at all (off: callers use their fallback kernels). */
+  readonly enabled: boolean;
+  /** Prefer the fused multiply-add (relaxed SIMD) build; off: plain SIMD128. */
+  readonly fma: boolean;
+  /** Threads for bragg's kernels (caller + workers); undefined: the tfjs module's count. */
+  readonly threads: number | undefined;
+  /** Element operations below which a call is not split (simd/parallel.ts). */
+  readonly parallelMinWork: number;
+}
+
+/** The settings of a wasm backend that `initBackend` did not start (plain `tf.setBackend`). */
+export const DEFAULT_SIMD_SETTINGS: SimdSettings = Object.freeze({
+  enabled: true,
+  fma: true,
+  threads: undefined,
+  parallelMinWork: PARALLEL_MIN_WORK,
+});
+
 export interface SimdKernels {
   exports: SimdExports;
   /** The module was built with fused multiply-add (relaxed SIMD). */
@@ -179,6 +208,12 @@ export interface SimdKernels {
   memory: WasmMemory;
   /** Worker threads sharing the memory (multithreaded tfjs build with > 1 thread only). */
   pool?: SimdPool;
+  /** Threads the kernels run on: the caller and the pool's workers. */
+  readonly threads: number;
+  /** Element operations below which parallelFor keeps a call on the calling thread. */
+  readonly parallelMinWork: number;
+  /** The settings this object was made from. */
+  readonly settings: SimdSettings;
 }
 
 interface EmscriptenLike {
@@ -187,27 +222,19 @@ interface EmscriptenLike {
   asm?: { memory?: WasmMemory };
 }
 
-const LOADED = new WeakMap<object, SimdKernels | null>();
-
-/** Threads for bragg's kernels (caller + workers); default: the tfjs module's thread count. */
-let simdThreads: number | undefined;
-
 /**
- * Sets how many threads bragg's SIMD kernels use on the next backend module they load (the
- * backend selection sets it from `--threads`; it may differ from XNNPACK's pool size).
+ * Per wasm backend module: the settings attached to it and the kernels made from them
+ * (undefined when off or not built). Keyed by the backend's own module, so the entry lives and
+ * dies with that backend; it holds no setting that another backend could pick up.
  */
-export function setSimdThreads(n: number | undefined): void {
-  simdThreads = n;
-}
+const ATTACHED = new WeakMap<
+  object,
+  { settings: SimdSettings; kernels: SimdKernels | undefined }
+>();
 
 /** Where the built modules are (dist/wasm under the package root). */
 export function simdKernelDir(): string {
   return join(packageRoot(), 'dist', 'wasm');
-}
-
-function off(name: string): boolean {
-  const v = process.env[name];
-  return v === '0' || v === 'false' || v === 'off';
 }
 
 function compile(bytes: Uint8Array): WasmModule | undefined {
@@ -232,34 +259,65 @@ function memoryOf(backend: BackendWasm): WasmMemory | undefined {
   return mod.wasmMemory ?? mod.asm?.memory;
 }
 
-/** Whether bragg's SIMD kernels will load (not turned off, and built). */
-export function simdKernelsEnabled(): boolean {
+/** Whether bragg's SIMD kernels are built (dist/wasm). */
+export function simdKernelsBuilt(): boolean {
+  return existsSync(join(simdKernelDir(), 'kernels-simd-shared.wasm'));
+}
+
+function sameSettings(a: SimdSettings, b: SimdSettings): boolean {
   return (
-    !off('BRAGG_SIMD_KERNELS') && existsSync(join(simdKernelDir(), 'kernels-simd-shared.wasm'))
+    a.enabled === b.enabled &&
+    a.fma === b.fma &&
+    a.threads === b.threads &&
+    a.parallelMinWork === b.parallelMinWork
   );
 }
 
 /**
- * bragg's SIMD kernels bound to the memory of this wasm backend, or undefined when they are
- * turned off or not built (the callers then use their fallback kernels). Loaded once per
- * backend module.
+ * Makes this wasm backend's SIMD kernels follow `settings` and returns them (undefined when
+ * turned off or not built). The same settings again return the same object; other settings
+ * replace it (its worker threads are stopped) with one made from them.
  */
-export function simdKernels(backend: BackendWasm): SimdKernels | undefined {
-  if (off('BRAGG_SIMD_KERNELS')) return undefined;
+export function attachSimdKernels(
+  backend: BackendWasm,
+  settings: SimdSettings,
+): SimdKernels | undefined {
   const key = backend.wasm as object;
-  const cached = LOADED.get(key);
-  if (cached !== undefined) return cached ?? undefined;
-  const loaded = load(backend);
-  LOADED.set(key, loaded ?? null);
-  return loaded;
+  const previous = ATTACHED.get(key);
+  if (previous !== undefined && sameSettings(previous.settings, settings)) return previous.kernels;
+  previous?.kernels?.pool?.close();
+  const kernels = settings.enabled ? load(backend, settings) : undefined;
+  ATTACHED.set(key, { settings, kernels });
+  return kernels;
 }
 
-function load(backend: BackendWasm): SimdKernels | undefined {
+/** Stops this backend's SIMD worker threads and forgets its kernels (the backend is going). */
+export function detachSimdKernels(backend: BackendWasm): void {
+  const key = backend.wasm as object;
+  ATTACHED.get(key)?.kernels?.pool?.close();
+  ATTACHED.delete(key);
+}
+
+/**
+ * bragg's SIMD kernels bound to the memory of this wasm backend, as attached by
+ * `attachSimdKernels` (`initBackend` does it from its configuration), or undefined when they
+ * are turned off or not built (the callers then use their fallback kernels). A backend nothing
+ * was attached to (started by plain `tf.setBackend('wasm')`) gets DEFAULT_SIMD_SETTINGS.
+ */
+export function simdKernels(backend: BackendWasm): SimdKernels | undefined {
+  const attached = ATTACHED.get(backend.wasm as object);
+  if (attached !== undefined) return attached.kernels;
+  return attachSimdKernels(backend, DEFAULT_SIMD_SETTINGS);
+}
+
+function load(backend: BackendWasm, settings: SimdSettings): SimdKernels | undefined {
   const memory = memoryOf(backend);
   if (memory === undefined) return undefined;
   const shared = memory.buffer instanceof SharedArrayBuffer;
   const flavour = shared ? 'shared' : 'private';
   const dir = simdKernelDir();
+  const threads =
+    settings.threads ?? (backend.wasm as unknown as EmscriptenLike).tfjs?.getThreadsCount?.() ?? 1;
   const tryBuild = (fma: boolean): SimdKernels | undefined => {
     const file = join(dir, `kernels-${fma ? 'relaxed' : 'simd'}-${flavour}.wasm`);
     if (!existsSync(file)) return undefined;
@@ -269,18 +327,26 @@ function load(backend: BackendWasm): SimdKernels | undefined {
     const instance = new wasmApi.Instance(module, { env: { memory } });
     const exports = instance.exports as unknown as SimdExports;
     if (exports.features() !== (fma ? 2 : 1)) return undefined;
-    const kernels: SimdKernels = { exports, fma, shared, module, memory };
-    const threads =
-      simdThreads ?? (backend.wasm as unknown as EmscriptenLike).tfjs?.getThreadsCount?.() ?? 1;
+    let pool: SimdPool | undefined;
     if (shared && threads > 1) {
       const names = Object.keys(instance.exports).filter(
         (k) => typeof instance.exports[k] === 'function',
       );
-      kernels.pool = new SimdPool(module, memory, names, threads - 1);
+      pool = new SimdPool(module, memory, names, threads - 1);
     }
-    return kernels;
+    return {
+      exports,
+      fma,
+      shared,
+      module,
+      memory,
+      ...(pool === undefined ? {} : { pool }),
+      threads: 1 + (pool?.size ?? 0),
+      parallelMinWork: settings.parallelMinWork,
+      settings,
+    };
   };
-  return (off('BRAGG_WASM_FMA') ? undefined : tryBuild(true)) ?? tryBuild(false);
+  return (settings.fma ? tryBuild(true) : undefined) ?? tryBuild(false);
 }
 
 /** Byte offset of a tensor's data in the wasm heap. */

@@ -7,27 +7,16 @@
  * blocks may run on any threads in any order.
  *
  * `work` estimates the whole call's cost in element operations (elements read and written for
- * memory-bound kernels; leave it out for compute-bound ones). Below PARALLEL_MIN_WORK the call
- * runs on the calling thread: handing a block to a worker costs tens of microseconds, more than
- * a small kernel takes (measured: small2d's eight Adam updates took 2.6 ms split over 2
- * threads and 0.5 ms on one).
+ * memory-bound kernels; leave it out for compute-bound ones). Below the kernels'
+ * `parallelMinWork` (from the backend's configuration; default PARALLEL_MIN_WORK) the call runs
+ * on the calling thread: handing a block to a worker costs tens of microseconds, more than a
+ * small kernel takes (measured: small2d's eight Adam updates took 2.6 ms split over 2 threads
+ * and 0.5 ms on one). 0 splits every call, Infinity none; calls without a `work` estimate are
+ * split unless it is Infinity.
  */
 import type { SimdExports, SimdKernels } from './module.js';
 
-/** Element operations below which a call is not split (~20–50 µs of memory-bound work). */
-export const PARALLEL_MIN_WORK = 1 << 17;
-
-let minWork = PARALLEL_MIN_WORK;
-
-/**
- * Sets the split threshold (tests: 0 splits every call, Infinity none; calls without a `work`
- * estimate are split unless it is Infinity). Returns the previous value.
- */
-export function setParallelMinWork(n: number): number {
-  const previous = minWork;
-  minWork = n;
-  return previous;
-}
+export { PARALLEL_MIN_WORK } from '../config.js';
 
 type KernelName = {
   [K in keyof SimdExports]: SimdExports[K] extends (...a: number[]) => void ? K : never;
@@ -43,7 +32,7 @@ export function parallelFor(
 ): void {
   if (total <= 0) return;
   const fn = simd.exports[name] as (...a: number[]) => void;
-  if (simd.pool !== undefined && total > 1 && (work ?? Number.MAX_VALUE) >= minWork) {
+  if (simd.pool !== undefined && total > 1 && (work ?? Number.MAX_VALUE) >= simd.parallelMinWork) {
     simd.pool.run(name, fn, args, at, total);
     return;
   }

@@ -11,7 +11,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BraggError } from '../../../core/errors.js';
 import { registerWasmTrainingKernels } from '../kernels/register.js';
-import { data } from '../kernels/testing.js';
+import { data } from '../../../../test/support/ml/backend/kernels/compare.js';
 import { simdKernelDir, simdKernels } from './module.js';
 import { SimdPool } from './pool.js';
 import { wasmApi } from './wasm-api.js';

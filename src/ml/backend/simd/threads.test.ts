@@ -6,14 +6,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createRng } from '../../../core/rng.js';
 import { REFERENCE_NETS } from '../../models/reference.js';
 import { createOptimizer } from '../../train/optimizers.js';
 import { trainStep } from '../../train/step.js';
 import { initBackend } from '../select.js';
 import { simdKernels } from './module.js';
-import { PARALLEL_MIN_WORK, setParallelMinWork } from './parallel.js';
 
 /** Losses and final weights of `steps` Adam steps of a freshly built net (seeded). */
 function train(
@@ -49,24 +48,39 @@ function train(
   return { losses, weights };
 }
 
-describe('bragg SIMD kernels on worker threads', () => {
-  beforeAll(async () => {
-    await initBackend({ backend: 'wasm', threads: 2 });
-  });
-  afterAll(() => {
-    setParallelMinWork(PARALLEL_MIN_WORK);
-  });
+/** 2 threads; no call split, or every call split however small. */
+const SERIAL = { backend: 'wasm', threads: 2, parallelMinWork: Number.POSITIVE_INFINITY } as const;
+const SPLIT = { backend: 'wasm', threads: 2, parallelMinWork: 0 } as const;
 
-  it('runs with a worker pool on the 2-thread backend', () => {
-    expect(simdKernels(tf.backend() as unknown as BackendWasm)?.pool?.size).toBe(1);
+/** Trains on a backend started from `config`; also counts the calls its pool ran. */
+async function trainOn(
+  config: typeof SERIAL | typeof SPLIT,
+  net: 'small2d' | 'phase1d',
+): Promise<{ losses: number[]; weights: Float32Array[]; pooled: number }> {
+  const handle = await initBackend(config);
+  const pool = handle.simdKernels?.pool;
+  expect(pool?.size).toBe(1);
+  const run = vi.spyOn(pool!, 'run');
+  try {
+    return { ...train(net, 3), pooled: run.mock.calls.length };
+  } finally {
+    run.mockRestore();
+  }
+}
+
+describe('bragg SIMD kernels on worker threads', () => {
+  it('runs with a worker pool on the 2-thread backend', async () => {
+    const handle = await initBackend(SPLIT);
+    expect(handle.simdKernels?.pool?.size).toBe(1);
+    expect(simdKernels(tf.backend() as unknown as BackendWasm)).toBe(handle.simdKernels);
   });
 
   for (const net of ['small2d', 'phase1d'] as const) {
-    it(`${net}: every call split or none gives bit-identical losses and weights`, () => {
-      setParallelMinWork(Number.POSITIVE_INFINITY);
-      const serial = train(net, 3);
-      setParallelMinWork(0);
-      const split = train(net, 3);
+    it(`${net}: every call split or none gives bit-identical losses and weights`, async () => {
+      const serial = await trainOn(SERIAL, net);
+      const split = await trainOn(SPLIT, net);
+      expect(serial.pooled).toBe(0);
+      expect(split.pooled).toBeGreaterThan(0);
       expect(split.losses).toEqual(serial.losses);
       expect(split.weights).toHaveLength(serial.weights.length);
       split.weights.forEach((w, i) =>

@@ -1,0 +1,28 @@
+/**
+ * The PACBED workflow (seed PACBED-CNN): multislice PACBED training sets → CNNs for thickness,
+ * mistilt and scale → a measured pattern's parameters. So far: the training sets.
+ */
+import type { JobType } from '../../jobs/types.js';
+import type { Workflow } from '../workflow.js';
+import { simulatePacbedDatasetCommand } from './commands/simulate-pacbed-dataset.js';
+import { pacbedShardJob } from './dataset/shard-job.js';
+
+export const pacbedWorkflow: Workflow = {
+  name: 'pacbed',
+  title: 'a DM4 PACBED → thickness, mistilt, scale (2D CNNs)',
+  contracts: [
+    {
+      name: 'dataset config',
+      files: '<config>.yaml',
+      description: 'CIF, zone, kV, thickness/mistilt/azimuth/convergence-angle series, output',
+    },
+    {
+      name: 'training table',
+      files: '<dir>/<table>.csv + images/*.{npy,tif}',
+      description: 'Path;Thickness;Mistilt;Conv_Angle;Electron_Energy;Azimuth;Direction;Material',
+    },
+  ],
+  jobTypes: [pacbedShardJob as unknown as JobType<never, unknown>],
+  architectures: [],
+  commands: [simulatePacbedDatasetCommand],
+};
