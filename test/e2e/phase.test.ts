@@ -213,6 +213,108 @@ print(json.dumps({'keys': sorted(d.files), 'dtype': str(p.dtype), 'shape': list(
     expect(text.err).toMatch(/no CIF for phase 'au'/);
   });
 
+  it("trains on a dataset written in the seed's HDF5 layout (output.format: hdf5)", async () => {
+    // Before the fix the q-axis was read from the first shard as NPZ: "NPZ: not a ZIP archive".
+    await simulatePhaseDataset(
+      {
+        name: 'e2e-h5',
+        seeds: [1],
+        phases: PHASES,
+        orientations: { count: 20 },
+        chunkSize: 20,
+        output: { format: 'hdf5' },
+        ...SMALL,
+      },
+      structures,
+      join(dir, 'data-h5'),
+      inlineExecutor(),
+    );
+    expect((await readdir(join(dir, 'data-h5', 'shards'))).every((f) => f.endsWith('.hdf5'))).toBe(
+      true,
+    );
+    const out = join(dir, 'models-h5');
+    const r = await run([
+      'phase',
+      'train',
+      '--data',
+      join(dir, 'data-h5'),
+      '--epochs',
+      '1',
+      '--batch-size',
+      '16',
+      '-o',
+      out,
+      '--json',
+      ...ARCH,
+      ...BACKEND,
+    ]);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const [id] = await readdir(out);
+    const meta = JSON.parse(readFileSync(join(out, id!, 'bragg.json'), 'utf8'));
+    expect(meta.input.axis).toHaveLength(37);
+    expect(meta.labels).toEqual(['au', 'pbi2-2h']);
+  });
+
+  it('records training and prediction runs with their lineage: dataset → model → prediction', async () => {
+    const db = join(dir, 'runs.sqlite');
+    const t = await run([
+      'phase',
+      'train',
+      '--data',
+      join(dir, 'data'),
+      '--epochs',
+      '1',
+      '--batch-size',
+      '16',
+      '-o',
+      join(dir, 'models-lineage'),
+      '--db',
+      db,
+      '--json',
+      ...ARCH,
+      ...BACKEND,
+    ]);
+    expect(t.code).toBe(0);
+    const trained = JSON.parse(t.out.slice(t.out.indexOf('{\n'))) as {
+      id: string;
+      modelDir: string;
+    };
+    const datasetId = JSON.parse(readFileSync(join(dir, 'data', 'manifest.json'), 'utf8')).id;
+    const p = await run([
+      'phase',
+      'predict',
+      join(dir, 'scan_1d.npz'),
+      '--model',
+      trained.modelDir,
+      '-o',
+      join(dir, 'pred-lineage'),
+      '--db',
+      db,
+      '--json',
+      ...BACKEND,
+    ]);
+    expect(p.code).toBe(0);
+    const runs = await run(['runs', 'list', '--db', db, '--json']);
+    const list = JSON.parse(runs.out) as { id: string; kind: string; status: string }[];
+    const train = list.find((x) => x.kind === 'phase-train')!;
+    const predict = list.find((x) => x.kind === 'phase-predict')!;
+    expect([train.status, predict.status]).toEqual(['completed', 'completed']);
+    const show = async (id: string) =>
+      JSON.parse((await run(['runs', 'show', id, '--db', db, '--json'])).out) as {
+        lineage: { role: string; kind: string; refId: string }[];
+      };
+    expect((await show(train.id)).lineage).toEqual(
+      expect.arrayContaining([
+        { role: 'input', kind: 'dataset', refId: datasetId },
+        { role: 'output', kind: 'model', refId: trained.id },
+      ]),
+    );
+    const pl = (await show(predict.id)).lineage;
+    expect(pl).toContainEqual({ role: 'input', kind: 'model', refId: trained.id });
+    expect(pl.find((l) => l.role === 'output')!.refId).toMatch(/scan_1d_probability_pred\.npz$/);
+  });
+
   it('refuses bad inputs with clear errors', async () => {
     const q = Float64Array.from({ length: 20 }, (_, i) => 2 + i * 0.05);
     await writeExperimentalNpz(join(dir, 'far.npz'), q, new Float32Array(2 * 3 * 20), 2, 3);
