@@ -23,6 +23,8 @@ import { runPhaseDataset } from '../../src/workflows/phase/dataset/run.js';
 import { RunRegistry } from '../../src/jobs/run-registry.js';
 import type { ShardResult } from '../../src/jobs/types.js';
 import { localExecutor } from '../support/jobs/executors.js';
+import { ValidationError } from '../../src/core/errors.js';
+import { failureError } from '../../src/jobs/run-job.js';
 
 const built = existsSync(join(packageRoot(), 'dist', 'src', 'cli', 'commands', 'worker.js'));
 const reason = !hasRedisServer()
@@ -113,7 +115,7 @@ describe.skipIf(reason !== '')(`BullMQ runner with real Redis ${reason}`, () => 
     }
   });
 
-  it('a poisoned shard is reported with its error while the others complete', async () => {
+  it('a poisoned shard is reported with its typed error (rebuilt as its class) while the others complete', async () => {
     const out = join(dir, 'poison');
     await twoWorkers();
     const ex = new BullmqExecutor({ redis: redis.url });
@@ -131,7 +133,12 @@ describe.skipIf(reason !== '')(`BullMQ runner with real Redis ${reason}`, () => 
       expect(r.status).toBe('failed');
       expect(r.done.map((d) => d.id)).toEqual(['b0', 'b1', 'b3']);
       expect(r.failed.map((f) => f.id)).toEqual(['b2']);
-      expect(r.failed[0]!.error.message).toMatch(/ValidationError: .*poisoned/);
+      // The worker's typed error crossed Redis as data and comes back as its own class.
+      expect(r.failed[0]!.error).toMatchObject({ name: 'ValidationError', permanent: true });
+      const err = failureError(r.failed[0]!.error);
+      expect(err).toBeInstanceOf(ValidationError);
+      expect((err as ValidationError).field).toBe('poison');
+      expect(err.message).toMatch(/poisoned/);
     } finally {
       await ex.close();
       await stopAll();
