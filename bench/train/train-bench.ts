@@ -13,8 +13,8 @@ import {
 import { ADAM_UPDATE, SGD_UPDATE } from '../../src/ml/backend/kernels/fused-optimizers.js';
 import { abSteps } from '../../src/ml/train/ab.js';
 import type { AbResult, StepVariant } from '../../src/ml/train/ab.js';
-import { formatProfile, profileSteps } from '../../src/ml/train/profile.js';
-import type { StepProfile } from '../../src/ml/train/profile.js';
+import { formatProfile, profileSteps } from '../../src/ml/train/kernel-profile.js';
+import type { StepProfile } from '../../src/ml/train/kernel-profile.js';
 import { trainStep } from '../../src/ml/train/step.js';
 
 export interface TrainBenchOptions {

@@ -8,6 +8,7 @@ import { RunRegistry, defaultRegistryPath } from '../jobs/run-registry.js';
 import { backendConfig, backendConfigFromEnv } from '../ml/backend/select.js';
 import type { CommandContext, ExecutorChoice } from '../workflows/command.js';
 import { appJobRegistry, appJobWorker } from './jobs.js';
+import { h5Client } from '../formats/hdf5/index.js';
 import { registerWorkflowArchitectures } from './workflows.js';
 
 /** An executor for every job type of this build. */
@@ -27,6 +28,7 @@ export function createExecutor(choice: ExecutorChoice): Executor {
 
 export function createCommandContext(env: NodeJS.ProcessEnv): CommandContext {
   registerWorkflowArchitectures();
+  configureHdf5(env);
   return {
     env,
     executor: createExecutor,
@@ -34,4 +36,16 @@ export function createCommandContext(env: NodeJS.ProcessEnv): CommandContext {
     openRegistry: (path) => RunRegistry.open(path ?? defaultRegistryPath(env)),
     backendConfig: (flags = {}) => backendConfig(flags, backendConfigFromEnv(env)),
   };
+}
+
+/**
+ * The HDF5 worker's settings from `BRAGG_HDF5_TIMEOUT_MS` (a value that is not a positive
+ * number is ignored, as it always was) and `BRAGG_DEBUG` (HDF5's own diagnostics shown).
+ */
+function configureHdf5(env: NodeJS.ProcessEnv): void {
+  const timeoutMs = Number(env.BRAGG_HDF5_TIMEOUT_MS);
+  h5Client.configure({
+    ...(Number.isFinite(timeoutMs) && timeoutMs > 0 ? { timeoutMs } : {}),
+    diagnostics: Boolean(env.BRAGG_DEBUG) && env.BRAGG_DEBUG !== '0',
+  });
 }

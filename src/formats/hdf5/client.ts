@@ -4,19 +4,23 @@
  * traps or aborts, or a request runs past its limit, the worker is terminated and a fresh one
  * is started for the next request (open files are re-opened on demand; see `generation`).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { FormatError } from '../../core/errors.js';
+import { FormatError, ValidationError } from '../../core/errors.js';
+import { workerModule } from '../../core/worker-loader.js';
 import type { WorkerRequest, WorkerResponse, WorkerResult } from './protocol.js';
 
 /** Default time limit of one metadata request (open + tree walk), ms. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
-function baseTimeout(): number {
-  const env = Number(process.env.BRAGG_HDF5_TIMEOUT_MS);
-  return Number.isFinite(env) && env > 0 ? env : DEFAULT_TIMEOUT_MS;
+/** Settings of the (one, process-wide) HDF5 worker; set at the edge with `h5.configure`. */
+export interface H5Settings {
+  /** Time limit of one metadata request [ms]; data reads add time per byte. */
+  timeoutMs: number;
+  /** Let HDF5's own diagnostic output through to this process's stdout/stderr. */
+  diagnostics: boolean;
 }
 
 /** Where h5wasm's Node build lives, searched upwards from this file (for `data:` workers). */
@@ -32,29 +36,6 @@ function h5wasmUrl(): string | undefined {
   return undefined;
 }
 
-let workerSource: URL | undefined;
-
-/**
- * The worker script: the compiled `h5-worker.js` beside this module (dist/), or, when bragg
- * runs from its TypeScript sources (vitest), `h5-worker.ts` transpiled once with the
- * `typescript` devDependency into a `data:` URL.
- */
-async function workerUrl(): Promise<URL> {
-  if (workerSource) return workerSource;
-  const js = new URL('./h5-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(js))) {
-    workerSource = js;
-    return js;
-  }
-  const tsPath = fileURLToPath(new URL('./h5-worker.ts', import.meta.url));
-  const ts = (await import('typescript')).default;
-  const out = ts.transpileModule(readFileSync(tsPath, 'utf8'), {
-    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
-  });
-  workerSource = new URL(`data:text/javascript,${encodeURIComponent(out.outputText)}`);
-  return workerSource;
-}
-
 interface Pending {
   resolve: (v: WorkerResult) => void;
   reject: (e: unknown) => void;
@@ -65,6 +46,7 @@ interface Pending {
 }
 
 class H5Client {
+  private settings: H5Settings = { timeoutMs: DEFAULT_TIMEOUT_MS, diagnostics: false };
   private worker: Worker | undefined;
   private starting: Promise<Worker> | undefined;
   private pending = new Map<number, Pending>();
@@ -76,12 +58,13 @@ class H5Client {
     if (this.worker) return this.worker;
     if (this.starting) return this.starting;
     this.starting = (async () => {
-      const url = await workerUrl();
+      const mod = workerModule(import.meta.url, './h5-worker.js');
       // The worker returns HDF5's error stack with each error; what the library also prints is
       // swallowed by piping the worker's stdio and never reading it (reading a worker stream
-      // would keep the process alive after the work is done). BRAGG_DEBUG=1 lets it through.
-      const quiet = !process.env.BRAGG_DEBUG;
-      const w = new Worker(url, {
+      // would keep the process alive after the work is done). `diagnostics` lets it through.
+      const quiet = !this.settings.diagnostics;
+      const w = new Worker(mod.filename, {
+        execArgv: mod.execArgv,
         workerData: { h5wasmUrl: h5wasmUrl() },
         stdout: quiet,
         stderr: quiet,
@@ -167,12 +150,28 @@ class H5Client {
     else this.worker.unref();
   }
 
+  /**
+   * Change the settings (the CLI does, from `BRAGG_HDF5_TIMEOUT_MS` and `BRAGG_DEBUG`); a change
+   * of `diagnostics` applies to the next worker started.
+   */
+  configure(s: Partial<H5Settings>): void {
+    if (s.timeoutMs !== undefined && !(Number.isFinite(s.timeoutMs) && s.timeoutMs > 0)) {
+      throw new ValidationError(`must be a positive number of ms, got ${s.timeoutMs}`, 'timeoutMs');
+    }
+    this.settings = { ...this.settings, ...s };
+  }
+
+  /** The metadata time limit [ms]. */
+  get timeoutMs(): number {
+    return this.settings.timeoutMs;
+  }
+
   /** Send one request; `timeoutMs` defaults to the metadata limit. */
   async call(
     req: WorkerRequest,
     file: string,
     what: string,
-    timeoutMs = baseTimeout(),
+    timeoutMs = this.settings.timeoutMs,
     transfer: ArrayBuffer[] = [],
     h5path?: string,
   ): Promise<WorkerResult> {

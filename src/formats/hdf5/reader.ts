@@ -261,7 +261,7 @@ class Hdf5File implements OpenedFile {
     const req = whole
       ? ({ op: 'read', handle: this.handle, path: e.node.path } as const)
       : ({ op: 'read', handle: this.handle, path: e.node.path, start, count } as const);
-    const timeout = (Number(process.env.BRAGG_HDF5_TIMEOUT_MS) || 30_000) + bytes * MS_PER_BYTE;
+    const timeout = h5.timeoutMs + bytes * MS_PER_BYTE;
     const r = await h5.call(req, this.path, 'reading', timeout, [], e.node.path);
     if (r.op !== 'read')
       throw new FormatError('HDF5', 'unexpected worker answer', { file: this.path });

@@ -12,7 +12,7 @@
 import { MultisliceEngine, detectorGeometry } from './engine.js';
 import { Fft2, FORWARD } from './fft.js';
 import { Grid } from './grid.js';
-import type { PositionTask } from './run.js';
+import type { PositionTask } from './positions.js';
 
 export interface PrismBeamTask {
   kind: 'prism-beams';

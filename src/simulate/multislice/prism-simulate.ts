@@ -17,7 +17,7 @@ import {
   type Plan,
   type SliceStack,
 } from './plan.js';
-import { PositionPool } from './pool.js';
+import { PositionPool } from './position-pool.js';
 import { prismMemoryBytes, prismSetup } from './prism.js';
 import type { PrismBeamTask, PrismReduceTask } from './prism-run.js';
 import type { PatternResult, RunOptions } from './run-options.js';

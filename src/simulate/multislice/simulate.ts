@@ -16,9 +16,9 @@ import {
   type MultisliceParams,
   type Plan,
 } from './plan.js';
-import { CHUNK, positionTask, type PositionTask } from './run.js';
+import { CHUNK, positionTask, type PositionTask } from './positions.js';
 import { runWorkerTask, type WorkerCache } from './tasks.js';
-import { PositionPool } from './pool.js';
+import { PositionPool } from './position-pool.js';
 import { runPrism } from './prism-simulate.js';
 import type { CrystalLike } from './specimen.js';
 import type { PatternResult, RunOptions } from './run-options.js';

@@ -11,7 +11,7 @@ import {
   type PrismCache,
   type PrismReduceTask,
 } from './prism-run.js';
-import { runTask, type PositionTask } from './run.js';
+import { runTask, type PositionTask } from './positions.js';
 
 export type WorkerTask = PositionTask | PrismBeamTask | PrismReduceTask;
 

@@ -1,5 +1,6 @@
 /** Worker thread: runs multislice tasks (positions, PRISM beams/reductions) and posts back the summed patterns. */
 import { parentPort } from 'node:worker_threads';
+import { errorToData } from '../../core/errors.js';
 import { runWorkerTask, type WorkerCache, type WorkerTask } from './tasks.js';
 
 const cache: WorkerCache = {};
@@ -10,6 +11,6 @@ parentPort?.on('message', (msg: { id: number; task: WorkerTask }) => {
         { id: msg.id, acc },
         acc.map((a) => a.buffer as ArrayBuffer),
       ),
-    (err: unknown) => parentPort?.postMessage({ id: msg.id, error: String(err) }),
+    (err: unknown) => parentPort?.postMessage({ id: msg.id, error: errorToData(err) }),
   );
 });

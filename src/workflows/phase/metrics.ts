@@ -4,7 +4,7 @@
  * reflections (kinematic electron simulation from the CIF).
  */
 import { ValidationError } from '../../core/errors.js';
-import { findPeaks, type Peak, type PeakFinderOptions } from './peaks.js';
+import { findPeaks, type Peak, type PeakFinderOptions } from '../../core/signal/peaks1d.js';
 
 /** A reference reflection: position q = 1/d [Å⁻¹] and kinematic intensity (any scale). */
 export interface ReferencePeak {

@@ -28,7 +28,7 @@ import v8 from 'node:v8';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { packageRoot } from '../../../core/paths.js';
 import { PARALLEL_MIN_WORK } from '../config.js';
-import { SimdPool } from './pool.js';
+import { SimdPool } from './kernel-pool.js';
 import { wasmApi } from './wasm-api.js';
 import type { WasmMemory, WasmModule } from './wasm-api.js';
 

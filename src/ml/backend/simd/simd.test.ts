@@ -13,7 +13,7 @@ import { BraggError } from '../../../core/errors.js';
 import { registerWasmTrainingKernels } from '../kernels/register.js';
 import { data } from '../../../../test/support/ml/backend/kernels/compare.js';
 import { simdKernelDir, simdKernels } from './module.js';
-import { SimdPool } from './pool.js';
+import { SimdPool } from './kernel-pool.js';
 import { wasmApi } from './wasm-api.js';
 import type { WasmMemory } from './wasm-api.js';
 

@@ -5,7 +5,7 @@
  * amplitude exceeds an amplitude threshold; the position is refined by a least-squares
  * parabola over the points around the crossing (sub-sample precision).
  */
-import { ValidationError } from '../../core/errors.js';
+import { ValidationError } from '../errors.js';
 
 export interface PeakFinderOptions {
   /** Minimum drop of the smoothed derivative across the zero crossing (signal units / sample). Default 0. */

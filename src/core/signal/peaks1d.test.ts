@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { findPeaks, medianFilter } from './peaks.js';
-import { createRng } from '../../core/rng.js';
+import { findPeaks, medianFilter } from './peaks1d.js';
+import { createRng } from '../rng.js';
 
 function gaussians(
   x: Float64Array,

@@ -1,30 +1,13 @@
 /**
- * A small pool of worker threads for multislice tasks (`WorkerTask`). Under vitest (sources are .ts) the
- * worker is bundled once with esbuild into node_modules/.cache so Node can start it.
+ * A small pool of worker threads for multislice tasks (`WorkerTask`: probe positions, PRISM
+ * beams and reductions), started on `worker.ts` through the one worker loader. A task's error
+ * comes back as data and is rethrown as its own class.
  */
 import { Worker } from 'node:worker_threads';
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
-import { BraggError } from '../../core/errors.js';
-import { packageRoot } from '../../core/paths.js';
+import { BraggError, errorFromData } from '../../core/errors.js';
+import { workerModule } from '../../core/worker-loader.js';
+import type { ErrorData } from '../../core/errors.js';
 import type { WorkerTask } from './tasks.js';
-
-async function workerPath(): Promise<string> {
-  const here = fileURLToPath(import.meta.url);
-  if (here.endsWith('.js')) return join(dirname(here), 'worker.js');
-  const out = join(packageRoot(), 'node_modules', '.cache', 'bragg', 'multislice-worker.mjs');
-  const esbuild = await import('esbuild');
-  await esbuild.build({
-    entryPoints: [join(dirname(here), 'worker.ts')],
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    packages: 'external',
-    outfile: out,
-    logLevel: 'silent',
-  });
-  return out;
-}
 
 export class PositionPool {
   private readonly workers: Worker[];
@@ -33,8 +16,10 @@ export class PositionPool {
   }
 
   static async create(threads: number): Promise<PositionPool> {
-    const path = await workerPath();
-    return new PositionPool(Array.from({ length: threads }, () => new Worker(path)));
+    const mod = workerModule(import.meta.url, './worker.js');
+    return new PositionPool(
+      Array.from({ length: threads }, () => new Worker(mod.filename, { execArgv: mod.execArgv })),
+    );
   }
 
   /** Run tasks; results come back in task order. */
@@ -53,11 +38,15 @@ export class PositionPool {
           const id = next++;
           w.postMessage({ id, task: tasks[id] });
         };
-        const onMsg = (m: { id: number; acc?: Float64Array[]; error?: string }): void => {
+        const onMsg = (m: { id: number; acc?: Float64Array[]; error?: ErrorData }): void => {
           if (m.error !== undefined || !m.acc) {
             w.off('message', onMsg);
             w.off('error', onErr);
-            reject(new BraggError('WORKER', `multislice worker failed: ${m.error}`));
+            reject(
+              m.error
+                ? errorFromData(m.error)
+                : new BraggError('PROTOCOL', 'multislice worker sent no result'),
+            );
             return;
           }
           results[m.id] = m.acc;
