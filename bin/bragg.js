@@ -8,28 +8,37 @@
 //   than bragg, writes wait in memory, and exiting before they drain cuts the output (at 64 KiB,
 //   the pipe's size) — and only then does the process exit, explicitly: thread pools of the wasm
 //   backend and other libraries may hold handles that would otherwise keep it alive.
-// - When the reader of stdout goes away (`bragg … | head -1`, EPIPE), the command stops at once,
-//   quietly (nothing on stderr), with exit status 141 = 128 + SIGPIPE: what `cat`, `seq` or
-//   `git log` give in the same place, so that `set -o pipefail` scripts see the output was cut.
+// - When the reader of stdout goes away (`bragg … | head -1`, EPIPE), the command stops quietly
+//   (nothing on stderr) with exit status 141 = 128 + SIGPIPE: what `cat`, `seq` or `git log` give
+//   in the same place, so that `set -o pipefail` scripts see the output was cut. The CLI aborts
+//   the command's stop signal then (as Ctrl-C does: a dataset run or a training ends as
+//   `interrupted` in the run registry); bin waits for main to settle, at most WIND_DOWN_MS, and
+//   exits 141 in any case.
 // - An error that escapes main is a bug: one line and a hint, the stack only with BRAGG_DEBUG=1.
-import { existsSync } from 'node:fs';
+//   So is an uncaught exception or an unhandled rejection anywhere in the process; they are
+//   handled here, before any library, because tfjs-backend-wasm (emscripten) installs handlers
+//   that rethrow them — Node then exits 7 and prints the line of minified wasm glue it came from.
+import { existsSync, writeSync } from 'node:fs';
+import { setTimeout } from 'node:timers';
 import { URL } from 'node:url';
 
 /** Exit status when stdout's reader went away: 128 + SIGPIPE, as a process killed by it. */
 const BROKEN_PIPE = 141;
+/** How long a command may take to wind down (finish a shard, a batch) after a broken pipe. */
+const WIND_DOWN_MS = 5000;
 
 let brokenPipe = false;
 /** @type {Promise<void> | undefined} */
 let exiting;
 
 /**
- * Exits with `code` once stdout and stderr have flushed (the first call decides; a broken pipe
- * found while flushing turns a 0 into 141).
+ * Exits with `code` once stdout and stderr have flushed (the first call decides; after a broken
+ * pipe, found before or while flushing, the status is 141 whatever the command returned).
  * @param {number} code
  */
 function exitAfterFlush(code) {
   exiting ??= Promise.all([flushed(process.stdout), flushed(process.stderr)]).then(() =>
-    process.exit(brokenPipe && code === 0 ? BROKEN_PIPE : code),
+    process.exit(brokenPipe ? BROKEN_PIPE : code),
   );
 }
 
@@ -54,8 +63,10 @@ function flushed(stream) {
 
 process.stdout.on('error', (err) => {
   if (/** @type {NodeJS.ErrnoException} */ (err).code === 'EPIPE') {
+    if (brokenPipe) return;
     brokenPipe = true;
-    exitAfterFlush(BROKEN_PIPE);
+    // main's own listener has asked the command to stop; exit when it has, or after the bound.
+    setTimeout(() => exitAfterFlush(BROKEN_PIPE), WIND_DOWN_MS);
     return;
   }
   if (!process.stderr.destroyed) {
@@ -68,15 +79,40 @@ process.stderr.on('error', () => {
 });
 
 /** @param {unknown} err */
-function internalError(err) {
+function internalErrorText(err) {
   const message = err instanceof Error ? err.message : String(err);
   const debug = Boolean(process.env.BRAGG_DEBUG);
   const detail =
     debug && err instanceof Error && err.stack
       ? `${err.stack}\n`
       : 'bragg: this is a bug; rerun with BRAGG_DEBUG=1 to see where it happened\n';
-  process.stderr.write(`bragg: internal error: ${message}\n${detail}`);
+  return `bragg: internal error: ${message}\n${detail}`;
 }
+
+/** @param {unknown} err */
+function internalError(err) {
+  process.stderr.write(internalErrorText(err));
+}
+
+/**
+ * An exception nobody caught, or a rejection nobody handled: a bug, reported in one line, and
+ * the process exits now, synchronously — the handlers libraries add after this one (emscripten's
+ * rethrow) must not run. An EPIPE that escaped (a write to a closed pipe) is a broken pipe.
+ * @param {unknown} err
+ */
+function uncaught(err) {
+  const epipe = /** @type {NodeJS.ErrnoException} */ (err)?.code === 'EPIPE';
+  if (!epipe) {
+    try {
+      writeSync(2, internalErrorText(err));
+    } catch {
+      // stderr is gone too
+    }
+  }
+  process.exit(epipe || brokenPipe ? BROKEN_PIPE : 1);
+}
+process.on('uncaughtException', uncaught);
+process.on('unhandledRejection', uncaught);
 
 const entry = new URL('../dist/src/cli/main.js', import.meta.url);
 // The bench commands are in a checkout's build only (they are not shipped).

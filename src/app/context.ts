@@ -1,6 +1,7 @@
 /**
  * The services the composition root gives every command: executors that can run every job
- * type, and the run registry, configured from the environment read here, once.
+ * type, the run registry, configured from the environment read here, once, and the stop signal
+ * of the process edge (the CLI's Ctrl-C, SIGTERM and closed-stdout handling).
  */
 import { BullmqExecutor } from '../jobs/bullmq-executor.js';
 import { InlineExecutor, LocalExecutor, type Executor } from '../jobs/executor.js';
@@ -26,11 +27,24 @@ export function createExecutor(choice: ExecutorChoice): Executor {
   });
 }
 
-export function createCommandContext(env: NodeJS.ProcessEnv): CommandContext {
+/** How the running command is asked to stop: given by the process edge (the CLI). */
+export type CommandStop = Pick<CommandContext, 'signal' | 'interruptible'>;
+
+/** A stop that never comes: for commands run in-process (tests, a library user). */
+export function neverStop(): CommandStop {
+  return { signal: new AbortController().signal, interruptible: () => () => undefined };
+}
+
+export function createCommandContext(
+  env: NodeJS.ProcessEnv,
+  stop: CommandStop = neverStop(),
+): CommandContext {
   registerWorkflowArchitectures();
   configureHdf5(env);
   return {
     env,
+    signal: stop.signal,
+    interruptible: (notice) => stop.interruptible(notice),
     executor: createExecutor,
     registryPath: () => defaultRegistryPath(env),
     openRegistry: (path) => RunRegistry.open(path ?? defaultRegistryPath(env)),

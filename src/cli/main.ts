@@ -10,12 +10,19 @@
  * they are. Errors that are not bragg's are bugs: one line `bragg: internal error: …` and a
  * hint; the stack only with `BRAGG_DEBUG=1`. Exiting (flushing stdout on pipes, a reader that
  * went away) is `bin/bragg.js`'s part.
+ *
+ * **Stopping.** The CLI owns one stop signal per run (`CommandContext.signal`, see `CliStop`):
+ * aborted when stdout's reader goes away (`bragg … | head -1`: EPIPE) and, while the command
+ * declares itself `interruptible`, on the first Ctrl-C or SIGTERM (a second one quits at once).
+ * Long-running commands pass it to their runs, so a closed pipe stops a run as Ctrl-C does and
+ * the run registry records it as `interrupted`; the interruption is then quiet (the reader is
+ * gone, nobody asked on the terminal).
  */
 import { Command, CommanderError } from 'commander';
 import type { Option } from 'commander';
-import { createCommandContext } from '../app/context.js';
+import { createCommandContext, type CommandStop } from '../app/context.js';
 import { BraggError, ValidationError } from '../core/errors.js';
-import type { CommandContext, CommandModule } from '../workflows/command.js';
+import { stopReason, type CommandContext, type CommandModule } from '../workflows/command.js';
 import { COMMANDS } from './commands/index.js';
 import { VERSION } from '../core/version.js';
 
@@ -46,6 +53,8 @@ export interface CliOutput {
   stderr: { write(text: string): unknown };
   /** Print stack traces (`BRAGG_DEBUG=1`). */
   debug: boolean;
+  /** The command's stop signal: an interruption after stdout's reader went away is quiet. */
+  signal?: AbortSignal;
 }
 
 /** Runs the CLI (with `commands` added); resolves to the process exit code. */
@@ -54,8 +63,93 @@ export async function main(
   options: { commands?: readonly CommandModule[] } = {},
 ): Promise<number> {
   const debug = Boolean(process.env.BRAGG_DEBUG);
-  const program = buildProgram(createCommandContext(process.env), options.commands ?? []);
-  return runProgram(program, argv, { stderr: process.stderr, debug });
+  const stop = new CliStop(process);
+  const detach = stop.attach();
+  try {
+    const program = buildProgram(createCommandContext(process.env, stop), options.commands ?? []);
+    return await runProgram(program, argv, { stderr: process.stderr, debug, signal: stop.signal });
+  } finally {
+    detach();
+  }
+}
+
+/** The parts of `process` that `CliStop` listens to (a stand-in in tests). */
+export interface StopHost {
+  on(event: 'SIGINT' | 'SIGTERM', listener: () => void): unknown;
+  off(event: 'SIGINT' | 'SIGTERM', listener: () => void): unknown;
+  stdout: {
+    on(event: 'error', listener: (err: Error) => void): unknown;
+    off(event: 'error', listener: (err: Error) => void): unknown;
+  };
+  stderr: { write(text: string): unknown };
+  exit(code: number): void;
+}
+
+/**
+ * The stop signal of one CLI run. `attach()` watches stdout: EPIPE (its reader went away)
+ * aborts the signal with `'broken-pipe'`. While at least one `interruptible(notice)` is
+ * declared, the first SIGINT prints the newest notice and aborts with `'interrupt'` (SIGTERM:
+ * `'terminate'`), and a signal after that exits at once with 130 (SIGTERM: 143). Without a
+ * declaration no signal handler is installed: Ctrl-C ends the process as it ends any program.
+ */
+export class CliStop implements CommandStop {
+  private readonly controller = new AbortController();
+  readonly signal: AbortSignal = this.controller.signal;
+  private readonly notices: string[] = [];
+
+  constructor(private readonly host: StopHost) {}
+
+  /** Watches stdout for EPIPE; returns the function that stops watching (and every signal). */
+  attach(): () => void {
+    const onError = (err: Error): void => {
+      if ((err as NodeJS.ErrnoException).code === 'EPIPE') this.abort('broken-pipe');
+    };
+    this.host.stdout.on('error', onError);
+    return () => {
+      this.host.stdout.off('error', onError);
+      if (this.notices.length > 0) this.listen(false);
+      this.notices.length = 0;
+    };
+  }
+
+  interruptible(notice: string): () => void {
+    this.notices.push(notice);
+    if (this.notices.length === 1) this.listen(true);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      const i = this.notices.lastIndexOf(notice);
+      if (i >= 0) this.notices.splice(i, 1);
+      if (this.notices.length === 0) this.listen(false);
+    };
+  }
+
+  private readonly onSigint = (): void => this.onSignal('interrupt', 130);
+  private readonly onSigterm = (): void => this.onSignal('terminate', 143);
+
+  private listen(on: boolean): void {
+    if (on) {
+      this.host.on('SIGINT', this.onSigint);
+      this.host.on('SIGTERM', this.onSigterm);
+    } else {
+      this.host.off('SIGINT', this.onSigint);
+      this.host.off('SIGTERM', this.onSigterm);
+    }
+  }
+
+  private onSignal(reason: 'interrupt' | 'terminate', code: number): void {
+    if (this.signal.aborted) {
+      this.host.exit(code);
+      return;
+    }
+    this.host.stderr.write(`\n${this.notices.at(-1) ?? 'stopping…'}\n`);
+    this.abort(reason);
+  }
+
+  private abort(reason: 'interrupt' | 'terminate' | 'broken-pipe'): void {
+    if (!this.signal.aborted) this.controller.abort(reason);
+  }
 }
 
 /**
@@ -76,9 +170,17 @@ export async function runProgram(
   }
 }
 
+/** An error that only says the command stopped on request (or on an aborted signal). */
+function isStop(err: unknown): boolean {
+  if (err instanceof BraggError) return err.code === 'INTERRUPTED' || err.code === 'CANCELLED';
+  return err instanceof Error && err.name === 'AbortError';
+}
+
 function report(err: unknown, command: Command, out: CliOutput): number {
   // commander has printed its message already; --help and --version exit 0 through this path.
   if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+  // The reader of stdout went away and the command stopped for it: nothing to tell anyone.
+  if (out.signal && stopReason(out.signal) === 'broken-pipe' && isStop(err)) return 1;
   const stack = out.debug && err instanceof Error && err.stack ? `${err.stack}\n` : '';
   if (err instanceof BraggError && err.code !== 'INTERNAL') {
     out.stderr.write(`bragg: ${messageFor(err, command)}\n${stack}`);

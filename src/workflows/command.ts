@@ -6,6 +6,7 @@
  * `CommandContext`, never by importing it.
  */
 import type { Command } from 'commander';
+import { BraggError } from '../core/errors.js';
 import type { Executor } from '../jobs/executor.js';
 import type { BackendConfig, BackendOptions } from '../ml/backend/select.js';
 import type { RunRegistry } from '../jobs/run-registry.js';
@@ -22,10 +23,33 @@ export interface ExecutorChoice {
   inline?: boolean;
 }
 
+/** Why the running command was asked to stop (the `reason` of `CommandContext.signal`). */
+export type StopReason =
+  /** Ctrl-C (SIGINT) */
+  | 'interrupt'
+  /** SIGTERM */
+  | 'terminate'
+  /** stdout's reader went away (`bragg … | head -1`: EPIPE); nothing more can be printed */
+  | 'broken-pipe';
+
 /** What the composition root gives every command. */
 export interface CommandContext {
   /** The environment, read once at the edge (`BRAGG_*` variables). */
   readonly env: NodeJS.ProcessEnv;
+  /**
+   * Aborted when the running command should stop, its `reason` a `StopReason`: on Ctrl-C or
+   * SIGTERM while the command is `interruptible`, and whenever stdout's reader goes away. A
+   * command that runs long passes it to its runs (they end as `interrupted` in the run
+   * registry) or checks it between steps (`throwIfStopped`).
+   */
+  readonly signal: AbortSignal;
+  /**
+   * Declares that the running command winds down on `signal`: until the returned function is
+   * called, the first Ctrl-C (or SIGTERM) prints `notice` on stderr and aborts `signal`, and a
+   * second one quits at once (exit 130; 143 for SIGTERM). A command that never declares it
+   * quits at once on Ctrl-C, as any program does.
+   */
+  interruptible(notice: string): () => void;
   /** An executor able to run every job type of every workflow. */
   executor(choice: ExecutorChoice): Executor;
   /** The run registry's default location (from the environment). */
@@ -38,6 +62,24 @@ export interface CommandContext {
    * only fails the commands that train or predict.
    */
   backendConfig(flags?: BackendOptions): BackendConfig;
+}
+
+/** The reason `signal` was aborted with, when it is one of the CLI's (else undefined). */
+export function stopReason(signal: AbortSignal): StopReason | undefined {
+  const r: unknown = signal.reason;
+  return r === 'interrupt' || r === 'terminate' || r === 'broken-pipe' ? r : undefined;
+}
+
+/** The error a command stops with when `signal` aborted it (code `INTERRUPTED`). */
+export function interruptedError(
+  message = 'interrupted; run the same command again to resume',
+): BraggError {
+  return new BraggError('INTERRUPTED', message);
+}
+
+/** Throws `interruptedError()` once `signal` has aborted: a check between the steps of a command. */
+export function throwIfStopped(signal: AbortSignal, message?: string): void {
+  if (signal.aborted) throw interruptedError(message);
 }
 
 /** One top-level command (or command group) of the `bragg` CLI. */

@@ -3,7 +3,8 @@
  * pipe. Output larger than the pipe (64 KiB) must arrive whole however slow the reader; a reader
  * that goes away (`| head -1`) must stop the command quietly; a bug escaping main is one line.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, runBragg } from '../support/cli/spawn.js';
@@ -63,6 +64,25 @@ describe('bin/bragg.js exit path (with a stand-in for the compiled CLI)', () => 
     expect(r.stdout.toString()).toMatch(/^line 0\n/);
   });
 
+  it('after a broken pipe, waits for the command to wind down, then exits 141', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bragg-exit-'));
+    try {
+      const marker = join(dir, 'wound-down');
+      const r = await runBragg([], {
+        reader: 'first-chunk',
+        fakeMain: true,
+        env: { BRAGG_TEST_MAIN: 'wind-down', BRAGG_TEST_MARKER: marker },
+      });
+      expect(r.stderr).toBe('');
+      expect(r.hung).toBe(false);
+      // main resolved to 1 (interrupted); the status says the output was cut
+      expect(r.code).toBe(141);
+      expect(existsSync(marker)).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('exits with the code main resolves to', async () => {
     const r = await runBragg([], {
       reader: 'all',
@@ -84,6 +104,26 @@ describe('bin/bragg.js exit path (with a stand-in for the compiled CLI)', () => 
         'bragg: this is a bug; rerun with BRAGG_DEBUG=1 to see where it happened\n',
     );
   });
+
+  // tfjs-backend-wasm's emscripten glue rethrows from its own handlers: Node then exited 7 and
+  // printed the line of minified wasm glue the throw came from (56 KB).
+  for (const [mode, message] of [
+    ['emscripten', 'a fake bug in a timer'],
+    ['rejection', 'a fake unhandled rejection'],
+  ] as const) {
+    it(`reports an uncaught ${mode === 'emscripten' ? 'exception' : 'rejection'} in one line, past emscripten's rethrowing handlers`, async () => {
+      const r = await runBragg([], {
+        reader: 'all',
+        fakeMain: true,
+        env: { BRAGG_TEST_MAIN: mode },
+      });
+      expect(r.stderr).toBe(
+        `bragg: internal error: ${message}\n` +
+          'bragg: this is a bug; rerun with BRAGG_DEBUG=1 to see where it happened\n',
+      );
+      expect([r.code, r.signal]).toEqual([1, null]);
+    });
+  }
 
   it('adds the stack trace with BRAGG_DEBUG=1', async () => {
     const r = await runBragg([], {

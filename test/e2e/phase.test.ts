@@ -276,7 +276,7 @@ print(json.dumps({'keys': sorted(d.files), 'dtype': str(p.dtype), 'shape': list(
       ...BACKEND,
     ]);
     expect(t.code).toBe(0);
-    const trained = JSON.parse(t.out.slice(t.out.indexOf('{\n'))) as {
+    const trained = JSON.parse(t.out.trim().split('\n').at(-1)!) as {
       id: string;
       modelDir: string;
     };

@@ -2,15 +2,16 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { Executor } from '../../jobs/executor.js';
 import type { CommandModule } from '../../workflows/command.js';
-import { printJson } from '../../workflows/command.js';
+import { printJson, throwIfStopped } from '../../workflows/command.js';
 import { ValidationError } from '../../core/errors.js';
 import { packageRoot, samplesDir } from '../../core/paths.js';
 import { structureFormats } from '../../crystal/cif-format.js';
 import { axisText } from './info.js';
 import { initBackend } from '../../ml/backend/select.js';
 import { progressBar } from '../../ml/train/callbacks.js';
-import { epochLines, formatEvaluation } from '../../workflows/phase/commands/phase.js';
+import { epochLines, formatEvaluation, stopOn } from '../../workflows/phase/commands/phase.js';
 import { runPhaseDemo } from '../../workflows/phase/demo.js';
 
 interface DemoOpts {
@@ -73,6 +74,22 @@ export async function printSamples(): Promise<void> {
   }
 }
 
+/**
+ * `executor`, whose runs also stop when `signal` aborts and then fail as interrupted: the demo
+ * cannot go on with half a dataset.
+ */
+export function stoppingExecutor(executor: Executor, signal: AbortSignal): Executor {
+  return {
+    name: executor.name,
+    capabilities: executor.capabilities,
+    async runAll(runId, tasks, hooks, own) {
+      await executor.runAll(runId, tasks, hooks, own ? AbortSignal.any([own, signal]) : signal);
+      throwIfStopped(signal, 'interrupted');
+    },
+    close: () => executor.close(),
+  };
+}
+
 export const demoCommand: CommandModule = {
   name: 'demo',
   register(program, ctx) {
@@ -91,8 +108,16 @@ export const demoCommand: CommandModule = {
       .option('--epochs <n>', 'phase demo: training epochs (default 20)')
       .option('--json', 'print the phase summary as JSON at the end')
       .action(async (o: DemoOpts) => {
-        const log = (s: string) => process.stderr.write(`${s}\n`);
+        // The demo records no run: Ctrl-C quits it at once. A closed stdout (`bragg demo |
+        // head`) stops it at the next step (`ctx.signal`): between simulation shards, training
+        // batches or lines of its log.
+        const stop = ctx.signal;
+        const log = (s: string): void => {
+          throwIfStopped(stop, 'interrupted');
+          process.stderr.write(`${s}\n`);
+        };
         await printSamples();
+        throwIfStopped(stop, 'interrupted');
         let workers: number | undefined;
         if (o.workers !== undefined) {
           workers = Number(o.workers);
@@ -108,7 +133,10 @@ export const demoCommand: CommandModule = {
         process.stdout.write(
           `\nphase mapping demo → ${outDir}\n  backend ${backend.backend} (${backend.threads} threads)\n`,
         );
-        const executor = ctx.executor(workers !== undefined ? { workers } : {});
+        const executor = stoppingExecutor(
+          ctx.executor(workers !== undefined ? { workers } : {}),
+          stop,
+        );
         try {
           const r = await runPhaseDemo({
             outDir,
@@ -116,7 +144,10 @@ export const demoCommand: CommandModule = {
             log,
             ...(o.count !== undefined ? { count: positiveInt(o.count, '--count')! } : {}),
             ...(o.epochs !== undefined ? { epochs: positiveInt(o.epochs, '--epochs')! } : {}),
-            callbacks: process.stderr.isTTY ? [progressBar(), epochLines()] : [epochLines()],
+            callbacks: [
+              stopOn(stop),
+              ...(process.stderr.isTTY ? [progressBar(), epochLines()] : [epochLines()]),
+            ],
           });
           process.stdout.write(formatEvaluation(r.evaluation));
           const pct = (v: number) => `${(100 * v).toFixed(2)} %`;

@@ -18,15 +18,20 @@ export interface BraggRun {
   stderr: string;
   /** True when the child was still running after `killAfterMs` and was killed. */
   hung: boolean;
+  /** Wall time from the spawn to the child's end [ms] (reported, never asserted). */
+  ms: number;
 }
 
 export interface SpawnOptions {
   /**
    * How stdout's reader behaves: `all` reads everything as it comes; `late` reads nothing
    * until the child has exited or `lateMs` have passed (a reader slower than bragg), then
-   * everything; `first-chunk` closes the pipe after the first chunk (`| head -c 100`).
+   * everything; `first-chunk` closes the pipe after the first chunk (`| head -c 100`);
+   * `first-line` closes it once a whole line arrived (`| head -1`); `closed` closes it before
+   * bragg writes anything (`| true`), so that even a command that prints once, at the end,
+   * writes to a pipe without a reader.
    */
-  reader: 'all' | 'late' | 'first-chunk';
+  reader: 'all' | 'late' | 'first-chunk' | 'first-line' | 'closed';
   lateMs?: number;
   env?: Record<string, string>;
   /** Replace the compiled CLI by test/support/cli/fake-main.mjs (behaviour: BRAGG_TEST_MAIN). */
@@ -36,6 +41,7 @@ export interface SpawnOptions {
 
 export function runBragg(args: readonly string[], o: SpawnOptions): Promise<BraggRun> {
   const pre = o.fakeMain ? ['--import', './test/support/cli/redirect-main.mjs'] : [];
+  const t0 = performance.now();
   const child = spawn(process.execPath, [...pre, BIN, ...args], {
     cwd: ROOT,
     env: { ...process.env, BRAGG_DEBUG: '', ...o.env },
@@ -57,6 +63,16 @@ export function runBragg(args: readonly string[], o: SpawnOptions): Promise<Brag
       child.stdout.destroy();
     });
   }
+  if (o.reader === 'first-line') {
+    const onData = (b: Buffer): void => {
+      out.push(b);
+      if (!b.includes(0x0a)) return;
+      child.stdout.off('data', onData);
+      child.stdout.destroy();
+    };
+    child.stdout.on('data', onData);
+  }
+  if (o.reader === 'closed') child.stdout.destroy();
   if (o.reader === 'late') {
     child.stdout.pause();
     const start = setTimeout(collect, o.lateMs ?? 3000);
@@ -73,7 +89,8 @@ export function runBragg(args: readonly string[], o: SpawnOptions): Promise<Brag
     child.once('error', reject);
     child.once('close', (code, signal) => {
       clearTimeout(killer);
-      resolve({ code, signal, stdout: Buffer.concat(out), stderr, hung });
+      const ms = performance.now() - t0;
+      resolve({ code, signal, stdout: Buffer.concat(out), stderr, hung, ms });
     });
   });
 }

@@ -5,7 +5,7 @@
  */
 import cliProgress from 'cli-progress';
 import { resolve } from 'node:path';
-import { commandGroup, printJson, type CommandModule } from '../../command.js';
+import { commandGroup, interruptedError, type CommandModule } from '../../command.js';
 import { BraggError, ValidationError } from '../../../core/errors.js';
 import type { Progress } from '../../../jobs/sharded-run.js';
 import { loadPacbedDataset } from '../dataset/config.js';
@@ -62,13 +62,11 @@ export const simulatePacbedDatasetCommand: CommandModule = {
           ...(workers !== undefined ? { workers } : { inline: true }),
         });
         const registry = ctx.openRegistry(o.db);
-        const ac = new AbortController();
-        const onSigint = (): void => {
-          if (ac.signal.aborted) process.exit(130);
-          process.stderr.write('\nstopping after the running shard(s) (Ctrl-C again to quit)…\n');
-          ac.abort();
-        };
-        process.on('SIGINT', onSigint);
+        // Ctrl-C, SIGTERM or a closed stdout stop the run after the shard(s) in flight; it is
+        // recorded as interrupted and the same command resumes it.
+        const release = ctx.interruptible(
+          'stopping after the running shard(s) (Ctrl-C again to quit)…',
+        );
         const bar =
           !o.json && process.stderr.isTTY
             ? new cliProgress.SingleBar(
@@ -101,7 +99,7 @@ export const simulatePacbedDatasetCommand: CommandModule = {
             executor,
             ...(threads !== undefined ? { threads } : {}),
             registry,
-            signal: ac.signal,
+            signal: ctx.signal,
             onProgress,
           });
           bar?.stop();
@@ -119,21 +117,18 @@ export const simulatePacbedDatasetCommand: CommandModule = {
             elapsedS: r.result.elapsedS,
             executor: executor.name,
           };
-          if (o.json) printJson(summary);
+          // One line, like the progress lines before it: the output is JSON lines throughout.
+          if (o.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
           else
             process.stdout.write(
               `${summary.status}: ${summary.images} images in ${summary.shards} shards (${summary.skippedShards} already there) → ${r.tablePath}\n`,
             );
-          if (r.result.status === 'interrupted')
-            throw new BraggError(
-              'INTERRUPTED',
-              'interrupted; run the same command again to resume',
-            );
+          if (r.result.status === 'interrupted') throw interruptedError();
           if (r.result.status === 'failed')
             throw new BraggError('FAILED', `${r.result.failed.length} shard(s) failed`);
         } finally {
           bar?.stop();
-          process.off('SIGINT', onSigint);
+          release();
           await executor.close();
           registry.close();
         }

@@ -6,8 +6,14 @@ import type { Command } from 'commander';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { canonicalJson, sha256Hex } from '../../../core/hash.js';
-import { trackRun } from '../../../jobs/tracked-run.js';
-import { commandGroup, printJson, type CommandContext, type CommandModule } from '../../command.js';
+import { trackRun, type TrackedRunOutcome } from '../../../jobs/tracked-run.js';
+import {
+  commandGroup,
+  printJson,
+  throwIfStopped,
+  type CommandContext,
+  type CommandModule,
+} from '../../command.js';
 import { ValidationError } from '../../../core/errors.js';
 import { initBackend, type BackendName } from '../../../ml/backend/select.js';
 import { loadBundle } from '../../../ml/store/bundle.js';
@@ -64,6 +70,14 @@ async function startBackend(o: BackendOpts, ctx: CommandContext): Promise<void> 
       }),
     ),
   );
+}
+
+/**
+ * Stops a training at the next batch once `signal` aborts (Ctrl-C, a closed stdout): the trainer
+ * awaits every callback, so the error thrown here ends it between two steps.
+ */
+export function stopOn(signal: AbortSignal): TrainCallback {
+  return { onEvent: () => throwIfStopped(signal, 'interrupted') };
 }
 
 /** Epoch lines on stderr when no terminal shows a bar. */
@@ -137,9 +151,12 @@ function registerTrain(group: Command, ctx: CommandContext): void {
   ).action(async (o: TrainOpts) => {
     await startBackend(o, ctx);
     const int = (v: string | undefined, f: string, min = 1) => num(v, f, { int: true, min });
-    const callbacks: TrainCallback[] = o.json
-      ? [jsonLines()]
-      : [process.stderr.isTTY ? progressBar() : { onEvent: () => undefined }, epochLines()];
+    const callbacks: TrainCallback[] = [
+      stopOn(ctx.signal),
+      ...(o.json
+        ? [jsonLines()]
+        : [process.stderr.isTTY ? progressBar() : { onEvent: () => undefined }, epochLines()]),
+    ];
     const options = {
       data: o.data,
       outDir: o.output,
@@ -167,6 +184,8 @@ function registerTrain(group: Command, ctx: CommandContext): void {
     // A training run is recorded with its lineage: dataset id(s) → model id.
     const registry = ctx.openRegistry(o.db);
     const { callbacks: _c, ...recorded } = options;
+    // Ctrl-C or a closed stdout stop the training after the running batch: recorded as interrupted.
+    const release = ctx.interruptible('stopping after the running batch (Ctrl-C again to quit)…');
     const r = await trackRun(
       registry,
       {
@@ -191,15 +210,21 @@ function registerTrain(group: Command, ctx: CommandContext): void {
           ],
         };
       },
-    ).finally(() => registry.close());
+      ctx.signal,
+    ).finally(() => {
+      release();
+      registry.close();
+    });
     if (o.json) {
-      printJson({
+      // One line, like the progress lines before it: the output is JSON lines throughout.
+      const result = {
         type: 'result',
         modelDir: r.modelDir,
         id: r.meta.id,
         confusion: r.confusion,
         history: r.history,
-      });
+      };
+      process.stdout.write(`${JSON.stringify(result)}\n`);
       return;
     }
     process.stdout.write(
@@ -253,9 +278,12 @@ function registerPredict(group: Command, ctx: CommandContext): void {
       config: { model: bundle.dir, maps: maps.map((m) => resolve(m)) },
       outDir: resolve(o.output ?? '.'),
     };
-    await trackRun(registry, run, async () => {
+    // Ctrl-C or a closed stdout stop after the map in hand: recorded as interrupted.
+    const release = ctx.interruptible('stopping after the current map (Ctrl-C again to quit)…');
+    const predictAll = async (): Promise<TrackedRunOutcome<typeof results>> => {
       try {
         for (const file of maps) {
+          throwIfStopped(ctx.signal, 'interrupted');
           const map = await readExperimentalMap(file, defined({ x: o.xKey, y: o.yKey }));
           const p = await predictPhaseMap(
             bundle,
@@ -295,7 +323,11 @@ function registerPredict(group: Command, ctx: CommandContext): void {
           ...results.map((r) => ({ role: 'output' as const, kind: 'prediction', refId: r.npz })),
         ],
       };
-    }).finally(() => registry.close());
+    };
+    await trackRun(registry, run, predictAll, ctx.signal).finally(() => {
+      release();
+      registry.close();
+    });
     if (o.json) printJson(results);
   });
 }

@@ -1,7 +1,7 @@
 import cliProgress from 'cli-progress';
 import { resolve } from 'node:path';
 import type { CommandModule } from '../../command.js';
-import { commandGroup } from '../../command.js';
+import { commandGroup, interruptedError } from '../../command.js';
 import { BraggError, ValidationError } from '../../../core/errors.js';
 import { runPhaseDataset } from '../dataset/run.js';
 import type { Progress } from '../../../jobs/sharded-run.js';
@@ -67,13 +67,9 @@ export const simulateDatasetCommand: CommandModule = {
           ...(workers !== undefined ? { workers } : {}),
         });
         const registry = ctx.openRegistry(opts.db);
-        const ac = new AbortController();
-        const onSigint = (): void => {
-          if (ac.signal.aborted) process.exit(130);
-          process.stderr.write('\nstopping (Ctrl-C again to quit at once)…\n');
-          ac.abort();
-        };
-        process.on('SIGINT', onSigint);
+        // Ctrl-C, SIGTERM or a closed stdout stop the run: the shards in flight end, the run is
+        // recorded as interrupted and the same command resumes it.
+        const release = ctx.interruptible('stopping (Ctrl-C again to quit at once)…');
         const bar =
           !opts.json && process.stderr.isTTY
             ? new cliProgress.SingleBar(
@@ -119,7 +115,7 @@ export const simulateDatasetCommand: CommandModule = {
             outDir,
             executor,
             registry,
-            signal: ac.signal,
+            signal: ctx.signal,
             onProgress,
           });
           bar?.stop();
@@ -153,18 +149,13 @@ export const simulateDatasetCommand: CommandModule = {
               process.stdout.write('interrupted: run the same command again to resume\n');
             }
           }
-          if (result.status === 'interrupted') {
-            throw new BraggError(
-              'INTERRUPTED',
-              'interrupted; run the same command again to resume',
-            );
-          }
+          if (result.status === 'interrupted') throw interruptedError();
           if (result.status === 'failed') {
             throw new BraggError('FAILED', `${manifest.failed.length} shard(s) failed (see above)`);
           }
         } finally {
           bar?.stop();
-          process.off('SIGINT', onSigint);
+          release();
           await executor.close();
           registry.close();
         }
