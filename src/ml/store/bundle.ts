@@ -1,17 +1,21 @@
 /**
  * The model store: a model bundle is a directory with the TF.js layers model (`model.json` +
- * `weights.bin`, written through the trainer's file IO handler) and `bragg.json`
- * (`schema.ts`). Loading checks every part and says which one is missing or corrupt, and
- * registers bragg's custom layers itself (`registerLayers()`), so any bundle bragg wrote loads
- * whatever the caller imported.
+ * `weights.bin`, serialised by `ml/train/checkpoint.ts`) and `bragg.json` (`schema.ts`), which
+ * records the sha256 and size of both model files. Loading checks every part and says which one
+ * is missing or corrupt — a weights file damaged in place (same size) is a FormatError naming
+ * it, never another model — and registers bragg's custom layers itself (`registerLayers()`), so
+ * any bundle bragg wrote loads whatever the caller imported. Bundles written before checksums
+ * (no `files` in `bragg.json`) load as before, unverified.
  */
 import * as tf from '@tensorflow/tfjs';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { BraggError, FormatError, NotFoundError } from '../../core/errors.js';
-import { fileHandler } from '../train/checkpoint.js';
+import { atomicWrite, fileHandler, filesToArtifacts, memoryHandler } from '../train/checkpoint.js';
+import { MODEL_JSON, modelFiles, WEIGHTS_BIN } from '../train/checkpoint.js';
+import { checksumOf, readListedFile, verifyChecksum } from '../train/checkpoint-store.js';
 import { registerLayers } from '../layers/registry.js';
 import { BUNDLE_META, bundleMetaSchema, type BundleMeta } from './schema.js';
 
@@ -26,16 +30,58 @@ export function newModelId(): string {
   return randomUUID();
 }
 
-/** Write `model` and its `bragg.json` into `dir` (created if needed). */
+/**
+ * Write `model` and its `bragg.json` into `dir` (created if needed); `bragg.json`, written
+ * last, records the checksums of `model.json` and `weights.bin` (`files`, replacing any the
+ * caller gave). Returns the description as written.
+ */
 export async function saveBundle(
   dir: string,
   model: tf.LayersModel,
   meta: BundleMeta,
-): Promise<void> {
-  const checked = bundleMetaSchema.parse(meta);
+): Promise<BundleMeta> {
+  bundleMetaSchema.parse(meta);
+  const files = await modelFiles(model);
+  const checked = bundleMetaSchema.parse({
+    ...meta,
+    files: { [MODEL_JSON]: checksumOf(files.modelJson), [WEIGHTS_BIN]: checksumOf(files.weights) },
+  });
   await mkdir(dir, { recursive: true });
-  await model.save(fileHandler(dir));
-  await writeFile(join(dir, BUNDLE_META), `${JSON.stringify(checked, null, 2)}\n`);
+  await atomicWrite(join(dir, WEIGHTS_BIN), files.weights);
+  await atomicWrite(join(dir, MODEL_JSON), files.modelJson);
+  await atomicWrite(join(dir, BUNDLE_META), `${JSON.stringify(checked, null, 2)}\n`);
+  return checked;
+}
+
+/**
+ * The model's files, read and checked: first as a model (`model.json` parses, `weights.bin` has
+ * the size it implies), then against the checksums `bragg.json` records.
+ */
+async function verifiedArtifacts(
+  abs: string,
+  files: NonNullable<BundleMeta['files']>,
+): Promise<tf.io.ModelArtifacts> {
+  const read: [string, Buffer][] = [];
+  const readListed = async (name: string): Promise<Buffer> => {
+    if (files[name] === undefined) {
+      throw new FormatError('bragg model', `${BUNDLE_META} records no checksum of ${name}`, {
+        file: join(abs, BUNDLE_META),
+        path: `files.${name}`,
+      });
+    }
+    const data = await readListedFile(join(abs, name), 'bragg model', BUNDLE_META);
+    read.push([name, data]);
+    return data;
+  };
+  const artifacts = await filesToArtifacts(
+    await readListed(MODEL_JSON),
+    (p) => readListed(p.replace(/^\.\//, '')),
+    { modelFile: join(abs, MODEL_JSON), weightsFile: join(abs, WEIGHTS_BIN) },
+  );
+  for (const [name, data] of read) {
+    verifyChecksum(join(abs, name), data, files[name]!, 'bragg model', BUNDLE_META);
+  }
+  return artifacts;
 }
 
 /** Read and validate `bragg.json` only (cheap; no weights). */
@@ -70,8 +116,12 @@ export async function loadBundle(dir: string): Promise<ModelBundle> {
   const meta = await readBundleMeta(abs);
   let model: tf.LayersModel;
   registerLayers();
+  const handler =
+    meta.files === undefined
+      ? fileHandler(abs)
+      : memoryHandler(await verifiedArtifacts(abs, meta.files));
   try {
-    model = await tf.loadLayersModel(fileHandler(abs));
+    model = await tf.loadLayersModel(handler);
   } catch (err) {
     if (err instanceof BraggError) throw err;
     throw new FormatError('bragg model', `cannot load the TF.js model: ${(err as Error).message}`, {

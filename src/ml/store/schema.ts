@@ -1,9 +1,11 @@
 /**
  * `bragg.json`, the description that travels with every saved model (DESIGN.md, Models):
  * id (uuid4), workflow, labels, input and its preprocessing, architecture, training config,
- * dataset ids, metrics and the creation time. Validated with zod when a bundle is loaded.
+ * dataset ids, metrics, the creation time and the checksums of the model's files. Validated
+ * with zod when a bundle is loaded.
  */
 import { z } from 'zod';
+import { fileChecksumSchema, fileName } from '../train/checkpoint-store.js';
 
 export const BUNDLE_FORMAT = 'bragg-model/1';
 export const BUNDLE_META = 'bragg.json';
@@ -38,6 +40,11 @@ export const bundleMetaSchema = z
     metrics: z.record(z.unknown()),
     createdAt: z.string(),
     braggVersion: z.string(),
+    /**
+     * sha256 and size of each file of the model (`model.json`, `weights.bin`): written by
+     * `saveBundle`, checked by `loadBundle`. Bundles from before checksums have none.
+     */
+    files: z.record(fileName, fileChecksumSchema).optional(),
   })
   .passthrough();
 

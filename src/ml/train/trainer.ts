@@ -2,24 +2,27 @@
  * The trainer: model factory + data source + options → history and checkpoints.
  *
  * Every epoch it trains on `data(epoch)`, evaluates on `validation(epoch)` if given, appends
- * the history, writes a resumable checkpoint to `<checkpointDir>/last` and, when val_loss
- * improves, the model to `<checkpointDir>/best`; it stops early after `patience` epochs without
- * improvement. `resume: true` continues from `<checkpointDir>/last` with the same losses as an
+ * the history and publishes a resumable checkpoint (model, optimiser slots, `trainer.json`,
+ * a manifest of sha256s) as one new folder of `<checkpointDir>`, then points `last` (and `best`,
+ * when val_loss improved) at it (`checkpoint-store.ts`): a run killed at any instant leaves a
+ * complete checkpoint behind. It stops early after `patience` epochs without improvement.
+ * `resume: true` continues from `<checkpointDir>/last` with the same losses, bit for bit, as an
  * uninterrupted run (weights, BN statistics, optimiser slots and step, dropout counters,
- * early-stopping state are restored; the data source is a pure function of the epoch).
+ * early-stopping state are restored; the data source is a pure function of the epoch), after
+ * verifying every file and that the checkpoint fits this model and optimiser (`resume.ts`).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { EventEmitter } from 'node:events';
-import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ValidationError } from '../../core/errors.js';
-import { SeededDropout } from '../layers/seeded-dropout.js';
 import type { EpochRecord, ProgressEvent, TrainCallback } from './callbacks.js';
-import { fileHandler, loadTensors, loadWeightsInto, saveTensors } from './checkpoint.js';
+import { cleanCheckpointDir, publishCheckpoint, readCheckpoint } from './checkpoint-store.js';
 import type { DataSource } from './data.js';
 import { createOptimizer } from './optimizers.js';
 import type { OptimizerSpec } from './optimizers.js';
+import { CHECKPOINT_FILES, checkpointFiles, dropoutLayers, fingerprint } from './resume.js';
+import { restoreCheckpoint } from './resume.js';
+import type { TrainerState } from './resume.js';
 import { learningRateAt } from './schedules.js';
 import type { ScheduleSpec } from './schedules.js';
 import { evaluate, trainStep } from './step.js';
@@ -32,9 +35,12 @@ export interface TrainOptions {
   loss?: LossName;
   regularization?: Regularization;
   validation?: DataSource;
-  /** Where `last/` (resumable) and `best/` (best val_loss) checkpoints go. */
+  /**
+   * Where checkpoints go: `last` (resumable) and `best` (best val_loss) name complete
+   * checkpoint folders, each with `model.json` + `weights.bin` in TF.js layers format.
+   */
   checkpointDir?: string;
-  /** Continue from `<checkpointDir>/last` if it exists. */
+  /** Continue from `<checkpointDir>/last` if it exists (verified: else a typed error). */
   resume?: boolean;
   earlyStopping?: { patience: number; minDelta?: number };
   callbacks?: TrainCallback[];
@@ -48,33 +54,6 @@ export interface TrainResult {
   stoppedEarly: boolean;
   /** Epoch (0-based) the run started at: > 0 after a resume. */
   startEpoch: number;
-}
-
-interface TrainerState {
-  version: 1;
-  /** Next epoch to run. */
-  epoch: number;
-  optimizerStep: number;
-  /** [seed, calls] of each SeededDropout layer: the rng state. */
-  dropout: [number, number][];
-  bestValLoss: number | null;
-  wait: number;
-  history: EpochRecord[];
-}
-
-function dropoutLayers(model: tf.LayersModel): SeededDropout[] {
-  return model.layers.filter((l): l is SeededDropout => l instanceof SeededDropout);
-}
-
-async function saveCheckpoint(
-  dir: string,
-  model: tf.LayersModel,
-  state: TrainerState,
-  slots: tf.Tensor[],
-): Promise<void> {
-  await model.save(fileHandler(dir));
-  await saveTensors(dir, 'optimizer', slots);
-  await writeFile(join(dir, 'trainer.json'), JSON.stringify(state));
 }
 
 export async function train(
@@ -97,30 +76,32 @@ export async function train(
   };
 
   let state: TrainerState = {
-    version: 1,
+    version: 2,
     epoch: 0,
     optimizerStep: 0,
+    optimizer: opts.optimizer,
     dropout: [],
     bestValLoss: null,
     wait: 0,
     history: [],
+    model: fingerprint(model),
   };
-  const lastDir = opts.checkpointDir === undefined ? undefined : join(opts.checkpointDir, 'last');
-  if (opts.resume === true && lastDir !== undefined && existsSync(join(lastDir, 'trainer.json'))) {
-    state = JSON.parse(await readFile(join(lastDir, 'trainer.json'), 'utf8')) as TrainerState;
-    await loadWeightsInto(model, lastDir);
-    const slots = await loadTensors(lastDir, 'optimizer');
-    optimizer.setState({ step: state.optimizerStep, slots }, vars);
-    tf.dispose(slots);
-    dropoutLayers(model).forEach((l, i) => {
-      const saved = state.dropout[i];
-      if (saved !== undefined) [l.seed, l.calls] = saved;
-    });
-  }
-  const startEpoch = state.epoch;
+  const root = opts.checkpointDir;
   let stoppedEarly = false;
-  await emit({ type: 'start', epochs: opts.epochs, startEpoch });
+  let startEpoch = 0;
   try {
+    if (root !== undefined) {
+      if (opts.resume === true) {
+        const ck = await readCheckpoint(root, 'last', CHECKPOINT_FILES);
+        if (ck !== undefined) {
+          state = await restoreCheckpoint(ck, model, optimizer, opts.optimizer, vars);
+          state.optimizer = opts.optimizer;
+        }
+      }
+      await cleanCheckpointDir(root); // what a killed run left behind
+    }
+    startEpoch = state.epoch;
+    await emit({ type: 'start', epochs: opts.epochs, startEpoch });
     for (let epoch = startEpoch; epoch < opts.epochs; epoch++) {
       const t0 = performance.now();
       const lr = learningRateAt(schedule, opts.optimizer.learningRate, epoch);
@@ -160,14 +141,13 @@ export async function train(
       state.epoch = epoch + 1;
       state.optimizerStep = optimizer.getState().step;
       state.dropout = dropoutLayers(model).map((l): [number, number] => [l.seed, l.calls]);
-      if (opts.checkpointDir !== undefined) {
-        if (improved) {
-          const best = join(opts.checkpointDir, 'best');
-          await saveCheckpoint(best, model, state, optimizer.getState().slots);
-          await emit({ type: 'checkpoint', epoch, dir: best, best: true });
+      if (root !== undefined) {
+        const files = await checkpointFiles(model, state, optimizer.getState().slots);
+        const pointers = improved ? ['best', 'last'] : ['last'];
+        await publishCheckpoint(root, state.epoch, files, pointers);
+        for (const p of pointers) {
+          await emit({ type: 'checkpoint', epoch, dir: join(root, p), best: p === 'best' });
         }
-        await saveCheckpoint(lastDir!, model, state, optimizer.getState().slots);
-        await emit({ type: 'checkpoint', epoch, dir: lastDir!, best: false });
       }
       if (opts.earlyStopping !== undefined && state.wait >= opts.earlyStopping.patience) {
         stoppedEarly = true;
