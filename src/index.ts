@@ -36,7 +36,13 @@ export { canonicalJson, sha256Hex, uuidFromHash } from './core/hash.js';
 export { VERSION } from './core/version.js';
 
 // formats: every reader opens a path, bytes or a stream
-export { createFormatRegistry, formats, openAny, readerFor, writerFor } from './formats/registry.js';
+export {
+  createFormatRegistry,
+  formats,
+  openAny,
+  readerFor,
+  writerFor,
+} from './formats/registry.js';
 export type { FormatRegistry } from './formats/registry.js';
 export type {
   DatasetInfo,
@@ -114,7 +120,7 @@ export type { JobContext, JobRequest, JobType } from './jobs/types.js';
 export { runDataset } from './jobs/dataset-run.js';
 export type { DatasetRunSpec } from './jobs/dataset-run.js';
 export { runSharded } from './jobs/sharded-run.js';
-export { RunRegistry, defaultRegistryPath } from './jobs/run-registry.js';
+export { RunRegistry, RunRegistryError, defaultRegistryPath } from './jobs/run-registry.js';
 export { publishAtomically } from './jobs/output.js';
 
 // workflows

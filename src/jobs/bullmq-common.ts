@@ -2,6 +2,12 @@
  * Shared settings of the distributed runner: the queue name, the Redis connection from a
  * `redis://host:port[/db]` URL, and BullMQ job ids (`<run>.<shard>`: adding a job whose id
  * exists is a no-op, so enqueueing a run twice does not duplicate work).
+ *
+ * **Redis that is not there.** ioredis reconnects forever by default. The coordinator waits a
+ * bounded time for Redis (`waitReady`) and then fails with one {@link redisUnreachable} error
+ * naming the URL; `bragg worker` keeps retrying with a back-off (`workerBackoffMs`) and says so
+ * once per step. Connection errors are never left to an emitter without a listener (BullMQ
+ * would print the raw error object on every retry).
  */
 import type { ConnectionOptions } from 'bullmq';
 import { BraggError, ValidationError, errorFromData, errorToData } from '../core/errors.js';
@@ -9,7 +15,18 @@ import type { ErrorData } from '../core/errors.js';
 
 export const DEFAULT_QUEUE = 'bragg-jobs';
 
-export function redisConnection(url: string): ConnectionOptions {
+/** How long the coordinator waits for Redis before giving up [ms]. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+export interface RedisConnectionOptions {
+  /**
+   * The pause before reconnection attempt `times` (1, 2, …) [ms]; `null` stops reconnecting.
+   * Default: BullMQ's (1 s, growing to 20 s).
+   */
+  retryStrategy?: (times: number) => number | null;
+}
+
+export function redisConnection(url: string, o: RedisConnectionOptions = {}): ConnectionOptions {
   let u: URL;
   try {
     u = new URL(url);
@@ -20,7 +37,82 @@ export function redisConnection(url: string): ConnectionOptions {
     throw new ValidationError(`expected a redis:// or rediss:// URL, got '${url}'`, 'redis');
   }
   // Workers block on Redis; BullMQ requires maxRetriesPerRequest: null for them.
-  return { url, maxRetriesPerRequest: null };
+  return {
+    url,
+    maxRetriesPerRequest: null,
+    ...(o.retryStrategy ? { retryStrategy: o.retryStrategy } : {}),
+  };
+}
+
+/** A worker's pause before reconnection attempt `times` [ms]: 0.5 s doubling to 10 s. */
+export function workerBackoffMs(times: number): number {
+  return Math.min(500 * 2 ** Math.max(0, times - 1), 10_000);
+}
+
+/** Errors of a connection that is down (refused, reset, unreachable, closed). */
+export function isConnectionError(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as NodeJS.ErrnoException).code;
+  if (
+    typeof code === 'string' &&
+    /^(ECONN|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EPIPE)/.test(code)
+  ) {
+    return true;
+  }
+  return /Connection is closed|connect ETIMEDOUT|ECONNREFUSED|ECONNRESET|Stream isn't writeable/i.test(
+    err.message,
+  );
+}
+
+/** Redis did not answer at `url` within the connect timeout: one error that names the URL. */
+export function redisUnreachable(url: string, waitedMs: number, last?: unknown): BraggError {
+  const why = last instanceof Error ? ` (${last.message})` : '';
+  return new BraggError(
+    'TIMEOUT',
+    `cannot reach Redis at ${url} within ${(waitedMs / 1000).toFixed(0)} s${why}: is redis-server running there, and is the URL right?`,
+    last === undefined ? undefined : { cause: last },
+  );
+}
+
+/**
+ * Resolves when `ready` does, or rejects with {@link redisUnreachable} after `timeoutMs` (or
+ * when `ready` rejects). `lastError` gives the connection's latest error for the message.
+ */
+export async function waitReady(
+  ready: Promise<unknown>,
+  url: string,
+  timeoutMs: number,
+  lastError: () => unknown,
+): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), timeoutMs);
+  });
+  try {
+    const r = await Promise.race([ready.then(() => 'ready' as const), timeout]);
+    if (r === 'timeout') throw redisUnreachable(url, timeoutMs, lastError());
+  } catch (err) {
+    if (err instanceof BraggError) throw err;
+    throw redisUnreachable(url, timeoutMs, err);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Waits for `closing` at most `ms`; a close that waits on a Redis that went away would hang
+ * (its errors are dropped: there is nothing left to close).
+ */
+export async function closeWithin(closing: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    closing.catch(() => undefined),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+      timer.unref();
+    }),
+  ]);
+  clearTimeout(timer);
 }
 
 export function jobIdFor(runId: string, shardId: string): string {

@@ -4,10 +4,23 @@
  * output directory, which every worker must see at the same absolute path (a shared
  * file system: NFS, CephFS, a bind mount, ...). Interrupting the coordinator removes the
  * run's jobs that have not started; a rerun enqueues what is missing again.
+ *
+ * The connection is made when a run starts: a Redis that does not answer within
+ * `connectTimeoutMs` fails the run with one `TIMEOUT` error naming the URL (nothing retries
+ * forever, nothing prints connection errors as they come).
  */
+import type { EventEmitter } from 'node:events';
 import { Queue, QueueEvents } from 'bullmq';
-import type { Job } from 'bullmq';
-import { DEFAULT_QUEUE, decodeFailure, jobIdFor, redisConnection } from './bullmq-common.js';
+import type { ConnectionOptions, Job } from 'bullmq';
+import {
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_QUEUE,
+  closeWithin,
+  decodeFailure,
+  jobIdFor,
+  redisConnection,
+  waitReady,
+} from './bullmq-common.js';
 import type { Executor, ExecutorCapabilities, ExecutorHooks, Task } from './executor.js';
 
 export interface BullmqExecutorOptions {
@@ -15,23 +28,75 @@ export interface BullmqExecutorOptions {
   queue?: string;
   /** Tries per job for errors that might be transient (bad input fails at once). */
   attempts?: number;
+  /** How long a run waits for Redis to answer before it fails [ms] (default 10 000). */
+  connectTimeoutMs?: number;
 }
+
+/** How long closing waits for a Redis that may have gone away [ms]. */
+const CLOSE_WAIT_MS = 5000;
 
 export class BullmqExecutor implements Executor {
   readonly name: string;
   /** Workers on any host take the jobs: temporaries in a shared output directory may be live. */
   readonly capabilities: ExecutorCapabilities = { local: false, concurrency: undefined };
-  private readonly queue: Queue;
-  private readonly events: QueueEvents;
   private readonly attempts: number;
+  private readonly url: string;
+  private readonly queueName: string;
+  private readonly connection: ConnectionOptions;
+  private readonly connectTimeoutMs: number;
+  private conn: Promise<{ queue: Queue; events: QueueEvents }> | undefined;
+  private readonly opened: (Queue | QueueEvents)[] = [];
+  /** The latest connection error (kept for messages; never printed as it comes). */
+  private lastError: unknown;
 
   constructor(o: BullmqExecutorOptions) {
-    const queueName = o.queue ?? DEFAULT_QUEUE;
-    const connection = redisConnection(o.redis);
-    this.queue = new Queue(queueName, { connection });
-    this.events = new QueueEvents(queueName, { connection });
+    this.queueName = o.queue ?? DEFAULT_QUEUE;
+    this.url = o.redis;
+    this.connection = redisConnection(o.redis);
     this.attempts = o.attempts ?? 3;
-    this.name = `bullmq:${o.redis}/${queueName}`;
+    this.connectTimeoutMs = o.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    this.name = `bullmq:${o.redis}/${this.queueName}`;
+  }
+
+  /**
+   * The queue and its event stream, connected (once). The queue first: a queue that never
+   * connected closes at once, a QueueEvents would wait for its connection forever.
+   */
+  private connect(): Promise<{ queue: Queue; events: QueueEvents }> {
+    this.conn ??= (async () => {
+      try {
+        const queue = this.open(new Queue(this.queueName, { connection: this.connection }));
+        await waitReady(
+          queue.waitUntilReady(),
+          this.url,
+          this.connectTimeoutMs,
+          () => this.lastError,
+        );
+        const events = this.open(new QueueEvents(this.queueName, { connection: this.connection }));
+        await waitReady(
+          events.waitUntilReady(),
+          this.url,
+          this.connectTimeoutMs,
+          () => this.lastError,
+        );
+        return { queue, events };
+      } catch (err) {
+        // Stop the reconnecting; a later run tries again.
+        await this.close();
+        this.conn = undefined;
+        throw err;
+      }
+    })();
+    return this.conn;
+  }
+
+  private open<T extends Queue | QueueEvents>(x: T): T {
+    // Both emit 'error' (the overloads of their `on` do not combine into one signature).
+    (x as unknown as EventEmitter).on('error', (err: unknown) => {
+      this.lastError = err;
+    });
+    this.opened.push(x);
+    return x;
   }
 
   async runAll(
@@ -40,24 +105,24 @@ export class BullmqExecutor implements Executor {
     hooks: ExecutorHooks,
     signal?: AbortSignal,
   ): Promise<void> {
-    await this.events.waitUntilReady();
+    const { queue, events } = await this.connect();
     // Following many jobs at once adds one listener per job to the queue and its events.
-    this.queue.setMaxListeners(tasks.length + 16);
-    this.events.setMaxListeners(tasks.length + 16);
+    queue.setMaxListeners(tasks.length + 16);
+    events.setMaxListeners(tasks.length + 16);
     const keyOf = new Map(tasks.map((t) => [jobIdFor(runId, t.key), t.key]));
     // Every activation is an attempt (a job redone after its worker died is activated again).
     const onActive = ({ jobId }: { jobId: string }): void => {
       const key = keyOf.get(jobId);
       if (key !== undefined) hooks.onStart(key);
     };
-    this.events.on('active', onActive);
+    events.on('active', onActive);
     try {
       // A finished job with the same id is stale (its shard file is missing): run it again.
       for (const t of tasks) {
-        const old = await this.queue.getJob(jobIdFor(runId, t.key));
+        const old = await queue.getJob(jobIdFor(runId, t.key));
         if (old && ((await old.isCompleted()) || (await old.isFailed()))) await old.remove();
       }
-      const jobs = await this.queue.addBulk(
+      const jobs = await queue.addBulk(
         tasks.map((t) => ({
           name: t.request.type,
           data: t.request,
@@ -75,21 +140,25 @@ export class BullmqExecutor implements Executor {
         signal?.addEventListener('abort', () => resolve(), { once: true });
       });
       const follow = (job: Job, key: string): Promise<void> =>
-        job.waitUntilFinished(this.events).then(
+        job.waitUntilFinished(events).then(
           (result: unknown) => hooks.onDone(key, result),
           (err: unknown) =>
             hooks.onFail(key, decodeFailure(err instanceof Error ? err.message : String(err))),
         );
       await Promise.race([Promise.all(jobs.map((j, i) => follow(j, tasks[i]!.key))), aborted]);
-      if (signal?.aborted) await this.removeUnstarted(runId, tasks);
+      if (signal?.aborted) await this.removeUnstarted(queue, runId, tasks);
     } finally {
-      this.events.off('active', onActive);
+      events.off('active', onActive);
     }
   }
 
-  private async removeUnstarted(runId: string, tasks: readonly Task[]): Promise<void> {
+  private async removeUnstarted(
+    queue: Queue,
+    runId: string,
+    tasks: readonly Task[],
+  ): Promise<void> {
     for (const t of tasks) {
-      const job = await this.queue.getJob(jobIdFor(runId, t.key));
+      const job = await queue.getJob(jobIdFor(runId, t.key));
       if (!job) continue;
       const state = await job.getState();
       if (state === 'waiting' || state === 'delayed' || state === 'prioritized') {
@@ -98,8 +167,9 @@ export class BullmqExecutor implements Executor {
     }
   }
 
+  /** Closes the connections; a Redis that went away is not waited for long. */
   async close(): Promise<void> {
-    await this.events.close();
-    await this.queue.close();
+    const opened = this.opened.splice(0).reverse();
+    for (const x of opened) await closeWithin(x.close(), CLOSE_WAIT_MS);
   }
 }

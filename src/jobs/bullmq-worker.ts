@@ -4,10 +4,25 @@
  * locks, is never blocked by computation. Bad input (a BraggError: bad CIF, invalid payload)
  * fails the job at once (UnrecoverableError); other errors are retried by BullMQ. The error
  * travels as data in the failed job's reason and is rebuilt as its class by the coordinator.
+ *
+ * **Redis that goes away.** The worker keeps reconnecting (`workerBackoffMs`: 0.5 s doubling
+ * to 10 s) and reports each back-off step once (`redis-down`, with the connection's error), and
+ * `redis-up` when it is back. Closing never waits on a Redis that is not there: a worker whose
+ * Redis is down abandons its running jobs at once (their locks expire; another worker redoes
+ * them), and a graceful close that loses Redis midway does the same.
  */
 import { UnrecoverableError, Worker } from 'bullmq';
 import type { Job } from 'bullmq';
-import { DEFAULT_QUEUE, decodeFailure, encodeFailure, redisConnection } from './bullmq-common.js';
+import type { EventEmitter } from 'node:events';
+import {
+  DEFAULT_QUEUE,
+  closeWithin,
+  decodeFailure,
+  encodeFailure,
+  isConnectionError,
+  redisConnection,
+  workerBackoffMs,
+} from './bullmq-common.js';
 import type { WorkerModule } from '../core/worker-loader.js';
 import { JobPool, defaultWorkers } from './job-pool.js';
 import type { JobRequest } from './types.js';
@@ -22,20 +37,38 @@ export interface QueueWorkerOptions {
   lockDurationMs?: number;
   /** How often this worker looks for stalled jobs of dead workers [ms] (default 30 000). */
   stalledIntervalMs?: number;
-  /** Called on every finished job (for logs). */
-  onEvent?: (e: {
-    kind: 'active' | 'completed' | 'failed';
-    jobId: string;
-    message?: string;
-  }) => void;
+  /** Called on every job event and connection change (for logs). */
+  onEvent?: (e: QueueWorkerEvent) => void;
 }
+
+/**
+ * What a worker reports: a job started, finished or failed; an error of its own (`error`);
+ * Redis lost, with the attempt about to be made and the pause before it (`redis-down`, once per
+ * back-off step), and Redis back (`redis-up`).
+ */
+export interface QueueWorkerEvent {
+  kind: 'active' | 'completed' | 'failed' | 'error' | 'redis-down' | 'redis-up';
+  jobId: string;
+  message?: string;
+  /** `redis-down`: the reconnection attempt (1, 2, …) and the pause before it [ms]. */
+  attempt?: number;
+  retryInMs?: number;
+}
+
+/** How long a close that abandons its jobs waits for BullMQ [ms] before giving up on it. */
+const FORCE_CLOSE_WAIT_MS = 3000;
 
 export interface QueueWorker {
   readonly concurrency: number;
-  /** Stop taking jobs, wait for the running ones (or abandon them with `force`). */
+  /**
+   * Stop taking jobs and wait for the running ones; abandon them with `force`, or when Redis is
+   * down or goes away while waiting. Never waits on an absent Redis for more than a few seconds.
+   */
   close(force?: boolean): Promise<void>;
   /** Resolves once the worker is connected. */
   ready(): Promise<void>;
+  /** Whether Redis is connected now. */
+  readonly connected: boolean;
 }
 
 export function startQueueWorker(o: QueueWorkerOptions): QueueWorker {
@@ -47,28 +80,90 @@ export function startQueueWorker(o: QueueWorkerOptions): QueueWorker {
     const msg = encodeFailure(out.error);
     throw out.error.permanent ? new UnrecoverableError(msg) : new Error(msg);
   };
+  // Connection state: down when a connection asks for a back-off step, up when one is ready.
+  let connected = false;
+  let lastStep = 0;
+  let lastError: unknown;
+  const downWaiters = new Set<() => void>();
+  const retryStrategy = (times: number): number => {
+    const ms = workerBackoffMs(times);
+    connected = false;
+    for (const w of downWaiters) w();
+    // Two connections (commands, blocking) back off together: one report per step.
+    if (times > lastStep) {
+      lastStep = times;
+      o.onEvent?.({
+        kind: 'redis-down',
+        jobId: '',
+        message: lastError instanceof Error ? lastError.message : 'connection lost',
+        attempt: times,
+        retryInMs: ms,
+      });
+    }
+    return ms;
+  };
   const worker = new Worker(o.queue ?? DEFAULT_QUEUE, processor, {
-    connection: redisConnection(o.redis),
+    connection: redisConnection(o.redis, { retryStrategy }),
     concurrency,
     lockDuration: o.lockDurationMs ?? 30_000,
     stalledInterval: o.stalledIntervalMs ?? 30_000,
     maxStalledCount: 3,
   });
+  const up = (): void => {
+    const was = lastStep > 0;
+    connected = true;
+    lastStep = 0;
+    if (was) o.onEvent?.({ kind: 'redis-up', jobId: '' });
+  };
+  worker.on('ready', up);
+  (worker.getBackend() as unknown as EventEmitter).on('ready', up);
   worker.on('active', (job) => o.onEvent?.({ kind: 'active', jobId: job.id ?? '' }));
   worker.on('completed', (job) => o.onEvent?.({ kind: 'completed', jobId: job.id ?? '' }));
   worker.on('failed', (job, err) =>
     o.onEvent?.({ kind: 'failed', jobId: job?.id ?? '', message: failureLine(err.message) }),
   );
-  // Connection errors are retried by ioredis; report them without crashing.
-  worker.on('error', (err) => o.onEvent?.({ kind: 'failed', jobId: '', message: err.message }));
+  // Connection errors are reported with the back-off step they cause; others as they come.
+  worker.on('error', (err) => {
+    if (isConnectionError(err)) lastError = err;
+    else o.onEvent?.({ kind: 'error', jobId: '', message: err.message });
+  });
+  const ready = new Promise<void>((resolve) => {
+    if (connected) resolve();
+    else worker.once('ready', () => resolve());
+  });
+  let closing: Promise<void> | undefined;
+  const abandon = (): Promise<void> =>
+    closeWithin(Promise.all([worker.close(true), pool.close(true)]), FORCE_CLOSE_WAIT_MS);
   return {
     concurrency,
-    async ready() {
-      await worker.waitUntilReady();
+    get connected() {
+      return connected;
     },
+    ready: () => ready,
     async close(force = false) {
-      await worker.close(force);
-      await pool.close(force);
+      if (force || !connected) {
+        await abandon();
+        return;
+      }
+      // Graceful: wait for the running jobs, unless Redis goes away meanwhile.
+      closing ??= (async () => {
+        let lost: () => void = () => undefined;
+        const down = new Promise<'down'>((resolve) => {
+          lost = () => resolve('down');
+          downWaiters.add(lost);
+        });
+        const r = await Promise.race([
+          worker.close(false).then(
+            () => 'closed' as const,
+            () => 'down' as const,
+          ),
+          down,
+        ]);
+        downWaiters.delete(lost);
+        if (r === 'down') await abandon();
+        else await pool.close(false);
+      })();
+      await closing;
     },
   };
 }

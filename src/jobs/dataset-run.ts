@@ -9,6 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { sha256Hex } from '../core/hash.js';
 import type { Executor } from './executor.js';
+import { failureError } from './run-job.js';
 import type { RunRegistry } from './run-registry.js';
 import type { PlannedShard, Progress, ShardedRunResult } from './sharded-run.js';
 import { runSharded } from './sharded-run.js';
@@ -86,6 +87,9 @@ export async function runDataset(
     ...(o.onProgress ? { onProgress: o.onProgress } : {}),
   });
   const artifacts = await spec.publish(result, info);
+  // The dataset is on disk and its index written; a registry that could not record the run
+  // is reported now (naming its file), not hidden.
+  if (result.registryError) throw failureError(result.registryError);
   if (o.registry) {
     for (const a of artifacts) o.registry.addArtifact(runId, a.kind, a.path);
     o.registry.addLineage(runId, 'output', 'dataset', spec.datasetId);

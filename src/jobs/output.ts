@@ -24,10 +24,77 @@ export async function fileExists(path: string): Promise<boolean> {
   }
 }
 
+/** Size [bytes] of the regular file at `path`, or undefined when there is none. */
+export async function fileSize(path: string): Promise<number | undefined> {
+  try {
+    const s = await stat(path);
+    return s.isFile() ? s.size : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** sha256 (hex) of a file, streamed in 1 MiB reads: memory stays bounded whatever its size. */
 export async function sha256File(path: string): Promise<string> {
   const h = createHash('sha256');
-  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    h.update(chunk as Buffer);
+  }
   return h.digest('hex');
+}
+
+/** What the writer of a file recorded about it: enough to tell a damaged copy. */
+export interface RecordedFile {
+  /** sha256 of the file as published (hex). */
+  sha256: string;
+  /** Its size [bytes], where recorded (checked first: a truncated file needs no hashing). */
+  bytes?: number | undefined;
+}
+
+export type FileCheck =
+  | { ok: true; sha256: string; bytes: number }
+  | { ok: false; bytes: number; sha256: string | undefined; reason: string };
+
+/**
+ * Compare the file at `path` (which must exist, `bytes` long) with what its writer recorded:
+ * the size first, then the sha256 (streamed). Without a record the file is accepted as it is.
+ */
+export async function checkFile(
+  path: string,
+  bytes: number,
+  recorded: RecordedFile | undefined,
+): Promise<FileCheck> {
+  if (recorded?.bytes !== undefined && recorded.bytes !== bytes) {
+    return {
+      ok: false,
+      bytes,
+      sha256: undefined,
+      reason: `${bytes} bytes where ${recorded.bytes} were written`,
+    };
+  }
+  const sha256 = await sha256File(path);
+  if (recorded && recorded.sha256 !== sha256) {
+    return {
+      ok: false,
+      bytes,
+      sha256,
+      reason: `sha256 ${sha256.slice(0, 12)}… where ${recorded.sha256.slice(0, 12)}… was written`,
+    };
+  }
+  return { ok: true, sha256, bytes };
+}
+
+/**
+ * Move a damaged file aside, next to where it was, as `<name>.damaged` (`.damaged-2`, … when
+ * that exists): kept for inspection, out of the way of a rewrite. Returns the new path.
+ */
+export async function moveAside(path: string): Promise<string> {
+  for (let i = 1; ; i++) {
+    const to = `${path}.damaged${i === 1 ? '' : `-${i}`}`;
+    if (await fileExists(to)) continue;
+    await rename(path, to);
+    return to;
+  }
 }
 
 /** A temporary name next to `finalPath`, unique per host, process and thread. */

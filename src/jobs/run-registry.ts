@@ -5,47 +5,40 @@
  *
  * Location: `--db`, else `$BRAGG_RUNS_DB`, else `$BRAGG_HOME/runs.sqlite`, else
  * `~/.bragg/runs.sqlite`.
+ *
+ * **A damaged or busy registry.** The file is checked when it is opened (SQLite's
+ * `quick_check` and bragg's tables and columns) and every statement's errors are bragg errors
+ * that name the file: a file that is not a database, truncated or overwritten, a directory in
+ * its place, a foreign schema or a row with broken JSON is a {@link FormatError} (or a
+ * {@link RunRegistryError} with code `IO`) that says to move the file aside (bragg then creates
+ * a new one). A statement that finds the registry locked by another process waits
+ * `busyTimeoutMs` and is tried again `retries` times with doubling pauses; then it fails with a
+ * {@link RunRegistryError} with code `TIMEOUT`. Runs decide what such a failure means (a
+ * sharded run keeps its shards right and records them at its end: see `runSharded`).
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { NotFoundError } from '../core/errors.js';
+import {
+  RUN_SELECT,
+  checkRegistry,
+  prepareLocation,
+  registryError,
+  toRun,
+  toShard,
+  withRetries,
+  type RetryPolicy,
+  type RunRecord,
+  type RunStatus,
+  type ShardRecord,
+  type RunRow,
+  type ShardRow,
+} from './run-registry-sqlite.js';
 
-export type RunStatus = 'running' | 'completed' | 'failed' | 'interrupted';
-export type ShardStatus = 'pending' | 'running' | 'done' | 'failed';
+export { RunRegistryError } from './run-registry-sqlite.js';
 
-export interface RunRecord {
-  id: string;
-  kind: string;
-  status: RunStatus;
-  createdAt: string;
-  updatedAt: string;
-  finishedAt: string | null;
-  executor: string;
-  configHash: string;
-  config: unknown;
-  outDir: string;
-  totalShards: number;
-  doneShards: number;
-  failedShards: number;
-  patterns: number;
-  error: string | null;
-}
-
-export interface ShardRecord {
-  shardId: string;
-  status: ShardStatus;
-  attempts: number;
-  worker: string | null;
-  startedAt: string | null;
-  finishedAt: string | null;
-  ms: number | null;
-  count: number;
-  file: string;
-  sha256: string | null;
-  error: string | null;
-}
+export type { RunRecord, RunStatus, ShardRecord, ShardStatus } from './run-registry-sqlite.js';
 
 export interface ArtifactRecord {
   kind: string;
@@ -60,6 +53,15 @@ export interface LineageRecord {
   refId: string;
 }
 
+export interface RunRegistryOptions {
+  /** How long one statement waits for another process's lock [ms] (default 5000). */
+  busyTimeoutMs?: number;
+  /** Tries after the first for a statement that found the registry locked (default 3). */
+  retries?: number;
+  /** The first pause between tries [ms], doubled after each (default 250). */
+  retryDelayMs?: number;
+}
+
 /** Where the registry is, from the environment (read at the edge: the CLI, the server). */
 export function defaultRegistryPath(env: NodeJS.ProcessEnv = process.env): string {
   if (env.BRAGG_RUNS_DB) return env.BRAGG_RUNS_DB;
@@ -67,75 +69,47 @@ export function defaultRegistryPath(env: NodeJS.ProcessEnv = process.env): strin
   return join(home, 'runs.sqlite');
 }
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS runs (
-  id TEXT PRIMARY KEY, kind TEXT NOT NULL, status TEXT NOT NULL,
-  created_at TEXT NOT NULL, updated_at TEXT NOT NULL, finished_at TEXT,
-  executor TEXT NOT NULL, config_hash TEXT NOT NULL, config_json TEXT NOT NULL,
-  out_dir TEXT NOT NULL, total_shards INTEGER NOT NULL DEFAULT 0, error TEXT);
-CREATE TABLE IF NOT EXISTS shards (
-  run_id TEXT NOT NULL REFERENCES runs(id), shard_id TEXT NOT NULL, status TEXT NOT NULL,
-  attempts INTEGER NOT NULL DEFAULT 0, worker TEXT, started_at TEXT, finished_at TEXT,
-  ms REAL, count INTEGER NOT NULL, file TEXT NOT NULL, sha256 TEXT, error TEXT,
-  PRIMARY KEY (run_id, shard_id));
-CREATE TABLE IF NOT EXISTS artifacts (
-  run_id TEXT NOT NULL REFERENCES runs(id), kind TEXT NOT NULL, path TEXT NOT NULL,
-  sha256 TEXT, created_at TEXT NOT NULL, PRIMARY KEY (run_id, path));
-CREATE TABLE IF NOT EXISTS lineage (
-  run_id TEXT NOT NULL REFERENCES runs(id), role TEXT NOT NULL, kind TEXT NOT NULL,
-  ref_id TEXT NOT NULL, PRIMARY KEY (run_id, role, kind, ref_id));
-`;
-
 const now = (): string => new Date().toISOString();
 
-interface RunRow {
-  id: string;
-  kind: string;
-  status: RunStatus;
-  created_at: string;
-  updated_at: string;
-  finished_at: string | null;
-  executor: string;
-  config_hash: string;
-  config_json: string;
-  out_dir: string;
-  total_shards: number;
-  error: string | null;
-  done: number | null;
-  failed: number | null;
-  patterns: number | null;
-}
-
-interface ShardRow {
-  shard_id: string;
-  status: ShardStatus;
-  attempts: number;
-  worker: string | null;
-  started_at: string | null;
-  finished_at: string | null;
-  ms: number | null;
-  count: number;
-  file: string;
-  sha256: string | null;
-  error: string | null;
-}
-
-const RUN_SELECT = `SELECT r.*,
-  (SELECT COUNT(*) FROM shards s WHERE s.run_id = r.id AND s.status = 'done') AS done,
-  (SELECT COUNT(*) FROM shards s WHERE s.run_id = r.id AND s.status = 'failed') AS failed,
-  (SELECT SUM(count) FROM shards s WHERE s.run_id = r.id AND s.status = 'done') AS patterns
-  FROM runs r`;
-
 export class RunRegistry {
-  private constructor(private readonly db: Database.Database) {}
+  private constructor(
+    private readonly db: Database.Database,
+    /** The registry's file (`:memory:` for one in memory). */
+    readonly file: string,
+    private readonly policy: RetryPolicy,
+  ) {}
 
-  static open(path: string): RunRegistry {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    const db = new Database(path);
-    db.pragma('journal_mode = WAL');
-    db.pragma('busy_timeout = 5000');
-    db.exec(SCHEMA);
-    return new RunRegistry(db);
+  /**
+   * Opens (or creates) the registry at `path` and checks it. Throws a {@link FormatError} naming
+   * the file when it is not a sound bragg registry, a {@link RunRegistryError} when it cannot be
+   * opened (`IO`) or stays locked (`TIMEOUT`).
+   */
+  static open(path: string, options: RunRegistryOptions = {}): RunRegistry {
+    const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+    if (path !== ':memory:') prepareLocation(path);
+    let db: Database.Database;
+    try {
+      db = new Database(path, { timeout: busyTimeoutMs });
+    } catch (err) {
+      throw registryError(path, 'open', err);
+    }
+    const reg = new RunRegistry(db, path, {
+      retries: options.retries ?? 3,
+      retryDelayMs: options.retryDelayMs ?? 250,
+      busyTimeoutMs,
+    });
+    try {
+      checkRegistry(db, (what, fn) => reg.exec(what, fn), path);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    return reg;
+  }
+
+  /** Runs one statement (or transaction) with the registry's retries and typed errors. */
+  private exec<T>(what: string, fn: () => T): T {
+    return withRetries(this.file, this.policy, what, fn);
   }
 
   close(): void {
@@ -156,9 +130,9 @@ export class RunRegistry {
   }): { resumed: boolean; createdAt: string } {
     const t = now();
     const created = r.createdAt ?? t;
-    const existing = this.db.prepare('SELECT created_at FROM runs WHERE id = ?').get(r.id) as
-      { created_at: string } | undefined;
     const tx = this.db.transaction(() => {
+      const existing = this.db.prepare('SELECT created_at FROM runs WHERE id = ?').get(r.id) as
+        { created_at: string } | undefined;
       this.db
         .prepare(
           `INSERT INTO runs (id, kind, status, created_at, updated_at, executor, config_hash,
@@ -184,24 +158,38 @@ export class RunRegistry {
            status = CASE WHEN status = 'done' THEN 'done' ELSE 'pending' END`,
       );
       for (const s of r.shards) ins.run(r.id, s.id, s.count, s.file);
+      return existing;
     });
-    tx();
+    // IMMEDIATE: take the write lock first, so that a busy registry waits (not fails at once).
+    const existing = this.exec(`record the start of run ${r.id}`, () => tx.immediate());
     return { resumed: existing !== undefined, createdAt: existing?.created_at ?? created };
   }
 
   shardStarted(runId: string, shardId: string, worker?: string): void {
-    this.db
-      .prepare(
-        `UPDATE shards SET status = 'running', attempts = attempts + 1, started_at = ?, worker = ?,
-           error = NULL WHERE run_id = ? AND shard_id = ?`,
-      )
-      .run(now(), worker ?? null, runId, shardId);
+    this.exec(`record shard ${shardId} of run ${runId} as started`, () =>
+      this.db
+        .prepare(
+          `UPDATE shards SET status = 'running', attempts = attempts + 1, started_at = ?,
+             worker = ?, error = NULL WHERE run_id = ? AND shard_id = ?`,
+        )
+        .run(now(), worker ?? null, runId, shardId),
+    );
   }
 
   shardDone(
     runId: string,
     shardId: string,
     r: { ms: number | null; sha256: string; worker?: string },
+  ): void {
+    this.exec(`record shard ${shardId} of run ${runId} as done`, () =>
+      this.markDone(runId, shardId, r),
+    );
+  }
+
+  private markDone(
+    runId: string,
+    shardId: string,
+    r: { ms: number | null; sha256: string; worker?: string | null },
   ): void {
     this.db
       .prepare(
@@ -212,6 +200,12 @@ export class RunRegistry {
   }
 
   shardFailed(runId: string, shardId: string, error: string, worker?: string): void {
+    this.exec(`record shard ${shardId} of run ${runId} as failed`, () =>
+      this.markFailed(runId, shardId, error, worker),
+    );
+  }
+
+  private markFailed(runId: string, shardId: string, error: string, worker?: string): void {
     this.db
       .prepare(
         `UPDATE shards SET status = 'failed', finished_at = ?, error = ?,
@@ -221,6 +215,10 @@ export class RunRegistry {
   }
 
   finishRun(runId: string, status: RunStatus, error?: string): void {
+    this.exec(`record the end of run ${runId}`, () => this.markFinished(runId, status, error));
+  }
+
+  private markFinished(runId: string, status: RunStatus, error?: string): void {
     const t = now();
     this.db
       .prepare(
@@ -229,42 +227,75 @@ export class RunRegistry {
       .run(status, t, status === 'running' ? null : t, error ?? null, runId);
   }
 
+  /**
+   * A run's whole outcome in one transaction: every shard's final state, then the run's. What a
+   * run records at its end when writes during the run failed (a registry locked for long).
+   * Shards not listed keep their state, except `running` ones, which become `pending` again.
+   */
+  recordOutcome(
+    runId: string,
+    o: {
+      done: readonly { id: string; ms: number | null; sha256: string; worker: string | null }[];
+      failed: readonly { id: string; error: string }[];
+      status: RunStatus;
+      error?: string;
+    },
+  ): void {
+    const tx = this.db.transaction(() => {
+      this.db
+        .prepare(`UPDATE shards SET status = 'pending' WHERE run_id = ? AND status = 'running'`)
+        .run(runId);
+      for (const d of o.done) this.markDone(runId, d.id, d);
+      for (const f of o.failed) this.markFailed(runId, f.id, f.error);
+      this.markFinished(runId, o.status, o.error);
+    });
+    this.exec(`record the outcome of run ${runId}`, () => tx.immediate());
+  }
+
   addArtifact(runId: string, kind: string, path: string, sha256?: string): void {
-    this.db
-      .prepare(
-        `INSERT INTO artifacts (run_id, kind, path, sha256, created_at) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT(run_id, path) DO UPDATE SET sha256 = excluded.sha256, kind = excluded.kind`,
-      )
-      .run(runId, kind, path, sha256 ?? null, now());
+    this.exec(`record artifact ${path} of run ${runId}`, () =>
+      this.db
+        .prepare(
+          `INSERT INTO artifacts (run_id, kind, path, sha256, created_at) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT(run_id, path) DO UPDATE SET sha256 = excluded.sha256, kind = excluded.kind`,
+        )
+        .run(runId, kind, path, sha256 ?? null, now()),
+    );
   }
 
   addLineage(runId: string, role: 'input' | 'output', kind: string, refId: string): void {
-    this.db
-      .prepare(`INSERT OR IGNORE INTO lineage (run_id, role, kind, ref_id) VALUES (?, ?, ?, ?)`)
-      .run(runId, role, kind, refId);
+    this.exec(`record the lineage of run ${runId}`, () =>
+      this.db
+        .prepare(`INSERT OR IGNORE INTO lineage (run_id, role, kind, ref_id) VALUES (?, ?, ?, ?)`)
+        .run(runId, role, kind, refId),
+    );
   }
 
   listRuns(limit = 50): RunRecord[] {
-    const rows = this.db
-      .prepare(`${RUN_SELECT} ORDER BY r.updated_at DESC LIMIT ?`)
-      .all(limit) as RunRow[];
-    return rows.map(toRun);
+    const rows = this.exec('list runs', () =>
+      this.db.prepare(`${RUN_SELECT} ORDER BY r.updated_at DESC LIMIT ?`).all(limit),
+    ) as RunRow[];
+    return rows.map((r) => toRun(this.file, r));
   }
 
   /** The run with exactly this id, if there is one. */
   findRun(id: string): RunRecord | undefined {
-    const row = this.db.prepare(`${RUN_SELECT} WHERE r.id = ?`).get(id) as RunRow | undefined;
-    return row ? toRun(row) : undefined;
+    const row = this.exec(`read run ${id}`, () =>
+      this.db.prepare(`${RUN_SELECT} WHERE r.id = ?`).get(id),
+    ) as RunRow | undefined;
+    return row ? toRun(this.file, row) : undefined;
   }
 
   /** A run by id or by a unique id prefix. */
   getRun(idOrPrefix: string): RunRecord {
-    const rows = this.db
-      .prepare(`${RUN_SELECT} WHERE r.id = ? OR r.id LIKE ? ESCAPE '\\' LIMIT 3`)
-      .all(idOrPrefix, `${idOrPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`) as RunRow[];
+    const rows = this.exec(`read run ${idOrPrefix}`, () =>
+      this.db
+        .prepare(`${RUN_SELECT} WHERE r.id = ? OR r.id LIKE ? ESCAPE '\\' LIMIT 3`)
+        .all(idOrPrefix, `${idOrPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`),
+    ) as RunRow[];
     const exact = rows.find((r) => r.id === idOrPrefix);
-    if (exact) return toRun(exact);
-    if (rows.length === 1) return toRun(rows[0]!);
+    if (exact) return toRun(this.file, exact);
+    if (rows.length === 1) return toRun(this.file, rows[0]!);
     if (rows.length === 0) throw new NotFoundError(`no run with id '${idOrPrefix}'`);
     throw new NotFoundError(
       `run id '${idOrPrefix}' is ambiguous: ${rows.map((r) => r.id).join(', ')}, ...`,
@@ -272,57 +303,32 @@ export class RunRegistry {
   }
 
   shards(runId: string): ShardRecord[] {
-    const rows = this.db
-      .prepare(`SELECT * FROM shards WHERE run_id = ? ORDER BY rowid`)
-      .all(runId) as ShardRow[];
-    return rows.map((s) => ({
-      shardId: s.shard_id,
-      status: s.status,
-      attempts: s.attempts,
-      worker: s.worker,
-      startedAt: s.started_at,
-      finishedAt: s.finished_at,
-      ms: s.ms,
-      count: s.count,
-      file: s.file,
-      sha256: s.sha256,
-      error: s.error,
-    }));
+    const rows = this.exec(`read the shards of run ${runId}`, () =>
+      this.db.prepare(`SELECT * FROM shards WHERE run_id = ? ORDER BY rowid`).all(runId),
+    ) as ShardRow[];
+    return rows.map(toShard);
   }
 
   artifacts(runId: string): ArtifactRecord[] {
-    return (
+    const rows = this.exec(`read the artifacts of run ${runId}`, () =>
       this.db
         .prepare(`SELECT kind, path, sha256, created_at FROM artifacts WHERE run_id = ?`)
-        .all(runId) as { kind: string; path: string; sha256: string | null; created_at: string }[]
-    ).map((a) => ({ kind: a.kind, path: a.path, sha256: a.sha256, createdAt: a.created_at }));
+        .all(runId),
+    ) as { kind: string; path: string; sha256: string | null; created_at: string }[];
+    return rows.map((a) => ({
+      kind: a.kind,
+      path: a.path,
+      sha256: a.sha256,
+      createdAt: a.created_at,
+    }));
   }
 
   lineage(runId: string): LineageRecord[] {
-    return (
+    const rows = this.exec(`read the lineage of run ${runId}`, () =>
       this.db
         .prepare(`SELECT role, kind, ref_id FROM lineage WHERE run_id = ? ORDER BY role, kind`)
-        .all(runId) as { role: 'input' | 'output'; kind: string; ref_id: string }[]
-    ).map((l) => ({ role: l.role, kind: l.kind, refId: l.ref_id }));
+        .all(runId),
+    ) as { role: 'input' | 'output'; kind: string; ref_id: string }[];
+    return rows.map((l) => ({ role: l.role, kind: l.kind, refId: l.ref_id }));
   }
-}
-
-function toRun(r: RunRow): RunRecord {
-  return {
-    id: r.id,
-    kind: r.kind,
-    status: r.status,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    finishedAt: r.finished_at,
-    executor: r.executor,
-    configHash: r.config_hash,
-    config: JSON.parse(r.config_json) as unknown,
-    outDir: r.out_dir,
-    totalShards: r.total_shards,
-    doneShards: r.done ?? 0,
-    failedShards: r.failed ?? 0,
-    patterns: r.patterns ?? 0,
-    error: r.error,
-  };
 }

@@ -31,7 +31,7 @@ describe.skipIf(!built)('bragg simulate dataset / runs (needs dist/: npm run bui
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('writes a dataset with JSON progress lines, then lists and shows the run', async () => {
-    const sweep = await writeSmallSweep(dir, { count: 6, chunk: 3, size: 96 });
+    const sweep = await writeSmallSweep(dir, { count: 6, chunk: 3, size: 128 });
     const db = join(dir, 'runs.sqlite');
     const out = join(dir, 'out');
     const r = await run([

@@ -1,7 +1,7 @@
 import type { CommandModule } from '../../workflows/command.js';
 import { ValidationError } from '../../core/errors.js';
 import { DEFAULT_QUEUE } from '../../jobs/bullmq-common.js';
-import { startQueueWorker } from '../../jobs/bullmq-worker.js';
+import { startQueueWorker, type QueueWorkerEvent } from '../../jobs/bullmq-worker.js';
 import { appJobWorker } from '../../app/jobs.js';
 
 function positiveInt(flag: string) {
@@ -14,6 +14,21 @@ function positiveInt(flag: string) {
   };
 }
 
+/** A worker event as a log line's fields (`redis-down` says where, why and when it retries). */
+function eventLine(e: QueueWorkerEvent, redis: string): Record<string, unknown> {
+  if (e.kind === 'redis-down') {
+    return {
+      event: 'redis-down',
+      redis,
+      ...(e.message ? { message: e.message } : {}),
+      attempt: e.attempt,
+      retryInS: (e.retryInMs ?? 0) / 1000,
+    };
+  }
+  if (e.kind === 'redis-up') return { event: 'redis-up', redis };
+  return { event: e.kind, job: e.jobId, ...(e.message ? { message: e.message } : {}) };
+}
+
 export const workerCommand: CommandModule = {
   name: 'worker',
   register(program) {
@@ -21,26 +36,22 @@ export const workerCommand: CommandModule = {
       .command('worker')
       .description(
         'Run jobs from a BullMQ queue on Redis (start one per host; outputs go to the run\n' +
-          'directory, which every worker must see at the same path). Ctrl-C finishes the\n' +
-          'running jobs and stops; a second Ctrl-C abandons them (another worker redoes them).',
+          'directory, which every worker must see at the same path). Ctrl-C (or SIGTERM) finishes\n' +
+          'the running jobs and stops; a second one abandons them (another worker redoes them), as\n' +
+          'does the first while Redis is unreachable (the worker keeps reconnecting until then).',
       )
       .requiredOption('--redis <url>', 'Redis URL, redis://host:port[/db]')
       .option(
         '--concurrency <n>',
         'jobs at a time, one worker thread each (default: cores)',
-        positiveInt('--concurrency'),
+        positiveInt('concurrency'),
       )
       .option('--queue <name>', 'queue name', DEFAULT_QUEUE)
-      .option(
-        '--lock-duration <ms>',
-        'job lock duration [ms]',
-        positiveInt('--lock-duration'),
-        30_000,
-      )
+      .option('--lock-duration <ms>', 'job lock duration [ms]', positiveInt('lockDuration'), 30_000)
       .option(
         '--stalled-interval <ms>',
         'stalled-job check interval [ms]',
-        positiveInt('--stalled-interval'),
+        positiveInt('stalledInterval'),
         30_000,
       )
       .option('--json', 'one JSON line per event')
@@ -59,6 +70,19 @@ export const workerCommand: CommandModule = {
               : `${new Date().toISOString()} ${Object.values(e).join(' ')}`;
             process.stdout.write(`${line}\n`);
           };
+          // Signals first: a worker that cannot reach Redis still stops on the first one.
+          let stopping = false;
+          let resolveStopped: () => void = () => undefined;
+          const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
+          const stop = (): void => {
+            const force = stopping || !worker.connected;
+            stopping = true;
+            log({
+              event: force ? 'abandoning running jobs' : 'stopping after running jobs',
+              ...(worker.connected ? {} : { reason: 'Redis is not connected' }),
+            });
+            void worker.close(force).then(resolveStopped, resolveStopped);
+          };
           const worker = startQueueWorker({
             redis: opts.redis,
             worker: appJobWorker(),
@@ -66,27 +90,27 @@ export const workerCommand: CommandModule = {
             ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
             lockDurationMs: opts.lockDuration,
             stalledIntervalMs: opts.stalledInterval,
-            onEvent: (e) =>
-              log({ event: e.kind, job: e.jobId, ...(e.message ? { message: e.message } : {}) }),
+            onEvent: (e) => log(eventLine(e, opts.redis)),
           });
-          await worker.ready();
-          log({
-            event: 'ready',
-            queue: opts.queue,
-            concurrency: worker.concurrency,
-            pid: process.pid,
-          });
-          await new Promise<void>((resolve) => {
-            let stopping = false;
-            const stop = (): void => {
-              const force = stopping;
-              stopping = true;
-              log({ event: force ? 'abandoning running jobs' : 'stopping after running jobs' });
-              void worker.close(force).then(resolve, resolve);
-            };
-            process.on('SIGINT', stop);
-            process.on('SIGTERM', stop);
-          });
+          process.on('SIGINT', stop);
+          process.on('SIGTERM', stop);
+          try {
+            await Promise.race([
+              worker.ready().then(() =>
+                log({
+                  event: 'ready',
+                  queue: opts.queue,
+                  concurrency: worker.concurrency,
+                  pid: process.pid,
+                }),
+              ),
+              stopped,
+            ]);
+            await stopped;
+          } finally {
+            process.off('SIGINT', stop);
+            process.off('SIGTERM', stop);
+          }
           log({ event: 'stopped' });
         },
       );

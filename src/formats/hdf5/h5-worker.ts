@@ -61,6 +61,29 @@ const Module = await lib.ready;
 
 const files = new Map<number, H5.File>();
 let nextHandle = 1;
+/** Handles of the files this worker created (written with fixed object times). */
+const created = new Set<number>();
+
+/**
+ * HDF5 stamps the object headers it writes with the wall-clock time (the `track_times`
+ * property, on by default; h5wasm does not expose `H5Pset_obj_track_times`), and the wasm
+ * module reads that clock through `Date.now()`. Calls on a file being written run with the
+ * clock at 0 (1970-01-01), as if times were not tracked: a written file's bytes are a
+ * function of its content, so the same data written twice gives the same file.
+ */
+function withFixedClock<T>(f: () => T): T {
+  const now = Date.now;
+  Date.now = () => 0;
+  try {
+    return f();
+  } finally {
+    Date.now = now;
+  }
+}
+
+function writes(req: WorkerRequest): boolean {
+  return req.op === 'create' || ('handle' in req && created.has(req.handle));
+}
 
 /** A WebAssembly trap or abort (RuntimeError), or a stack overflow: the module may be broken. */
 function isTrap(err: unknown): boolean {
@@ -342,6 +365,7 @@ function handle(req: WorkerRequest): WorkerResult {
     case 'close': {
       const f = files.get(req.handle);
       files.delete(req.handle);
+      created.delete(req.handle);
       if (f) f.close();
       return { op: 'done' };
     }
@@ -351,6 +375,7 @@ function handle(req: WorkerRequest): WorkerResult {
       const f = new lib.File(req.path, 'w');
       const h = nextHandle++;
       files.set(h, f);
+      created.add(h);
       return { op: 'create', handle: h };
     }
     case 'group': {
@@ -418,7 +443,7 @@ parentPort?.on('message', (msg: { id: number; req: WorkerRequest }) => {
   diagnostics = '';
   let res: WorkerResponse;
   try {
-    const value = handle(msg.req);
+    const value = writes(msg.req) ? withFixedClock(() => handle(msg.req)) : handle(msg.req);
     res = { id: msg.id, ok: true, value };
     parentPort?.postMessage(res, transferables(value));
     return;

@@ -103,10 +103,7 @@ export async function trainPhaseModel(o: PhaseTrainOptions): Promise<PhaseTrainR
   const learningRate = o.learningRate ?? 1e-3;
   const schedule = o.schedule ?? 'constant';
   if (schedule !== 'constant' && schedule !== 'cosine') {
-    throw new ValidationError(
-      `expected constant or cosine, got '${String(schedule)}'`,
-      'schedule',
-    );
+    throw new ValidationError(`expected constant or cosine, got '${String(schedule)}'`, 'schedule');
   }
   const ds = await PhaseDataset.open(o.data, o.key ?? '1d/x_px');
   const q = await datasetQAxis(ds);

@@ -15,7 +15,7 @@ import { writeSmallSweep } from '../jobs/sweep.js';
 export const TINY_ARCH = ['--depth', '2', '--width', '8', '--dense', '16', '--kernel-size', '4'];
 
 /** The sweep's detector: 96 px (profiles of 35 points). */
-const DETECTOR = { size: 96 };
+const DETECTOR = { size: 128 };
 
 /** Writes the tiny sweep (2 seeds × 3 classes × 2 blocks = 12 shards of 3 patterns) into `dir`. */
 export function writeTinySweep(dir: string, count = 6): Promise<string> {

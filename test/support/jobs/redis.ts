@@ -27,6 +27,8 @@ export function freePort(): Promise<number> {
 export interface RedisHandle {
   url: string;
   stop(): Promise<void>;
+  /** Kills redis-server at once (SIGKILL): Redis going away under its clients. */
+  kill(): Promise<void>;
 }
 
 export async function startRedis(): Promise<RedisHandle> {
@@ -54,6 +56,7 @@ export async function startRedis(): Promise<RedisHandle> {
   return {
     url: `redis://127.0.0.1:${port}`,
     stop: () => stopProcess(proc),
+    kill: () => stopProcess(proc, 'SIGKILL'),
   };
 }
 
@@ -69,10 +72,35 @@ export function stopProcess(proc: ChildProcess, signal: NodeJS.Signals = 'SIGTER
   });
 }
 
+/**
+ * How `proc` ended; rejects when it is still running after `timeoutMs` (a hang), killing it
+ * then (SIGKILL) so that no process outlives the test.
+ */
+export function exited(
+  proc: ChildProcess,
+  timeoutMs = 30_000,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (proc.exitCode !== null || proc.signalCode !== null) {
+    return Promise.resolve({ code: proc.exitCode, signal: proc.signalCode });
+  }
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`process ${proc.pid} still running after ${timeoutMs} ms (killed)`));
+    }, timeoutMs);
+    proc.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal });
+    });
+  });
+}
+
 export interface WorkerProcess {
   proc: ChildProcess;
   /** Parsed JSON event lines so far. */
   events: Record<string, unknown>[];
+  /** Everything written on stderr so far. */
+  stderr(): string;
   /** Resolves at the first event matching `pred`. */
   waitFor(
     pred: (e: Record<string, unknown>) => boolean,
@@ -119,6 +147,7 @@ export function spawnWorker(redisUrl: string, extra: string[] = []): WorkerProce
   return {
     proc,
     events,
+    stderr: () => stderr,
     waitFor(pred, timeoutMs = 30_000) {
       const hit = events.find(pred);
       if (hit) return Promise.resolve(hit);

@@ -91,6 +91,10 @@ export const simulatePacbedDatasetCommand: CommandModule = {
           }
           if (p.event.kind === 'failed' && !o.json)
             process.stderr.write(`shard ${p.event.shard} failed: ${p.event.error ?? ''}\n`);
+          if (p.event.kind === 'replaced' && !o.json)
+            process.stderr.write(
+              `shard ${p.event.shard} did not match its record and is computed again: ${p.event.error ?? ''}\n`,
+            );
         };
         bar?.start(1, 0, { shards: '' });
         try {

@@ -4,12 +4,13 @@
  * the inline one (shards one after another on this thread, each simulated on the multislice
  * worker-thread pool; the CLI's default), the local pool (shards in parallel on worker
  * threads), or BullMQ workers. Shards whose table rows exist are skipped, so running the same
- * command again resumes.
+ * command again resumes; a shard's rows file that is not the one the run registry recorded
+ * (truncated, edited) is moved aside and written again by the runtime (`runSharded`).
  */
 import { availableParallelism } from 'node:os';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BraggError } from '../../../core/errors.js';
+import { BraggError, FormatError } from '../../../core/errors.js';
 import { runDataset, type DatasetRunOptions } from '../../../jobs/dataset-run.js';
 import type { ShardedRunResult } from '../../../jobs/sharded-run.js';
 import { planPacbedShards, type ResolvedPacbedDataset } from './config.js';
@@ -104,6 +105,13 @@ async function writeTrainingTable(
     const [head, ...rows] = text.trimEnd().split('\n');
     if (head !== header) {
       throw new BraggError('INTERNAL', `${d.file}: unexpected header ${JSON.stringify(head)}`);
+    }
+    if (rows.length !== d.count) {
+      throw new FormatError('PACBED table', 'shard rows are not the thickness series it holds', {
+        file: join(outDir, d.file),
+        expected: `${d.count} rows`,
+        found: `${rows.length}`,
+      });
     }
     lines.push(...rows);
   }

@@ -107,6 +107,11 @@ export const simulateDatasetCommand: CommandModule = {
           if (p.event.kind === 'failed' && !opts.json) {
             process.stderr.write(`shard ${p.event.shard} failed: ${p.event.error ?? ''}\n`);
           }
+          if (p.event.kind === 'replaced' && !opts.json) {
+            process.stderr.write(
+              `shard ${p.event.shard} did not match its record and is computed again: ${p.event.error ?? ''}\n`,
+            );
+          }
         };
         bar?.start(1, 0, { rate: '0', etaH: '?', shards: '' });
         try {

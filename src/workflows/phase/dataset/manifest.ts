@@ -1,8 +1,10 @@
 /**
  * The dataset manifest (`manifest.json` beside `shards/`): what a user of the seed pipeline
  * needs to find and trust the data from Python (`json` + `numpy`/`h5py`): the dataset uuid,
- * the config and its hash, every shard with its file, label, pattern count and sha256, the
- * counts and the class balance.
+ * the config and its hash, every shard with its file, label, pattern count, size and sha256
+ * (checked by a resumed run and before training), the counts and the class balance. Times
+ * live here only (`createdAt`): shard files hold none, so their bytes are a function of the
+ * config and two runs of the same sweep write identical shards.
  */
 import type { ResolvedSweep } from './sweep.js';
 import type { ShardSpec } from './shards.js';
@@ -21,7 +23,10 @@ export interface ManifestShard {
   /** First orientation index within (seed, class) and the number of patterns. */
   start: number;
   count: number;
+  /** sha256 of the shard file (hex). */
   sha256: string;
+  /** Size of the shard file [bytes] (absent in manifests written before it was recorded). */
+  bytes?: number;
 }
 
 export interface DatasetManifest {
@@ -73,7 +78,7 @@ export function buildManifest(
     runId: string;
     createdAt: string;
     planned: readonly ShardSpec[];
-    done: ReadonlyMap<string, string>;
+    done: ReadonlyMap<string, { sha256: string; bytes: number }>;
     failed: readonly { id: string; error: string }[];
   },
 ): DatasetManifest {
@@ -83,8 +88,8 @@ export function buildManifest(
   let plannedPatterns = 0;
   for (const s of o.planned) {
     plannedPatterns += s.count;
-    const sha256 = o.done.get(s.id);
-    if (sha256 === undefined) continue;
+    const file = o.done.get(s.id);
+    if (file === undefined) continue;
     const className = r.classes[s.classIndex]!;
     shards.push({
       id: s.id,
@@ -96,7 +101,8 @@ export function buildManifest(
       block: s.block,
       start: s.start,
       count: s.count,
-      sha256,
+      sha256: file.sha256,
+      bytes: file.bytes,
     });
     perClass[className] = (perClass[className] ?? 0) + s.count;
     patterns += s.count;
@@ -116,7 +122,8 @@ export function buildManifest(
     phases: r.phases.map((p) => ({ name: p.name, cif: p.cifPath, cifSha256: p.cifSha256 })),
     fileFormat: r.sweep.output.format,
     keys: SHARD_KEYS,
-    complete: shards.length === o.planned.length,
+    // Complete only when every planned shard is there and none is reported failed.
+    complete: shards.length === o.planned.length && o.failed.length === 0,
     counts: { patterns, shards: shards.length, plannedPatterns, perClass },
     classBalance,
     shards,

@@ -1,16 +1,19 @@
 /**
  * Reading a phase dataset (a `bragg simulate dataset` directory: `manifest.json` +
- * `shards/*.npz` or `shards/*.hdf5`, the seed's layout) for training: the manifest checked, one
- * shard's profiles and labels decoded (only the requested members), and batches through the
- * generic `ShardedSamples` source (seeded shuffle, deterministic split, bounded memory).
+ * `shards/*.npz` or `shards/*.hdf5`, the seed's layout) for training: the manifest checked, every
+ * shard file verified against it (size, then sha256 streamed: a truncated, bit-flipped or
+ * replaced shard is a FormatError naming the file before any training starts), one shard's
+ * profiles and labels decoded (only the requested members), and batches through the generic
+ * `ShardedSamples` source (seeded shuffle, deterministic split, bounded memory).
  */
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { FormatError, ValidationError } from '../../../core/errors.js';
+import { FormatError, NotFoundError, ValidationError } from '../../../core/errors.js';
 import type { NDArray } from '../../../core/ndarray.js';
 import { toFloat32, toFloat64 } from '../../../core/ndarray.js';
 import { decodeNpzMember, listNpz } from '../../../formats/npy/npz.js';
 import { openAny } from '../../../formats/registry.js';
+import { fileSize, sha256File } from '../../../jobs/output.js';
 import type { BatchOptions, SampleBatch } from '../../../ml/data/sharded-samples.js';
 import { ShardedSamples } from '../../../ml/data/sharded-samples.js';
 import type { DatasetManifest, ManifestShard } from './manifest.js';
@@ -28,6 +31,69 @@ export const AXIS_MEMBER: Record<ProfileKey, string> = {
 
 const LABELS = '1d/y_px';
 
+/** Shard files hashed at once by `verifyShards` (reads overlap; hashing is one core). */
+const VERIFY_CONCURRENCY = 4;
+
+export interface PhaseDatasetOpenOptions {
+  /** Check every shard file against the manifest's size and sha256 (default true). */
+  verify?: boolean;
+}
+
+/**
+ * Check that every shard the manifest lists is the file it records: present, as many bytes
+ * (when recorded; all files are sized before any is hashed, so a truncated shard fails at
+ * once) and the same sha256 (streamed, a few files at a time). Throws NotFoundError for a
+ * missing shard, FormatError naming the shard file for any other difference.
+ */
+export async function verifyShards(
+  dir: string,
+  shards: readonly ManifestShard[],
+  manifestFile = join(dir, MANIFEST_NAME),
+): Promise<void> {
+  const sized: { shard: ManifestShard; path: string }[] = [];
+  for (const shard of shards) {
+    const path = join(dir, shard.file);
+    const bytes = await fileSize(path);
+    if (bytes === undefined) {
+      throw new NotFoundError(
+        `dataset shard ${shard.file} listed in ${manifestFile} is missing (${path})`,
+        { what: 'file', resource: path },
+      );
+    }
+    if (typeof shard.bytes === 'number' && shard.bytes !== bytes) {
+      throw new FormatError(
+        'dataset shard',
+        'not the file the manifest records (truncated or replaced)',
+        {
+          file: path,
+          expected: `${shard.bytes} bytes`,
+          found: `${bytes} bytes`,
+        },
+      );
+    }
+    sized.push({ shard, path });
+  }
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < sized.length) {
+      const { shard, path } = sized[next++]!;
+      const sha256 = await sha256File(path);
+      if (sha256 !== shard.sha256) {
+        throw new FormatError(
+          'dataset shard',
+          'not the file the manifest records (its contents changed)',
+          {
+            file: path,
+            expected: `sha256 ${String(shard.sha256)}`,
+            found: `sha256 ${sha256}`,
+          },
+        );
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(VERIFY_CONCURRENCY, sized.length) }, worker));
+}
+
 function assertManifest(m: unknown, file: string): asserts m is DatasetManifest {
   const o = m as Partial<DatasetManifest> | null;
   if (!o || o.format !== MANIFEST_FORMAT || !Array.isArray(o.shards) || !Array.isArray(o.classes)) {
@@ -44,6 +110,23 @@ function assertManifest(m: unknown, file: string): asserts m is DatasetManifest 
       expected: "'npz' or 'hdf5'",
       found: JSON.stringify(o.fileFormat ?? null),
     });
+  }
+  for (const [i, sh] of (o.shards as unknown[]).entries()) {
+    const x = sh as Partial<ManifestShard> | null;
+    if (
+      !x ||
+      typeof x.file !== 'string' ||
+      typeof x.sha256 !== 'string' ||
+      !/^[0-9a-f]{64}$/.test(x.sha256) ||
+      !Number.isSafeInteger(x.count)
+    ) {
+      throw new FormatError('dataset manifest', 'a shard entry lacks its file, count or sha256', {
+        file,
+        path: `shards[${i}]`,
+        expected: 'file (string), count (integer), sha256 (64 hex digits)',
+        found: JSON.stringify(sh).slice(0, 200),
+      });
+    }
   }
 }
 
@@ -94,8 +177,12 @@ export class PhaseDataset {
     this.samples = new ShardedSamples(manifest.shards, (s) => this.decode(s), dir);
   }
 
-  /** Open a dataset directory (or its manifest.json). */
-  static async open(path: string, key: ProfileKey = '1d/x_px'): Promise<PhaseDataset> {
+  /** Open a dataset directory (or its manifest.json), its shards verified (see `verifyShards`). */
+  static async open(
+    path: string,
+    key: ProfileKey = '1d/x_px',
+    o: PhaseDatasetOpenOptions = {},
+  ): Promise<PhaseDataset> {
     const abs = resolve(path);
     const file = abs.endsWith('.json') ? abs : join(abs, MANIFEST_NAME);
     let text: string;
@@ -113,7 +200,9 @@ export class PhaseDataset {
       throw new FormatError('dataset manifest', 'invalid JSON', { file, cause: err });
     }
     assertManifest(parsed, file);
-    return new PhaseDataset(join(file, '..'), parsed, key);
+    const dir = join(file, '..');
+    if (o.verify ?? true) await verifyShards(dir, parsed.shards, file);
+    return new PhaseDataset(dir, parsed, key);
   }
 
   get id(): string {

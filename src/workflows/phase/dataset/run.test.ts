@@ -52,9 +52,12 @@ describe('simulate dataset on the local pool', () => {
       expect(a.manifest.classBalance).toEqual({ au: 1 / 3, cspbbr3: 1 / 3, background: 1 / 3 });
       expect(a.manifest.id).toBe(sweep.datasetId);
 
-      // Same config, one thread, another directory (another run, so another timestamp in
-      // metadata/timestamp): the same patterns, bit for bit, shard by shard.
+      // Same config, one thread, another directory (another run, another creation time in
+      // its manifest): the same patterns, bit for bit, shard by shard, and the same files.
       const b = await runPhaseDataset({ sweep, outDir: join(dir, 'b'), executor: ex1 });
+      expect(b.manifest.shards.map((s) => s.sha256)).toEqual(
+        a.manifest.shards.map((s) => s.sha256),
+      );
       for (const key of ['1d/x_all', '1d/x_px', '1d/x_q'] as const) {
         const da = await PhaseDataset.open(join(dir, 'a'), key);
         const db = await PhaseDataset.open(join(dir, 'b'), key);

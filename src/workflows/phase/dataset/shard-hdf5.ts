@@ -2,7 +2,8 @@
  * A shard as HDF5 in the seed pipeline's layout (STUDY.md §4.5): datasets under `/1d`
  * (`x_all`, `y_all`, `x_all_q_axis`, `x_px`, `y_px`, …) and a `/metadata` group whose
  * attributes are `phases`, `id`, `summary`, `timestamp`, with the dataset `metadata_json`.
- * Written through the HDF5 module's h5wasm worker (src/formats/hdf5).
+ * Written through the HDF5 module's h5wasm worker (src/formats/hdf5), which stores fixed
+ * object times: the bytes are a function of `arrays`.
  */
 import { resolve } from 'node:path';
 import type { NDArray } from '../../../core/ndarray.js';

@@ -4,7 +4,10 @@
  * `1d/y_all`, `1d/x_all_q_axis`, `1d/x_px`, `1d/y_px`, `1d/x_px_q_axis`, `1d/x_q`, `1d/y_q`,
  * `1d/x_q_axis`, `metadata/phases`, `metadata/id`, `metadata/timestamp`, `metadata/summary`,
  * `metadata/metadata_json`. The payload carries the phase's CIF text, so workers need no
- * files but the shared output directory. Pure in the payload: same payload → same bytes.
+ * files but the shared output directory. Pure in the payload: same payload → same bytes. The
+ * payload holds no time: `metadata/timestamp` is kept for the seed's layout but empty (the
+ * run's creation time is `createdAt` in manifest.json), and HDF5 object times are fixed by
+ * the HDF5 worker, so two runs of the same sweep write identical files.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -22,6 +25,7 @@ import { fundamentalZoneGrid } from '../../../simulate/orientation/sampling.js';
 import type { RadialGeometry } from './profiles.js';
 import { radialGeometry, simulatePatterns } from './profiles.js';
 import { writeShardHdf5 } from './shard-hdf5.js';
+import { reflectionGMax } from './sweep-range.js';
 import { sweepSchema } from './sweep-schema.js';
 import type { Sweep } from './sweep-schema.js';
 
@@ -29,7 +33,6 @@ const payload = z
   .object({
     datasetId: z.string().min(1),
     outDir: z.string().min(1),
-    createdAt: z.string().min(1),
     classes: z.array(z.string()).min(1),
     sweep: sweepSchema,
     /** The shard's phase (absent: the all-background class). */
@@ -76,16 +79,9 @@ function phaseSource(
   let hit = tables.get(key);
   if (!hit) {
     const crystal = crystalFromCif(phase.cifText, { file: phase.cifFile ?? `${phase.name}.cif` });
-    // Reflections out to the detector corner: a lattice scaled by s > 1 brings g0 up to
-    // s·q_corner onto the detector, and a calibration jittered by +p % widens it by (1 + p/100).
-    const qCorner = (sweep.detector.size / 2) * Math.SQRT2 * sweep.calibration.value;
-    const gMax =
-      qCorner *
-      Math.max(1, phase.latticeScale?.[1] ?? 1) *
-      (1 + sweep.calibration.jitterPercent / 100) *
-      1.01;
+    // Reflections out to the detector corner (checked against the tables' range at load).
     const table = prepareReflections(crystal, {
-      gMax,
+      gMax: reflectionGMax(sweep, phase.latticeScale),
       params: sweep.scattering,
       debyeWaller: sweep.debyeWaller,
     });
@@ -163,7 +159,8 @@ export const simulateShardJob: JobType<z.output<typeof payload>, ShardResult> = 
         '1d/x_q_axis': ndarray('float64', [a.qPoints], a.qAxis),
         'metadata/phases': ndarray('string', [p.classes.length], [...p.classes]),
         'metadata/id': ndarray('string', [], [`sim-${p.datasetId}`]),
-        'metadata/timestamp': ndarray('string', [], [p.createdAt]),
+        // no time in a shard: its bytes are a function of the config (the time is in the manifest)
+        'metadata/timestamp': ndarray('string', [], ['']),
         'metadata/summary': ndarray('string', [], [summary(sweep)]),
         'metadata/metadata_json': ndarray('string', [], [JSON.stringify(meta)]),
       };

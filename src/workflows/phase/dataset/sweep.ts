@@ -1,16 +1,19 @@
 /**
  * Loading a sweep file: YAML → schema check (errors name the key and its line) → a resolved
  * sweep whose CIFs are read, parsed (a broken one fails here, before any shard runs) and
- * hashed, so that the dataset id is a function of the config.
+ * hashed, so that the dataset id is a function of the config, and whose calibration is
+ * checked against the phases' reflections (`checkCalibrationRange`).
  */
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, resolve } from 'node:path';
 import { NotFoundError, ValidationError } from '../../../core/errors.js';
+import { crystalFromCif } from '../../../crystal/structure.js';
 import { readCifInput } from '../../cif-input.js';
 import { canonicalJson, sha256Hex, uuidFromHash } from '../../../core/hash.js';
 import { parseYamlConfig } from '../../../core/yaml-config.js';
 import type { Sweep } from './sweep-schema.js';
 import { sweepSchema } from './sweep-schema.js';
+import { checkCalibrationRange } from './sweep-range.js';
 
 /** One phase with its CIF read: the text travels with every shard job (workers need no files). */
 export interface ResolvedPhase {
@@ -67,6 +70,14 @@ export async function resolveSweep(
     }
     names.add(p.name);
   }
+  checkCalibrationRange(
+    sweep,
+    phases.map((p) => ({
+      name: p.name,
+      crystal: crystalFromCif(p.cifText, { file: p.cifPath }),
+      latticeScale: p.latticeScale,
+    })),
+  );
   const classes = phases.map((p) => p.name);
   if (sweep.backgroundClass) classes.push('background');
   const hash = sha256Hex(canonicalJson(hashedView(sweep, phases)));
