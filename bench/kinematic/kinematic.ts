@@ -11,7 +11,10 @@ import type { KinematicCrystal } from '../../src/simulate/kinematic/crystal.js';
 import { simulateSpots } from '../../src/simulate/kinematic/pattern.js';
 import { kinematicProfile, seed147Axis } from '../../src/simulate/kinematic/profile.js';
 import { prepareReflections } from '../../src/simulate/kinematic/reflections.js';
-import { silicon, strontiumTitanateSupercell } from '../../test/support/simulate/kinematic/crystals.js';
+import {
+  silicon,
+  strontiumTitanateSupercell,
+} from '../../test/support/simulate/kinematic/crystals.js';
 
 export interface KinematicBenchCase {
   crystal: string;

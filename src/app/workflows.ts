@@ -32,7 +32,8 @@ export function checkWorkflows(list: readonly Workflow[]): void {
     if (!/^[a-z][a-z0-9-]*$/.test(w.name)) {
       throw new ValidationError(`workflow name '${w.name}' is not a lower-case word`, 'name');
     }
-    if (names.has(w.name)) throw new ValidationError(`workflow '${w.name}' is listed twice`, 'name');
+    if (names.has(w.name))
+      throw new ValidationError(`workflow '${w.name}' is listed twice`, 'name');
     names.add(w.name);
   }
 }

@@ -10,7 +10,11 @@ import { parseCsv, numberColumn, stringColumn } from '../../src/formats/table/cs
 import { parseTiff } from '../../src/formats/image/tiff-ifd.js';
 import { decodePage } from '../../src/formats/image/tiff.js';
 import { main } from '../../src/cli/main.js';
-import { loadPacbedDataset, parsePacbedDataset, planPacbedShards } from '../../src/workflows/pacbed/dataset/config.js';
+import {
+  loadPacbedDataset,
+  parsePacbedDataset,
+  planPacbedShards,
+} from '../../src/workflows/pacbed/dataset/config.js';
 import { runPacbedDataset } from '../../src/workflows/pacbed/dataset/run.js';
 import { seriesValues } from '../../src/workflows/pacbed/dataset/schema.js';
 import { inlineExecutor } from '../support/jobs/executors.js';
@@ -161,7 +165,11 @@ describe('bragg simulate pacbed-dataset', () => {
         .replace('mistilts: [0, 2]', 'mistilts: [0]')
         .replace('  scan: 2', '  scan: 2\n  prism: 2');
       await writeFile(cfgPath, yaml);
-      const r = await runPacbedDataset({ dataset: await loadPacbedDataset(cfgPath), threads: 1, executor: inlineExecutor() });
+      const r = await runPacbedDataset({
+        dataset: await loadPacbedDataset(cfgPath),
+        threads: 1,
+        executor: inlineExecutor(),
+      });
       expect(r.result.status).toBe('completed');
       expect(r.rows).toBe(2);
       const table = parseCsv(await readFile(r.tablePath, 'utf8'));

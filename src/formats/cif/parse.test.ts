@@ -5,7 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { FormatError } from '../../core/errors.js';
 import { sharedDataDir } from '../../core/paths.js';
 import { createRng } from '../../core/rng.js';
-import { expectOnlyTypedErrors, mutations, truncations } from '../../../test/support/formats/fuzz.js';
+import {
+  expectOnlyTypedErrors,
+  mutations,
+  truncations,
+} from '../../../test/support/formats/fuzz.js';
 import { parseCif } from './parse.js';
 import { openCifText } from './reader.js';
 import {

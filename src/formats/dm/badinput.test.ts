@@ -8,7 +8,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BraggError, FormatError } from '../../core/errors.js';
 import { sharedDataDir } from '../../core/paths.js';
-import { expectOnlyTypedErrors, mutations, truncations } from '../../../test/support/formats/fuzz.js';
+import {
+  expectOnlyTypedErrors,
+  mutations,
+  truncations,
+} from '../../../test/support/formats/fuzz.js';
 import { openDmBytes } from './reader.js';
 import { MAX_DEPTH } from './tags.js';
 import { dmBytes, type WTag } from '../../../test/support/formats/dm/writer.js';

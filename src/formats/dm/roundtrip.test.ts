@@ -12,7 +12,12 @@ import { createRng } from '../../core/rng.js';
 import { swapBytes } from './decode.js';
 import { openDm, openDmBytes } from './reader.js';
 import { pixelType } from './tagtypes.js';
-import { dmBytes, writeDmFile, type WFile, type WTag } from '../../../test/support/formats/dm/writer.js';
+import {
+  dmBytes,
+  writeDmFile,
+  type WFile,
+  type WTag,
+} from '../../../test/support/formats/dm/writer.js';
 import { FormatError } from '../../core/errors.js';
 
 const PLAIN_CODES = [1, 2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 39, 40] as const;

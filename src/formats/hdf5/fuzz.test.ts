@@ -8,7 +8,11 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FormatError } from '../../core/errors.js';
 import { sharedDataDir } from '../../core/paths.js';
-import { expectOnlyTypedErrors, mutations, truncations } from '../../../test/support/formats/fuzz.js';
+import {
+  expectOnlyTypedErrors,
+  mutations,
+  truncations,
+} from '../../../test/support/formats/fuzz.js';
 import { h5 } from './client.js';
 import { openHdf5 } from './index.js';
 

@@ -8,7 +8,11 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { FormatError } from '../../core/errors.js';
 import { ndarray } from '../../core/ndarray.js';
-import { expectOnlyTypedErrors, mutations, truncations } from '../../../test/support/formats/fuzz.js';
+import {
+  expectOnlyTypedErrors,
+  mutations,
+  truncations,
+} from '../../../test/support/formats/fuzz.js';
 import { decodePng, encodePng } from './png.js';
 import { decodePage } from './tiff.js';
 import { lzwDecode, packBitsDecode } from './tiff-codecs.js';

@@ -6,7 +6,11 @@ import { describe, expect, it } from 'vitest';
 import { zipSync } from 'fflate';
 import { FormatError } from '../../core/errors.js';
 import { ndarray } from '../../core/ndarray.js';
-import { expectOnlyTypedErrors, mutations, truncations } from '../../../test/support/formats/fuzz.js';
+import {
+  expectOnlyTypedErrors,
+  mutations,
+  truncations,
+} from '../../../test/support/formats/fuzz.js';
 import { formatNpyHeader } from './header.js';
 import { decodeNpy, writeNpy } from './npy.js';
 import { decodeNpz, writeNpz } from './npz.js';

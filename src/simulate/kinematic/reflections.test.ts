@@ -4,7 +4,15 @@ import { ValidationError } from '../../core/errors.js';
 import { electronScatteringFactor } from '../../crystal/scattering/index.js';
 import { prepareReflections, structureFactor } from './reflections.js';
 import type { ReflectionTable } from './reflections.js';
-import { aluminium, gold, graphite, iron, rockSalt, rutile, silicon } from '../../../test/support/simulate/kinematic/crystals.js';
+import {
+  aluminium,
+  gold,
+  graphite,
+  iron,
+  rockSalt,
+  rutile,
+  silicon,
+} from '../../../test/support/simulate/kinematic/crystals.js';
 
 function family(t: ReflectionTable, h: number, k: number, l: number) {
   for (let i = 0; i < t.count; i++) {

@@ -23,7 +23,6 @@ import { runPrism } from './prism-simulate.js';
 import type { CrystalLike } from './specimen.js';
 import type { PatternResult, RunOptions } from './run-options.js';
 
-
 async function runPlan(
   plan: Plan,
   positions: Float64Array,

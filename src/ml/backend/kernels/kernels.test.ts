@@ -7,7 +7,11 @@ import '@tensorflow/tfjs-backend-wasm';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerWasmTrainingKernels } from './register.js';
-import { data, size, wasmVsCpu as compare } from '../../../../test/support/ml/backend/kernels/compare.js';
+import {
+  data,
+  size,
+  wasmVsCpu as compare,
+} from '../../../../test/support/ml/backend/kernels/compare.js';
 
 type Shape4 = [number, number, number, number];
 

@@ -7,7 +7,10 @@ import type { CellParameters } from '../../../../src/crystal/lattice.js';
 import { Lattice } from '../../../../src/crystal/lattice.js';
 import { spaceGroupFromNumber } from '../../../../src/crystal/spacegroup/index.js';
 import { crystalFromParameters } from '../../../../src/crystal/structure.js';
-import type { KinematicAtom, KinematicCrystal } from '../../../../src/simulate/kinematic/crystal.js';
+import type {
+  KinematicAtom,
+  KinematicCrystal,
+} from '../../../../src/simulate/kinematic/crystal.js';
 
 export interface SiteSpec {
   element: string;

@@ -7,16 +7,12 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SimdKernels } from '../../../../../src/ml/backend/simd/module.js';
-import { ADAM_UPDATE, registerFusedOptimizerKernels } from '../../../../../src/ml/backend/kernels/fused-optimizers.js';
-import type { AdamUpdateAttrs } from '../../../../../src/ml/backend/kernels/fused-optimizers.js';
 import {
-  cuts,
-  expectBuild,
-  expectSameBits,
-  offsets,
-  values,
-  wasmWithSimd,
-} from './simd-mem.js';
+  ADAM_UPDATE,
+  registerFusedOptimizerKernels,
+} from '../../../../../src/ml/backend/kernels/fused-optimizers.js';
+import type { AdamUpdateAttrs } from '../../../../../src/ml/backend/kernels/fused-optimizers.js';
+import { cuts, expectBuild, expectSameBits, offsets, values, wasmWithSimd } from './simd-mem.js';
 
 /** x', m', v' of one update on the active backend, concatenated. */
 function update(vals: Float32Array[], attrs: AdamUpdateAttrs): Float32Array {

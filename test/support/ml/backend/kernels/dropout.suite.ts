@@ -5,7 +5,11 @@
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DROPOUT_MULTIPLIER, dropoutMultiplierJs, seededDropout } from '../../../../../src/ml/backend/kernels/dropout.js';
+import {
+  DROPOUT_MULTIPLIER,
+  dropoutMultiplierJs,
+  seededDropout,
+} from '../../../../../src/ml/backend/kernels/dropout.js';
 import { expectBuild, expectSameBits, size, values, wasmWithSimd } from './simd-mem.js';
 
 /** tfjs's multiplier (ops/dropout.ts): floor(randomUniform(shape, 0, 1, seed) + keep) / keep. */

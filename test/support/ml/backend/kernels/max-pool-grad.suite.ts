@@ -9,7 +9,11 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SimdKernels } from '../../../../../src/ml/backend/simd/module.js';
-import { maxPoolGradCall, maxPoolGradInto, poolGradInfo } from '../../../../../src/ml/backend/kernels/max-pool-grad.js';
+import {
+  maxPoolGradCall,
+  maxPoolGradInto,
+  poolGradInfo,
+} from '../../../../../src/ml/backend/kernels/max-pool-grad.js';
 import {
   cuts,
   expectBuild,

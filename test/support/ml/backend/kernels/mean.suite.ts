@@ -8,7 +8,11 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SimdKernels } from '../../../../../src/ml/backend/simd/module.js';
-import { meanGradConfig, middleBlock, registerMeanGradient } from '../../../../../src/ml/backend/kernels/mean.js';
+import {
+  meanGradConfig,
+  middleBlock,
+  registerMeanGradient,
+} from '../../../../../src/ml/backend/kernels/mean.js';
 import { relErr } from './compare.js';
 import {
   cuts,

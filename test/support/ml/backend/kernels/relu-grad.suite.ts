@@ -8,15 +8,12 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimdKernels } from '../../../../../src/ml/backend/simd/module.js';
-import { RELU_GRAD, registerReluGradient, reluGradConfig } from '../../../../../src/ml/backend/kernels/relu-grad.js';
 import {
-  cuts,
-  expectBuild,
-  expectSameBits,
-  offsets,
-  values,
-  wasmWithSimd,
-} from './simd-mem.js';
+  RELU_GRAD,
+  registerReluGradient,
+  reluGradConfig,
+} from '../../../../../src/ml/backend/kernels/relu-grad.js';
+import { cuts, expectBuild, expectSameBits, offsets, values, wasmWithSimd } from './simd-mem.js';
 
 /** tfjs-core's Relu gradient (gradients/Relu_grad.ts), for the comparison. */
 const stockConfig: GradConfig = {

@@ -9,7 +9,10 @@ import '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
-import { attachSimdKernels, DEFAULT_SIMD_SETTINGS } from '../../../../../src/ml/backend/simd/module.js';
+import {
+  attachSimdKernels,
+  DEFAULT_SIMD_SETTINGS,
+} from '../../../../../src/ml/backend/simd/module.js';
 import type { SimdKernels } from '../../../../../src/ml/backend/simd/module.js';
 import { conv2dBackpropFilterSimdWith } from '../../../../../src/ml/backend/kernels/conv2d-filter-simd.js';
 import { batchMatMulSimd } from '../../../../../src/ml/backend/kernels/matmul-simd.js';
