@@ -5,17 +5,12 @@
  */
 import { workerModule, type WorkerModule } from '../core/worker-loader.js';
 import { JobRegistry } from '../jobs/registry.js';
-import { syntheticShardJob } from '../jobs/synthetic-shard.js';
-import type { JobType } from '../jobs/types.js';
-import { WORKFLOWS } from './workflows.js';
+import { RUNTIME_JOB_TYPES, WORKFLOW_JOB_TYPES } from './job-types.js';
 
 let registry: JobRegistry | undefined;
 
 export function appJobRegistry(): JobRegistry {
-  registry ??= new JobRegistry([
-    syntheticShardJob as unknown as JobType<never, unknown>,
-    ...WORKFLOWS.flatMap((w) => w.jobTypes),
-  ]);
+  registry ??= new JobRegistry([...RUNTIME_JOB_TYPES, ...WORKFLOW_JOB_TYPES]);
   return registry;
 }
 

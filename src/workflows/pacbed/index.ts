@@ -2,10 +2,9 @@
  * The PACBED workflow (seed PACBED-CNN): multislice PACBED training sets → CNNs for thickness,
  * mistilt and scale → a measured pattern's parameters. So far: the training sets.
  */
-import type { JobType } from '../../jobs/types.js';
 import type { Workflow } from '../workflow.js';
 import { simulatePacbedDatasetCommand } from './commands/simulate-pacbed-dataset.js';
-import { pacbedShardJob } from './dataset/shard-job.js';
+import { PACBED_JOB_TYPES } from './jobs.js';
 
 export const pacbedWorkflow: Workflow = {
   name: 'pacbed',
@@ -22,7 +21,7 @@ export const pacbedWorkflow: Workflow = {
       description: 'Path;Thickness;Mistilt;Conv_Angle;Electron_Energy;Azimuth;Direction;Material',
     },
   ],
-  jobTypes: [pacbedShardJob as unknown as JobType<never, unknown>],
+  jobTypes: PACBED_JOB_TYPES,
   architectures: [],
   commands: [simulatePacbedDatasetCommand],
 };

@@ -2,11 +2,10 @@
  * The phase-mapping workflow (the seed's diffsims XL pipeline): 4D-STEM radial profiles →
  * 1D CNN → phase-probability map → evaluation against the CIFs' reflections.
  */
-import type { JobType } from '../../jobs/types.js';
 import type { Workflow } from '../workflow.js';
 import { phaseCommand } from './commands/phase.js';
 import { simulateDatasetCommand } from './commands/simulate-dataset.js';
-import { simulateShardJob } from './dataset/shard-job.js';
+import { PHASE_JOB_TYPES } from './jobs.js';
 
 export const phaseWorkflow: Workflow = {
   name: 'phase',
@@ -39,7 +38,7 @@ export const phaseWorkflow: Workflow = {
       description: 'TF.js layers model and its bragg.json (labels, preprocessing, lineage)',
     },
   ],
-  jobTypes: [simulateShardJob as unknown as JobType<never, unknown>],
+  jobTypes: PHASE_JOB_TYPES,
   // The phase CNN is ml's built-in `phase1d` (PHASE_CNN_ARCHITECTURE).
   architectures: [],
   commands: [phaseCommand, simulateDatasetCommand],
