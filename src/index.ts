@@ -8,7 +8,7 @@ export { ndarray, reshape, shapeSize, toFloat32, toFloat64 } from './core/ndarra
 export type { NDArray } from './core/ndarray.js';
 export type { DType } from './core/dtype.js';
 export type { Axis, IntensityCalibration } from './core/axes.js';
-export type { Dataset, Metadata, MetadataValue } from './core/dataset.js';
+export type { DataArray, Metadata, MetadataValue } from './core/data-array.js';
 export {
   BraggError,
   FormatError,
@@ -45,7 +45,7 @@ export {
 } from './formats/registry.js';
 export type { FormatRegistry } from './formats/registry.js';
 export type {
-  DatasetInfo,
+  ArrayInfo,
   FormatReader,
   FormatWriter,
   OpenedFile,

@@ -9,7 +9,7 @@
  */
 import type { Axis } from '../core/axes.js';
 import { uncalibratedAxis } from '../core/axes.js';
-import type { Dataset, Metadata, MetadataValue } from '../core/dataset.js';
+import type { DataArray, Metadata, MetadataValue } from '../core/data-array.js';
 import { NotFoundError, UnsupportedError } from '../core/errors.js';
 import { ndarray } from '../core/ndarray.js';
 import type { CifBlockView, CifInterpreter } from '../formats/cif/reader.js';
@@ -53,7 +53,7 @@ export function crystalMetadata(c: Crystal): Metadata {
 }
 
 /** The unit cell of `c` as an atom table (n_atoms, 5). */
-export function atomsDataset(name: string, c: Crystal): Dataset {
+export function atomsDataset(name: string, c: Crystal): DataArray {
   const n = c.atoms.length;
   const data = new Float64Array(n * ATOM_COLUMNS.length);
   c.atoms.forEach((a, i) => data.set([a.x, a.y, a.z, a.occupancy, a.uIso], i * ATOM_COLUMNS.length)); // prettier-ignore
@@ -79,7 +79,7 @@ function readAtoms(
   c: Crystal,
   frame?: number,
   ranges?: unknown,
-): Dataset {
+): DataArray {
   if (ranges !== undefined) {
     throw new UnsupportedError(`${file}: CIF atom tables are read whole or one atom (frame) at a time`); // prettier-ignore
   }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { uncalibratedAxis } from '../core/axes.js';
-import type { Dataset } from '../core/dataset.js';
+import type { DataArray } from '../core/data-array.js';
 import { BraggError, FormatError, ValidationError } from '../core/errors.js';
 import { ndarray } from '../core/ndarray.js';
 import { packageRoot } from '../core/paths.js';
@@ -26,7 +26,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const stack: Dataset = {
+const stack: DataArray = {
   name: '/entry/data/data',
   array: ndarray(
     'float32',
@@ -36,7 +36,7 @@ const stack: Dataset = {
   axes: [uncalibratedAxis('frame', 3), uncalibratedAxis('y', 4), uncalibratedAxis('x', 5)],
   metadata: {},
 };
-const image: Dataset = {
+const image: DataArray = {
   name: 'image',
   array: ndarray(
     'uint16',
@@ -50,7 +50,7 @@ const image: Dataset = {
 /** One file per registered format, written here or taken from the repository. */
 async function samples(): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  const write = async (name: string, ds: Dataset[]) => {
+  const write = async (name: string, ds: DataArray[]) => {
     out[name] = join(dir, name);
     await writerFor(out[name]).write(out[name], ds);
   };

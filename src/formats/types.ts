@@ -4,12 +4,12 @@
  * any supported file the same way.
  */
 import type { Axis, IntensityCalibration } from '../core/axes.js';
-import type { Dataset, Metadata } from '../core/dataset.js';
+import type { DataArray, Metadata } from '../core/data-array.js';
 import type { DType } from '../core/dtype.js';
 import type { SourceInput, SourceOptions } from '../core/source.js';
 
 /** Description of one dataset in a file, available without reading its data. */
-export interface DatasetInfo {
+export interface ArrayInfo {
   /** Name/path used to select it (`/entry/data/data`, `image 0`, `x`, `page 3`). */
   name: string;
   shape: number[];
@@ -35,12 +35,12 @@ export interface OpenedFile {
   /** The source's display name: the path as given, or the name of the bytes or stream. */
   readonly path: string;
   /** Every dataset in the file, in file order. */
-  readonly datasets: readonly DatasetInfo[];
+  readonly datasets: readonly ArrayInfo[];
   /** File-level metadata (the tag tree of a DM file, root attributes of an HDF5 file, ...). */
   readonly metadata: Metadata;
   /** The dataset a user most likely wants (main image, NXdata @signal, ...). */
   readonly defaultDataset: string | undefined;
-  read(name: string, selection?: Selection): Promise<Dataset>;
+  read(name: string, selection?: Selection): Promise<DataArray>;
   close(): Promise<void>;
 }
 
@@ -64,5 +64,5 @@ export interface FormatWriter {
   readonly id: string;
   readonly extensions: readonly string[];
   /** Write one or more datasets; formats that hold one array take the first. */
-  write(path: string, datasets: readonly Dataset[]): Promise<void>;
+  write(path: string, datasets: readonly DataArray[]): Promise<void>;
 }

@@ -5,7 +5,7 @@
  * (`--colormap`).
  */
 import { ValidationError } from '../../core/errors.js';
-import type { Dataset } from '../../core/dataset.js';
+import type { DataArray } from '../../core/data-array.js';
 import { COLORMAPS, isColormapName } from '../../formats/image/colormap.js';
 import { isScaling, SCALINGS } from '../../formats/image/scale.js';
 import { createPngWriter } from '../../formats/image/formats.js';
@@ -66,7 +66,7 @@ export async function convert(
   input: string,
   output: string,
   o: ConvertOptions,
-): Promise<Dataset[]> {
+): Promise<DataArray[]> {
   let writer: FormatWriter = writerFor(output);
   const imageOpts = o.scale !== undefined || o.colormap !== undefined;
   if (o.scale !== undefined && !isScaling(o.scale)) {
@@ -108,7 +108,7 @@ export async function convert(
         }
       }
     }
-    const datasets: Dataset[] = [];
+    const datasets: DataArray[] = [];
     for (const n of names) datasets.push(await f.read(n, sel));
     await writer.write(output, datasets);
     return datasets;

@@ -3,9 +3,9 @@
  * and key metadata, for any format registered in src/formats/registry.ts.
  */
 import type { Axis } from '../../core/axes.js';
-import type { Metadata, MetadataValue } from '../../core/dataset.js';
+import type { Metadata, MetadataValue } from '../../core/data-array.js';
 import { structureFormats } from '../../crystal/cif-format.js';
-import type { DatasetInfo, OpenedFile } from '../../formats/types.js';
+import type { ArrayInfo, OpenedFile } from '../../formats/types.js';
 import type { CommandModule } from '../../workflows/command.js';
 import { printJson } from '../../workflows/command.js';
 
@@ -14,7 +14,7 @@ export interface FileSummary {
   file: string;
   format: string;
   defaultDataset: string | null;
-  datasets: DatasetInfo[];
+  datasets: ArrayInfo[];
   metadata: Metadata;
 }
 

@@ -6,11 +6,11 @@
  * `CifInterpreter` to `createCifReader` (see src/crystal/cif-format.ts); formats knows nothing
  * of crystals.
  */
-import type { Dataset, Metadata, MetadataValue } from '../../core/dataset.js';
+import type { DataArray, Metadata, MetadataValue } from '../../core/data-array.js';
 import { NotFoundError } from '../../core/errors.js';
 import { readText, withSource } from '../../core/source.js';
 import type { SourceInput, SourceOptions } from '../../core/source.js';
-import type { DatasetInfo, FormatReader, OpenedFile, Selection } from '../types.js';
+import type { ArrayInfo, FormatReader, OpenedFile, Selection } from '../types.js';
 import type { CifBlock, CifValue } from './parse.js';
 import { parseCif } from './parse.js';
 import { firstTag, getColumn, getValue, valueNumber, valueText } from './values.js';
@@ -28,8 +28,8 @@ export function sniffCif(head: Uint8Array): boolean {
 
 /** A dataset a block offers: its description (cheap) and how to read it. */
 export interface CifBlockDataset {
-  info: DatasetInfo;
-  read(selection: Selection | undefined): Promise<Dataset>;
+  info: ArrayInfo;
+  read(selection: Selection | undefined): Promise<DataArray>;
 }
 
 /** What an interpreter makes of one data block: its entry in `metadata.blocks`, and a dataset. */
@@ -115,7 +115,7 @@ export function openCifText(text: string, path: string, interpret?: CifInterpret
     datasets,
     metadata: { blocks },
     defaultDataset: datasets[0]?.name,
-    read(name: string, selection?: Selection): Promise<Dataset> {
+    read(name: string, selection?: Selection): Promise<DataArray> {
       const t = tables.get(name);
       if (!t) {
         return Promise.reject(

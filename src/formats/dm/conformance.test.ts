@@ -10,19 +10,19 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sharedDataDir } from '../../core/paths.js';
 import { toFloat64 } from '../../core/ndarray.js';
-import type { Dataset } from '../../core/dataset.js';
+import type { DataArray } from '../../core/data-array.js';
 import { openAny } from '../registry.js';
 import { openDm, type DmFile } from './reader.js';
 
 const dir = join(sharedDataDir(), 'dm');
 
-async function main(rel: string): Promise<{ f: DmFile; d: Dataset }> {
+async function main(rel: string): Promise<{ f: DmFile; d: DataArray }> {
   const f = await openDm(join(dir, rel));
   const d = await f.read(f.defaultDataset!);
   return { f, d };
 }
 
-function sum(d: Dataset): number {
+function sum(d: DataArray): number {
   return toFloat64(d.array).reduce((s, x) => s + x, 0);
 }
 

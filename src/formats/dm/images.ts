@@ -8,7 +8,7 @@
  * for the intensity (`Brightness`): calibrated = (raw − Origin) · Scale.
  */
 import type { Axis, IntensityCalibration } from '../../core/axes.js';
-import type { Metadata } from '../../core/dataset.js';
+import type { Metadata } from '../../core/data-array.js';
 import { FormatError } from '../../core/errors.js';
 import { keyMetadata } from './metadata.js';
 import { DM_FORMAT } from './source.js';
@@ -22,7 +22,7 @@ export const MAX_DIMS = 8;
 export interface DmImage {
   /** Position in `ImageList`. */
   index: number;
-  /** Dataset name: `image <index>`. */
+  /** DataArray name: `image <index>`. */
   name: string;
   role: 'image' | 'thumbnail';
   pixel: PixelType;

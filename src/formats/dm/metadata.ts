@@ -4,7 +4,7 @@
  * rosettasciio maps, `rsciio/digitalmicrograph/_api.py` `get_mapping`), checked against the
  * values rosettasciio's tests assert for the corpus files (MANIFEST §1.2).
  */
-import type { Metadata } from '../../core/dataset.js';
+import type { Metadata } from '../../core/data-array.js';
 import type { TagGroup } from './tags.js';
 import { getGroup, getNumber, getString } from './tree.js';
 

@@ -3,13 +3,13 @@
  * (reading the file in windows and skipping pixel data); `read` loads one image, or one frame
  * or hyperslab of it, straight from the file into the returned typed array.
  */
-import type { Dataset, Metadata } from '../../core/dataset.js';
+import type { DataArray, Metadata } from '../../core/data-array.js';
 import type { DataTypeMap, DType } from '../../core/dtype.js';
 import { MAX_ELEMENTS, ndarray } from '../../core/ndarray.js';
 import { NotFoundError, UnsupportedError } from '../../core/errors.js';
 import { MemorySource, openSource } from '../../core/source.js';
 import type { ByteSource, SourceInput, SourceOptions } from '../../core/source.js';
-import type { DatasetInfo, FormatReader, OpenedFile, Selection } from '../types.js';
+import type { ArrayInfo, FormatReader, OpenedFile, Selection } from '../types.js';
 import { decodePixels, unpackHalfComplex } from './decode.js';
 import { describeImages, type DmImage } from './images.js';
 import { hyperslab, selectionRanges, selectionSpan, sliceAxes } from './select.js';
@@ -36,7 +36,7 @@ function allocBytes(n: number, file: string): Uint8Array {
 
 export class DmFile implements OpenedFile {
   readonly format = 'dm';
-  readonly datasets: readonly DatasetInfo[];
+  readonly datasets: readonly ArrayInfo[];
   readonly metadata: Metadata;
   readonly defaultDataset: string | undefined;
   readonly images: readonly DmImage[];
@@ -64,7 +64,7 @@ export class DmFile implements OpenedFile {
     this.defaultDataset = (this.images.find((im) => im.role === 'image') ?? this.images[0])?.name;
   }
 
-  async read(name: string, selection?: Selection): Promise<Dataset> {
+  async read(name: string, selection?: Selection): Promise<DataArray> {
     const im = this.images.find((x) => x.name === name);
     if (im === undefined) {
       throw new NotFoundError(

@@ -1,7 +1,7 @@
 /**
  * Navigating a parsed DM tag tree and turning it into plain `Metadata`.
  */
-import type { Metadata, MetadataValue } from '../../core/dataset.js';
+import type { Metadata, MetadataValue } from '../../core/data-array.js';
 import type { TagEntry, TagGroup, TagNode, TagValue } from './tags.js';
 import { TagType, tagTypeName } from './tagtypes.js';
 

@@ -4,7 +4,7 @@
  * one stays uncalibrated with its values kept in metadata (`axisValues`).
  */
 import { uncalibratedAxis, type Axis } from '../../core/axes.js';
-import type { Metadata } from '../../core/dataset.js';
+import type { Metadata } from '../../core/data-array.js';
 import type { H5DatasetNode } from './protocol.js';
 import { attrString, basename, nxClass, type TreeIndex } from './tree.js';
 
@@ -15,7 +15,7 @@ export const MAX_AXIS_LENGTH = 1_000_000;
 export const LINEAR_TOLERANCE = 1e-5;
 
 export interface AxisSource {
-  /** Dataset holding the axis values. */
+  /** DataArray holding the axis values. */
   path: string;
   /** Axis name to show. */
   name: string;

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Dataset } from '../../core/dataset.js';
+import type { DataArray } from '../../core/data-array.js';
 import { FormatError, UnsupportedError } from '../../core/errors.js';
 import { toFloat64 } from '../../core/ndarray.js';
 import { sharedDataDir } from '../../core/paths.js';
@@ -25,7 +25,7 @@ async function withFile<T>(path: string, fn: (f: Hdf5File) => Promise<T>): Promi
   }
 }
 
-const sum = (d: Dataset): number => toFloat64(d.array).reduce((a, b) => a + b, 0);
+const sum = (d: DataArray): number => toFloat64(d.array).reduce((a, b) => a + b, 0);
 const info = (f: Hdf5File, name: string) => f.datasets.find((d) => d.name === name);
 
 afterAll(() => h5Client.shutdown());

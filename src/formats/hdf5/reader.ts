@@ -7,12 +7,12 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join as pathJoin, resolve } from 'node:path';
 import type { Axis } from '../../core/axes.js';
-import type { Dataset, Metadata } from '../../core/dataset.js';
+import type { DataArray, Metadata } from '../../core/data-array.js';
 import { FormatError, NotFoundError, ValidationError } from '../../core/errors.js';
 import { toFloat64 } from '../../core/ndarray.js';
 import { openSource } from '../../core/source.js';
 import type { SourceInput, SourceOptions } from '../../core/source.js';
-import type { DatasetInfo, FormatReader, OpenedFile, Selection } from '../types.js';
+import type { ArrayInfo, FormatReader, OpenedFile, Selection } from '../types.js';
 import { axisSources, buildAxes, MAX_AXIS_LENGTH, type AxisSource } from './axes.js';
 import { h5 } from './client.js';
 import { decodeBytes, decodeStrings, decodingOf, describeType, type Decoding } from './decode.js';
@@ -33,7 +33,7 @@ const MS_PER_BYTE = 1 / 5000;
 interface Entry {
   node: H5DatasetNode;
   dec: Decoding;
-  info: DatasetInfo;
+  info: ArrayInfo;
 }
 
 /** Where HDF5 looks for an external file: as given if absolute, else beside the file, else cwd. */
@@ -46,7 +46,7 @@ export function resolveExternal(fromFile: string, name: string): string | undefi
 
 class Hdf5File implements OpenedFile {
   readonly format = 'hdf5';
-  readonly datasets: DatasetInfo[] = [];
+  readonly datasets: ArrayInfo[] = [];
   readonly metadata: Metadata;
   readonly defaultDataset: string | undefined;
   /** Paths of detector frame stacks (NXdetector `data`, rank ≥ 3 NXdata signals). */
@@ -100,7 +100,7 @@ class Hdf5File implements OpenedFile {
       if (n.external) meta.externalLink = `${n.external.file}:${n.external.target}`;
       if (n.virtualSources)
         meta.virtualSources = n.virtualSources.map((s) => `${s.file}:${s.dataset}`);
-      const info: DatasetInfo = { name: n.path, shape, dtype: dec.dtype, axes, metadata: meta };
+      const info: ArrayInfo = { name: n.path, shape, dtype: dec.dtype, axes, metadata: meta };
       if (signals.has(n.path)) info.role = 'signal';
       else if (stacks.has(n.path)) info.role = 'frames';
       this.datasets.push(info);
@@ -241,7 +241,7 @@ class Hdf5File implements OpenedFile {
     this.generation = h5.generation;
   }
 
-  async read(name: string, selection?: Selection): Promise<Dataset> {
+  async read(name: string, selection?: Selection): Promise<DataArray> {
     const e = this.lookup(name);
     const available = this.checkSources(e);
     const shape = e.node.shape ?? [];
@@ -282,7 +282,7 @@ class Hdf5File implements OpenedFile {
     const metadata: Metadata = { ...e.info.metadata };
     if (selection?.frame !== undefined) metadata.frame = selection.frame;
     const units = attrString(e.node, 'units');
-    const out: Dataset = { name: e.node.path, array, axes, metadata };
+    const out: DataArray = { name: e.node.path, array, axes, metadata };
     if (units !== undefined) out.intensity = { scale: 1, offset: 0, units };
     if (e.info.role !== undefined) out.role = e.info.role;
     return out;
@@ -300,8 +300,8 @@ class Hdf5File implements OpenedFile {
   }
 }
 
-function largest(ds: DatasetInfo[]): string | undefined {
-  let best: DatasetInfo | undefined;
+function largest(ds: ArrayInfo[]): string | undefined {
+  let best: ArrayInfo | undefined;
   let bestN = -1;
   for (const d of ds) {
     if (d.dtype === 'string') continue;

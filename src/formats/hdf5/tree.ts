@@ -2,7 +2,7 @@
  * Look-ups over the plain listing of an HDF5 file (`H5Tree`): nodes by path, attributes by
  * name, attribute values normalised to strings/numbers the way NeXus readers need them.
  */
-import type { Metadata, MetadataValue } from '../../core/dataset.js';
+import type { Metadata, MetadataValue } from '../../core/data-array.js';
 import type { AttrValue, H5Attr, H5Node, H5Tree } from './protocol.js';
 
 export class TreeIndex {

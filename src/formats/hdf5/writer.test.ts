@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Dataset } from '../../core/dataset.js';
+import type { DataArray } from '../../core/data-array.js';
 import type { DType } from '../../core/dtype.js';
 import { ValidationError } from '../../core/errors.js';
 import { ndarray } from '../../core/ndarray.js';
@@ -21,7 +21,7 @@ afterAll(async () => {
 let counter = 0;
 const tmp = (ext = 'nxs'): string => join(dir, `f${counter++}.${ext}`);
 
-function make(dtype: DType, shape: number[], seed: number): Dataset {
+function make(dtype: DType, shape: number[], seed: number): DataArray {
   const a = ndarray(dtype, shape);
   const rng = createRng(seed);
   const d = a.data;
@@ -41,12 +41,12 @@ function make(dtype: DType, shape: number[], seed: number): Dataset {
   };
 }
 
-async function roundTrip(ds: Dataset[]): Promise<Dataset[]> {
+async function roundTrip(ds: DataArray[]): Promise<DataArray[]> {
   const p = tmp();
   await writeNexus(p, ds);
   const f = await openHdf5(p);
   try {
-    const out: Dataset[] = [];
+    const out: DataArray[] = [];
     for (const d of f.datasets.filter((x) => x.role === 'signal')) out.push(await f.read(d.name));
     return out;
   } finally {

@@ -11,7 +11,7 @@
  */
 import { resolve } from 'node:path';
 import { axisValues, type Axis } from '../../core/axes.js';
-import type { Dataset } from '../../core/dataset.js';
+import type { DataArray } from '../../core/data-array.js';
 import { componentsPerElement, type DType } from '../../core/dtype.js';
 import { ValidationError } from '../../core/errors.js';
 import { toFloat32 } from '../../core/ndarray.js';
@@ -75,7 +75,7 @@ function deinterleave(
 }
 
 /** Element data in the form the worker writes. */
-function prepare(ds: Dataset): Prepared {
+function prepare(ds: DataArray): Prepared {
   const a = ds.array;
   const shape = [...a.shape];
   const attrs: WriteAttr[] = [];
@@ -126,7 +126,7 @@ function frameView(data: ArrayBufferView, frame: number, frameLen: number): Arra
 }
 
 /** Write `datasets` as a NeXus file at `path` (overwritten). */
-export async function writeNexus(path: string, datasets: readonly Dataset[]): Promise<void> {
+export async function writeNexus(path: string, datasets: readonly DataArray[]): Promise<void> {
   if (datasets.length === 0) throw new ValidationError('nothing to write', 'datasets');
   const file = resolve(path);
   const call = (req: WorkerRequest, what: string, h5path?: string, timeout?: number) =>
@@ -172,7 +172,7 @@ type Call = (
   timeout?: number,
 ) => Promise<unknown>;
 
-async function writeOne(call: Call, handle: number, group: string, ds: Dataset): Promise<void> {
+async function writeOne(call: Call, handle: number, group: string, ds: DataArray): Promise<void> {
   const p = prepare(ds);
   const axisNames: string[] = [];
   const attrs: WriteAttr[] = [

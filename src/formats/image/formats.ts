@@ -9,14 +9,14 @@ import { readAll, withSource } from '../../core/source.js';
 import type { ByteSource, SourceInput, SourceOptions } from '../../core/source.js';
 import type { Axis } from '../../core/axes.js';
 import { uncalibratedAxis } from '../../core/axes.js';
-import type { Dataset, Metadata } from '../../core/dataset.js';
+import type { DataArray, Metadata } from '../../core/data-array.js';
 import { componentsPerElement } from '../../core/dtype.js';
 import { NotFoundError, ValidationError } from '../../core/errors.js';
 import type { NDArray } from '../../core/ndarray.js';
 import { ndarray, shapeSize } from '../../core/ndarray.js';
 import { allocate } from '../../core/dtype.js';
 import { select } from '../npy/reader.js';
-import type { DatasetInfo, FormatReader, FormatWriter, OpenedFile } from '../types.js';
+import type { ArrayInfo, FormatReader, FormatWriter, OpenedFile } from '../types.js';
 import type { PngWriteOptions } from './png.js';
 import { decodePng, encodePng, hasPngMagic } from './png.js';
 import { decodePage, pageLayout } from './tiff.js';
@@ -29,7 +29,7 @@ function imageAxes(shape: readonly number[]): Axis[] {
   return shape.map((n, i) => uncalibratedAxis(names[i] ?? `dim${i}`, n));
 }
 
-function withSelection(name: string, a: NDArray, info: DatasetInfo, frame: boolean): Dataset {
+function withSelection(name: string, a: NDArray, info: ArrayInfo, frame: boolean): DataArray {
   const axes = (frame ? info.axes.slice(1) : info.axes).map((ax, i) => ({
     ...ax,
     size: a.shape[i] ?? ax.size,
@@ -55,7 +55,7 @@ async function openPng(input: SourceInput, options?: SourceOptions): Promise<Ope
     interlaced: header.interlaced,
   };
   if (Object.keys(header.text).length > 0) metadata.text = header.text;
-  const info: DatasetInfo = {
+  const info: ArrayInfo = {
     name: 'image',
     shape: [...array.shape],
     dtype: array.dtype,
@@ -110,7 +110,7 @@ function pageMetadata(p: TiffPage): Metadata {
 async function openTiff(input: SourceInput, options?: SourceOptions): Promise<OpenedFile> {
   const { bytes, path } = await load(input, 'TIFF', options);
   const tiff = parseTiff(bytes, path);
-  const infos: DatasetInfo[] = tiff.pages.map((p) => {
+  const infos: ArrayInfo[] = tiff.pages.map((p) => {
     const { dtype, shape } = pageLayout(p, path);
     return {
       name: `page ${p.index}`,
@@ -192,7 +192,7 @@ export const tiffReader: FormatReader = {
   open: openTiff,
 };
 
-function only(datasets: readonly Dataset[], what: string): Dataset {
+function only(datasets: readonly DataArray[], what: string): DataArray {
   const d = datasets[0];
   if (d === undefined) throw new ValidationError(`nothing to write as ${what}`, 'datasets');
   return d;

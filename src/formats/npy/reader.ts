@@ -9,12 +9,12 @@ import { inputName, openSource, readAll, withSource } from '../../core/source.js
 import type { ByteSource, SourceInput, SourceOptions } from '../../core/source.js';
 import { uncalibratedAxis } from '../../core/axes.js';
 import type { Axis } from '../../core/axes.js';
-import type { Dataset, Metadata } from '../../core/dataset.js';
+import type { DataArray, Metadata } from '../../core/data-array.js';
 import { FormatError, NotFoundError, ValidationError } from '../../core/errors.js';
 import type { NDArray } from '../../core/ndarray.js';
 import { ndarray, shapeSize } from '../../core/ndarray.js';
 import { sliceArray, takeFrame } from '../../core/slice.js';
-import type { DatasetInfo, FormatReader, FormatWriter, OpenedFile, Selection } from '../types.js';
+import type { ArrayInfo, FormatReader, FormatWriter, OpenedFile, Selection } from '../types.js';
 import { hasNpyMagic, MAX_HEADER_BYTES, parseNpyHeader } from './header.js';
 import type { NpyHeader } from './header.js';
 import { decodeElements, decodeNpy, resultLayout, writeNpy } from './npy.js';
@@ -46,7 +46,7 @@ function headerMetadata(h: NpyHeader, fields: string[] | undefined): Metadata {
   return m;
 }
 
-function infoOf(name: string, h: NpyHeader, file: string, path?: string): DatasetInfo {
+function infoOf(name: string, h: NpyHeader, file: string, path?: string): ArrayInfo {
   const { type, shape, fields } = resultLayout(h, file, path);
   return {
     name,
@@ -69,9 +69,9 @@ export function select(a: NDArray, sel: Selection | undefined): NDArray {
 function toDataset(
   name: string,
   a: NDArray,
-  info: DatasetInfo,
+  info: ArrayInfo,
   sel: Selection | undefined,
-): Dataset {
+): DataArray {
   const axes = sel?.frame !== undefined ? info.axes.slice(1) : info.axes;
   const ranges = sel?.ranges;
   return {
@@ -99,7 +99,7 @@ async function openNpy(input: SourceInput, options?: SourceOptions): Promise<Ope
   const source = await openSource(input, options);
   const path = source.name;
   let header: NpyHeader;
-  let info: DatasetInfo;
+  let info: ArrayInfo;
   try {
     header = parseNpyHeader(source.read(0, Math.min(source.size, MAX_HEADER_BYTES + 12)), path);
     info = infoOf('data', header, path);
@@ -168,7 +168,7 @@ async function openNpz(input: SourceInput, options?: SourceOptions): Promise<Ope
   // Members bragg refuses (object arrays, mixed structured dtypes, corrupt headers) are listed
   // in the file metadata with the reason, so that the rest of the archive stays usable.
   const members: NpzMember[] = [];
-  const infos: DatasetInfo[] = [];
+  const infos: ArrayInfo[] = [];
   const refused: Metadata[] = [];
   let firstError: FormatError | undefined;
   for (const m of all) {
@@ -227,7 +227,7 @@ export const npyWriter: FormatWriter = {
   },
 };
 
-/** Dataset names become keys: a leading `/` is dropped, inner `/` kept (as DESIGN.md's npz contract). */
+/** DataArray names become keys: a leading `/` is dropped, inner `/` kept (as DESIGN.md's npz contract). */
 export function npzKey(name: string): string {
   return name.replace(/^\/+/, '') || 'data';
 }

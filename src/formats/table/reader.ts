@@ -3,7 +3,7 @@
  * bools → bool, empty as false with the count in `missing`; text → string), axis `row`.
  * There is no default dataset: a table is many columns.
  */
-import type { Dataset } from '../../core/dataset.js';
+import type { DataArray } from '../../core/data-array.js';
 import { NotFoundError } from '../../core/errors.js';
 import type { NDArray } from '../../core/ndarray.js';
 import { ndarray } from '../../core/ndarray.js';
@@ -11,7 +11,7 @@ import { uncalibratedAxis } from '../../core/axes.js';
 import { inputName } from '../../core/source.js';
 import type { SourceInput, SourceOptions } from '../../core/source.js';
 import { select } from '../npy/reader.js';
-import type { DatasetInfo, FormatReader, OpenedFile } from '../types.js';
+import type { ArrayInfo, FormatReader, OpenedFile } from '../types.js';
 import type { Column } from './csv.js';
 import { readCsv } from './csv.js';
 
@@ -33,7 +33,7 @@ function toArray(c: Column): NDArray {
 async function openCsv(input: SourceInput, options?: SourceOptions): Promise<OpenedFile> {
   const table = await readCsv(input, options);
   const path = inputName(input);
-  const infos: DatasetInfo[] = table.columns.map((c) => {
+  const infos: ArrayInfo[] = table.columns.map((c) => {
     const a = toArray(c);
     const missing =
       c.type === 'number'
@@ -59,7 +59,7 @@ async function openCsv(input: SourceInput, options?: SourceOptions): Promise<Ope
       columns: table.columns.map((c) => c.name),
     },
     defaultDataset: undefined,
-    async read(name, sel): Promise<Dataset> {
+    async read(name, sel): Promise<DataArray> {
       const i = table.columns.findIndex((c) => c.name === name);
       if (i < 0)
         throw new NotFoundError(
