@@ -315,6 +315,27 @@ print(json.dumps({'keys': sorted(d.files), 'dtype': str(p.dtype), 'shape': list(
     expect(pl.find((l) => l.role === 'output')!.refId).toMatch(/scan_1d_probability_pred\.npz$/);
   });
 
+  it('refuses an output that is a file before training, so no model is lost', async () => {
+    // Before the fix the output was checked only after the whole training.
+    const file = join(dir, 'not-a-folder');
+    writeFileSync(file, 'x');
+    const r = await run([
+      'phase',
+      'train',
+      '--data',
+      join(dir, 'data'),
+      '--epochs',
+      '1',
+      '-o',
+      file,
+      ...ARCH,
+      ...BACKEND,
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('a file is in the way');
+    expect(r.err).not.toMatch(/epoch 1/);
+  });
+
   it('refuses bad inputs with clear errors', async () => {
     const q = Float64Array.from({ length: 20 }, (_, i) => 2 + i * 0.05);
     await writeExperimentalNpz(join(dir, 'far.npz'), q, new Float32Array(2 * 3 * 20), 2, 3);

@@ -4,7 +4,7 @@
  * one frame of its first axis; PNG output scales a 2D array (`--scale`) through a colormap
  * (`--colormap`).
  */
-import { ValidationError } from '../../core/errors.js';
+import { FormatError, ValidationError } from '../../core/errors.js';
 import type { DataArray } from '../../core/data-array.js';
 import { COLORMAPS, isColormapName } from '../../formats/image/colormap.js';
 import { isScaling, SCALINGS } from '../../formats/image/scale.js';
@@ -32,6 +32,16 @@ function parseFrame(v: string): number {
     throw new ValidationError(`expected a non-negative integer, got '${v}'`, '--frame');
   }
   return n;
+}
+
+/** The parts of a file its reader refused (listed in its metadata as `refused`). */
+function refusedParts(f: OpenedFile): string[] {
+  const r = f.metadata.refused;
+  if (!Array.isArray(r)) return [];
+  return r.map((x) => {
+    const e = x as { member?: unknown; reason?: unknown } | null;
+    return `${String(e?.member ?? '?')}: ${String(e?.reason ?? 'unreadable')}`;
+  });
 }
 
 function pickDatasets(f: OpenedFile, single: boolean, dataset: string | undefined): string[] {
@@ -94,6 +104,16 @@ export async function convert(
   }
   const f = await structureFormats.open(input);
   try {
+    // A whole-file conversion must not drop what the reader refused (a corrupt NPZ member):
+    // say so and stop; `--dataset` converts one readable array on purpose.
+    const refused = refusedParts(f);
+    if (o.dataset === undefined && refused.length > 0) {
+      throw new FormatError(
+        f.format.toUpperCase(),
+        `cannot convert the whole file: ${refused.length} part(s) are damaged (${refused.join('; ')}); convert a readable one with --dataset`,
+        { file: f.path },
+      );
+    }
     // --frame without --dataset means the main dataset's frame, whatever the output holds
     const names = pickDatasets(f, SINGLE.has(writer.id) || o.frame !== undefined, o.dataset);
     const sel: Selection | undefined = o.frame === undefined ? undefined : { frame: o.frame };

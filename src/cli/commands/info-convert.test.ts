@@ -2,7 +2,7 @@
  * End to end: `bragg info` and `bragg convert` run through `main([...])` as a user runs them,
  * on files the test writes (npy, npz, tif, png).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -188,6 +188,33 @@ describe('bragg convert', () => {
     expect(
       Array.from(decodeNpy(readFileSync(join(dir, 'm.npy'))).array.data as Float64Array),
     ).toEqual([0.1, 0.2, 0.3]);
+  });
+
+  it('a whole-file convert of an npz with a damaged member fails, naming it, and writes nothing', async () => {
+    // Member b's NPY magic is destroyed: the reader lists it as refused. Before the fix convert
+    // exited 0 and wrote an npz without b.
+    const bytes = writeNpz({
+      a: ndarray('float64', [3], new Float64Array([1, 2, 3])),
+      b: ndarray('float64', [2], new Float64Array([4, 5])),
+    });
+    const at = Buffer.from(bytes).indexOf(
+      '\x93NUMPY',
+      Buffer.from(bytes).indexOf('b.npy'),
+      'latin1',
+    );
+    expect(at).toBeGreaterThan(0);
+    bytes.set([0x58, 0x58, 0x58], at + 1);
+    const input = join(dir, 'damaged.npz');
+    writeFileSync(input, bytes);
+    const out = join(dir, 'damaged-out.npz');
+    const r = await run('convert', input, out);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('damaged');
+    expect(r.stderr).toContain('b: ');
+    expect(r.stderr).toContain(input);
+    expect(existsSync(out)).toBe(false);
+    // One readable member on purpose still converts.
+    expect((await run('convert', input, join(dir, 'a-only.npy'), '--dataset', 'a')).code).toBe(0);
   });
 
   it('--frame without --dataset takes the frame of the main dataset only', async () => {

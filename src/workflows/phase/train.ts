@@ -5,7 +5,8 @@
  * of the held-out split (JSON + PNG), loss/accuracy curves (PNG) and the history (JSON).
  */
 import * as tf from '@tensorflow/tfjs';
-import { writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ValidationError } from '../../core/errors.js';
 import { PhaseDataset, type ProfileKey } from './dataset/reader.js';
@@ -95,6 +96,20 @@ function source(
   });
 }
 
+/** Make `dir` (a folder for model bundles), or refuse a path that cannot be one. */
+async function prepareOutDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+    await access(dir, constants.W_OK);
+  } catch (err) {
+    const why =
+      (err as NodeJS.ErrnoException).code === 'EEXIST'
+        ? 'a file is in the way'
+        : (err as Error).message;
+    throw new ValidationError(`cannot write models into ${dir}: ${why}`, 'outDir', { cause: err });
+  }
+}
+
 export async function trainPhaseModel(o: PhaseTrainOptions): Promise<PhaseTrainResult> {
   const epochs = o.epochs ?? 10;
   const batchSize = o.batchSize ?? 64;
@@ -105,6 +120,8 @@ export async function trainPhaseModel(o: PhaseTrainOptions): Promise<PhaseTrainR
   if (schedule !== 'constant' && schedule !== 'cosine') {
     throw new ValidationError(`expected constant or cosine, got '${String(schedule)}'`, 'schedule');
   }
+  // The output folder is checked (and made) before training, not after: a model is never lost.
+  await prepareOutDir(resolve(o.outDir));
   const ds = await PhaseDataset.open(o.data, o.key ?? '1d/x_px');
   const q = await datasetQAxis(ds);
   const classes = ds.classes.length;
