@@ -22,6 +22,7 @@ import { Command, CommanderError } from 'commander';
 import type { Option } from 'commander';
 import { createCommandContext, type CommandStop } from '../app/context.js';
 import { BraggError, ValidationError } from '../core/errors.js';
+import { fromSystemError } from '../core/system-errors.js';
 import { stopReason, type CommandContext, type CommandModule } from '../workflows/command.js';
 import { COMMANDS } from './commands/index.js';
 import { VERSION } from '../core/version.js';
@@ -176,9 +177,11 @@ function isStop(err: unknown): boolean {
   return err instanceof Error && err.name === 'AbortError';
 }
 
-function report(err: unknown, command: Command, out: CliOutput): number {
+function report(thrown: unknown, command: Command, out: CliOutput): number {
   // commander has printed its message already; --help and --version exit 0 through this path.
-  if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+  if (thrown instanceof CommanderError) return thrown.exitCode === 0 ? 0 : 2;
+  // A file-system error (missing output folder, permissions, full disk) is bad input, not a bug.
+  const err = fromSystemError(thrown);
   // The reader of stdout went away and the command stopped for it: nothing to tell anyone.
   if (out.signal && stopReason(out.signal) === 'broken-pipe' && isStop(err)) return 1;
   const stack = out.debug && err instanceof Error && err.stack ? `${err.stack}\n` : '';

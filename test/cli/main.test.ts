@@ -3,6 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { flagFor, runProgram } from '../../src/cli/main.js';
 import { BraggError, FormatError, ValidationError } from '../../src/core/errors.js';
 import { takeFrame } from '../../src/core/slice.js';
+import { fromSystemError } from '../../src/core/system-errors.js';
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ndarray } from '../../src/core/ndarray.js';
 
 /**
@@ -128,5 +132,30 @@ describe('CLI: error messages and exit codes', () => {
   it('exits 2 on usage errors and 0 on --help', async () => {
     expect((await run(() => undefined, ['--bogus'])).code).toBe(2);
     expect((await run(() => undefined, ['--help'])).code).toBe(0);
+  });
+});
+
+describe('file-system errors at the edge', () => {
+  it('a missing output folder is a one-line IO error naming the file, not an internal error', async () => {
+    // Before the fix: "bragg: internal error: ENOENT …" and a hint that this is a bug.
+    const target = join(tmpdir(), `bragg-missing-${process.pid}`, 'x.npy');
+    const p = new Command().name('t').exitOverride();
+    p.command('write').action(async () => {
+      await writeFile(target, 'x');
+    });
+    let err = '';
+    const code = await runProgram(p, ['node', 't', 'write'], {
+      stderr: { write: (s: string) => (err += s) },
+      debug: false,
+    });
+    expect(code).toBe(1);
+    expect(err).toBe(`bragg: cannot open ${target}: no such file or folder (ENOENT)\n`);
+  });
+
+  it('leaves other errors alone', () => {
+    const e = new TypeError('x is not a function');
+    expect(fromSystemError(e)).toBe(e);
+    const b = new ValidationError('bad', 'f');
+    expect(fromSystemError(b)).toBe(b);
   });
 });
