@@ -1,7 +1,7 @@
 /**
  * The job model shared by the local pool and the BullMQ workers: a job is a registered type
  * name plus a JSON payload; the type validates the payload at the worker boundary and runs it.
- * Job types are registered as data in `src/jobs/job-types.ts`.
+ * The runtime knows no job type itself: the composition root registers them (`src/app/job-types.ts`).
  */
 import type { ZodType, ZodTypeDef } from 'zod';
 
