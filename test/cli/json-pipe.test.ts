@@ -5,8 +5,7 @@
  * library source on stderr. Outputs larger than the pipe (64 KiB) are among them.
  *
  * Not run here: `bragg worker --json` (runs until stopped and needs Redis; test/e2e/bullmq.test.ts
- * runs it), `bragg demo --json` (about 30 s at its smallest, `--count 2 --epochs 1`, on 2 cores;
- * test/cli/pipe-close.test.ts runs it on a closed pipe) and `bragg bench scale --json` (about 20 s
+ * runs it) and `bragg bench scale --json` (about 20 s
  * at its smallest, `--patterns 2 --method rings --no-redis`, on 2 cores).
  */
 import { existsSync } from 'node:fs';
@@ -255,6 +254,27 @@ describe.skipIf(!BUILT)(
     it('doctor', async () => {
       await json('doctor', ['doctor', '--json']);
     });
+
+    it('demo (the readable report on stderr, only the summary document on stdout)', async () => {
+      // Before the fix stdout held the report and then the JSON: no parser could read it.
+      const parsed = await json('demo', [
+        'demo',
+        '--count',
+        '2',
+        '--epochs',
+        '1',
+        '-o',
+        join(dir, 'demo'),
+        '--json',
+      ]);
+      expect(parsed.kind).toBe('document');
+      if (parsed.kind === 'document') {
+        expect(parsed.value).toMatchObject({
+          datasetId: expect.any(String),
+          modelId: expect.any(String),
+        });
+      }
+    }, 180_000);
 
     describe.skipIf(!BENCH)('bench, at their smallest settings', () => {
       const cases: [string, string[]][] = [

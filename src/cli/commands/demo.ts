@@ -44,14 +44,14 @@ const KEY_METADATA = [
 ];
 
 /** Open every bundled sample (data/samples, plus the bundled CIFs) and print what bragg reads. */
-export async function printSamples(): Promise<void> {
+export async function printSamples(write: (text: string) => void = (t) => write(t)): Promise<void> {
   const dir = samplesDir();
   const structures = join(packageRoot(), 'data', 'structures');
   const files = [
     ...(existsSync(dir) ? (await readdir(dir)).sort().map((n) => join(dir, n)) : []),
     ...(existsSync(structures) ? [join(structures, 'au.cif')] : []),
   ].filter((f) => !f.split('/').pop()!.startsWith('.'));
-  process.stdout.write(`bragg demo — the bundled sample files, as bragg reads them:\n`);
+  write(`bragg demo — the bundled sample files, as bragg reads them:\n`);
   for (const file of files) {
     const f = await structureFormats.open(file);
     try {
@@ -61,13 +61,13 @@ export async function printSamples(): Promise<void> {
       const keys = KEY_METADATA.filter(
         (k) => shown[k] !== undefined && (typeof shown[k] !== 'object' || shown[k] === null),
       ).map((k) => `${k}=${String(shown[k])}`);
-      process.stdout.write(`  ${file.split('/').pop()} [${f.format}]`);
+      write(`  ${file.split('/').pop()} [${f.format}]`);
       if (d) {
-        process.stdout.write(
+        write(
           ` ${d.name}: ${d.dtype} [${d.shape.join('×')}]; axes ${d.axes.map(axisText).join(', ')}`,
         );
       }
-      process.stdout.write(`${keys.length > 0 ? `; ${keys.join(', ')}` : ''}\n`);
+      write(`${keys.length > 0 ? `; ${keys.join(', ')}` : ''}\n`);
     } finally {
       await f.close();
     }
@@ -106,7 +106,7 @@ export const demoCommand: CommandModule = {
       .option('--workers <n>', 'worker threads for the simulation (default: cores)')
       .option('--count <n>', 'phase demo: orientations per phase per training seed (default 300)')
       .option('--epochs <n>', 'phase demo: training epochs (default 20)')
-      .option('--json', 'print the phase summary as JSON at the end')
+      .option('--json', 'the phase summary as JSON on stdout (the readable report goes to stderr)')
       .action(async (o: DemoOpts) => {
         // The demo records no run: Ctrl-C quits it at once. A closed stdout (`bragg demo |
         // head`) stops it at the next step (`ctx.signal`): between simulation shards, training
@@ -116,7 +116,11 @@ export const demoCommand: CommandModule = {
           throwIfStopped(stop, 'interrupted');
           process.stderr.write(`${s}\n`);
         };
-        await printSamples();
+        // With --json, stdout holds only the JSON document; the readable report goes to stderr.
+        const say = (text: string): void => {
+          (o.json ? process.stderr : process.stdout).write(text);
+        };
+        await printSamples(say);
         throwIfStopped(stop, 'interrupted');
         let workers: number | undefined;
         if (o.workers !== undefined) {
@@ -130,7 +134,7 @@ export const demoCommand: CommandModule = {
         }
         const outDir = o.output ? resolve(o.output) : await mkdtemp(join(tmpdir(), 'bragg-demo-'));
         const backend = await initBackend(ctx.backendConfig());
-        process.stdout.write(
+        say(
           `\nphase mapping demo → ${outDir}\n  backend ${backend.backend} (${backend.threads} threads)\n`,
         );
         const executor = stoppingExecutor(
@@ -149,9 +153,9 @@ export const demoCommand: CommandModule = {
               ...(process.stderr.isTTY ? [progressBar(), epochLines()] : [epochLines()]),
             ],
           });
-          process.stdout.write(formatEvaluation(r.evaluation));
+          say(formatEvaluation(r.evaluation));
           const pct = (v: number) => `${(100 * v).toFixed(2)} %`;
-          process.stdout.write(
+          say(
             `\nphase demo summary (${r.seconds.toFixed(0)} s)\n` +
               `  dataset ${r.datasetId}, model ${r.modelId}\n` +
               `  validation accuracy      ${pct(r.validationAccuracy)}\n` +
@@ -159,7 +163,7 @@ export const demoCommand: CommandModule = {
               `  synthetic map accuracy   ${pct(r.mapPixelAccuracy)} (${r.mapPixels} pixels vs known regions)\n` +
               `  prediction  ${r.prediction}\n  phase map   ${r.phaseMapPng}\n  all outputs ${r.outDir}\n`,
           );
-          if (o.json) printJson({ ...r, evaluation: undefined });
+          if (o.json) printJson(r);
         } finally {
           await executor.close();
         }
