@@ -44,7 +44,9 @@ const KEY_METADATA = [
 ];
 
 /** Open every bundled sample (data/samples, plus the bundled CIFs) and print what bragg reads. */
-export async function printSamples(write: (text: string) => void = (t) => write(t)): Promise<void> {
+export async function printSamples(
+  write: (text: string) => void = (t) => void process.stdout.write(t),
+): Promise<void> {
   const dir = samplesDir();
   const structures = join(packageRoot(), 'data', 'structures');
   const files = [
