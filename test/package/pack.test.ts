@@ -153,11 +153,12 @@ describe.skipIf(!built)('the packed package (npm pack → npm install → import
     };
     expect(out.dm.format).toBe('dm');
     expect(out.dm.shape.length).toBeGreaterThanOrEqual(2);
-    // Au (fcc, a = 4.078 Å): rings 111 and 200 at q = 1/d = √3/a ≈ 0.425 and 2/a ≈ 0.490 Å⁻¹
+    // Au, fcc, a = 4.07825 Å (Wyckoff, Crystal Structures, 2nd ed., Vol. 1, 1963; the bundled
+    // au.cif): rings 111 and 200 at q = 1/d = √3/a ≈ 0.4247 and 2/a ≈ 0.4904 Å⁻¹
     // (the seed axis samples q every ≈ 0.0083 Å⁻¹).
     expect(out.profile.n).toBe(147);
     const peaks = out.profile.peaks;
-    for (const q of [Math.sqrt(3) / 4.078, 2 / 4.078]) {
+    for (const q of [Math.sqrt(3) / 4.07825, 2 / 4.07825]) {
       expect(Math.min(...peaks.map((p) => Math.abs(p - q)))).toBeLessThan(0.009);
     }
     expect(out.model).toEqual({ params: expect.any(Number), labels: ['a', 'b', 'c'] });
