@@ -1,7 +1,7 @@
 /**
  * bragg's layers (ARCHITECTURE.md): core ← formats ← crystal ← simulate, ml ← workflows ← app
- * ← cli; jobs (the runtime) depends on core only. A module imports its own layer or lower
- * ones; nothing in src/ imports test support or bench drivers; no cycles. Checked by
+ * ← server ← cli (the server is a door like the CLI; `bragg serve` starts it); jobs (the
+ * runtime) depends on core only. A module imports its own layer or lower ones; nothing in src/ imports test support or bench drivers; no cycles. Checked by
  * `npm run depcheck` (part of `npm test`).
  */
 const layer = (name, forbidden) => ({
@@ -21,14 +21,15 @@ module.exports = {
       from: { path: '^(src|bench|test)/' },
       to: { circular: true },
     },
-    layer('core', ['formats', 'crystal', 'simulate', 'ml', 'jobs', 'workflows', 'app', 'cli']),
-    layer('formats', ['crystal', 'simulate', 'ml', 'jobs', 'workflows', 'app', 'cli']),
-    layer('crystal', ['simulate', 'ml', 'jobs', 'workflows', 'app', 'cli']),
-    layer('simulate', ['ml', 'jobs', 'workflows', 'app', 'cli']),
-    layer('ml', ['simulate', 'jobs', 'workflows', 'app', 'cli']),
-    layer('jobs', ['formats', 'crystal', 'simulate', 'ml', 'workflows', 'app', 'cli']),
-    layer('workflows', ['app', 'cli']),
-    layer('app', ['cli']),
+    layer('core', ['formats', 'crystal', 'simulate', 'ml', 'jobs', 'workflows', 'app', 'server', 'cli']),
+    layer('formats', ['crystal', 'simulate', 'ml', 'jobs', 'workflows', 'app', 'server', 'cli']),
+    layer('crystal', ['simulate', 'ml', 'jobs', 'workflows', 'app', 'server', 'cli']),
+    layer('simulate', ['ml', 'jobs', 'workflows', 'app', 'server', 'cli']),
+    layer('ml', ['simulate', 'jobs', 'workflows', 'app', 'server', 'cli']),
+    layer('jobs', ['formats', 'crystal', 'simulate', 'ml', 'workflows', 'app', 'server', 'cli']),
+    layer('workflows', ['app', 'server', 'cli']),
+    layer('app', ['server', 'cli']),
+    layer('server', ['cli']),
     {
       name: 'index-not-cli',
       comment: 'the public API (src/index.ts) exports the library, not the command line',

@@ -33,6 +33,9 @@ const CODES = {
   NOT_FOUND: 'permanent', // a file, dataset path, model, run or job asked for does not exist
   UNSUPPORTED: 'permanent', // a valid request that bragg does not support
   CONFLICT: 'permanent', // clashes with what exists (an output, a run, a registration)
+  LIMIT: 'permanent', // a request, plan or file exceeds a size limit (the number and the limit named)
+  UNAUTHORIZED: 'permanent', // a request lacks the credentials the server asks for
+  BUSY: 'transient', // a bounded queue is full; retry later
   IO: 'permanent', // reading or writing failed below the format (permissions, disk)
   BACKEND: 'permanent', // the tensor backend cannot be selected or initialised
   OUT_OF_MEMORY: 'transient', // an allocation was refused (e.g. the wasm heap)

@@ -9,6 +9,7 @@
 import type { JobType } from '../jobs/types.js';
 import type { Architecture } from '../ml/models/architecture.js';
 import type { CommandModule } from './command.js';
+import type { RouteModule } from './route.js';
 
 /** A file layout the workflow reads or writes, documented where users see it (`bragg workflows`). */
 export interface DataContract {
@@ -32,4 +33,8 @@ export interface Workflow {
   readonly architectures: readonly Architecture[];
   /** Its CLI commands (`bragg <name> …` and additions to shared groups such as `simulate`). */
   readonly commands: readonly CommandModule[];
+  /** Its Web API routes under `/api/<name>/` (`bragg serve`); none for a CLI-only workflow. */
+  readonly routes?: readonly RouteModule[];
+  /** Its browser page, by id in the web UI's page registry (`web/src/pages/`), if it has one. */
+  readonly page?: string;
 }
