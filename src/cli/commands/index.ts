@@ -11,6 +11,7 @@ import { workerCommand } from './worker.js';
 import { runsCommand } from './runs.js';
 import { infoCommand } from './info.js';
 import { convertCommand } from './convert.js';
+import { modelCommand } from './model.js';
 import { simulateMultisliceCommand } from './simulate-multislice.js';
 import { simulateKinematicCommand } from './simulate-kinematic.js';
 import { simulateOrientationsCommand } from './simulate-orientations.js';
@@ -22,6 +23,7 @@ export const COMMANDS: readonly CommandModule[] = [
   runsCommand,
   infoCommand,
   convertCommand,
+  modelCommand,
   simulateMultisliceCommand,
   simulateKinematicCommand,
   simulateOrientationsCommand,
