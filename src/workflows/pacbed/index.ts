@@ -1,10 +1,14 @@
 /**
  * The PACBED workflow (seed PACBED-CNN): multislice PACBED training sets → CNNs for thickness,
- * mistilt and scale → a measured pattern's parameters. So far: the training sets.
+ * mistilt and scale → a measured pattern's parameters. So far: the training sets, training,
+ * the models register and prediction (the validation figure and the HTTP routes are to come).
  */
 import type { Workflow } from '../workflow.js';
+import { pacbedCommand } from './commands/pacbed.js';
+import { pacbedDemoCommand } from './commands/demo.js';
 import { simulatePacbedDatasetCommand } from './commands/simulate-pacbed-dataset.js';
 import { PACBED_JOB_TYPES } from './jobs.js';
+import { PACBED_COMPACT_ARCHITECTURE } from './models/compact.js';
 
 export const pacbedWorkflow: Workflow = {
   name: 'pacbed',
@@ -20,8 +24,14 @@ export const pacbedWorkflow: Workflow = {
       files: '<dir>/<table>.csv + images/*.{npy,tif}',
       description: 'Path;Thickness;Mistilt;Conv_Angle;Electron_Energy;Azimuth;Direction;Material',
     },
+    {
+      name: 'models root',
+      files: '<root>/register.json, Register.csv, <material>_<kV>kV_<uvw>/<target>-<id>/',
+      description:
+        "bragg's register and the seed's (material;high tension;direction); one bundle per target with labels.csv",
+    },
   ],
   jobTypes: PACBED_JOB_TYPES,
-  architectures: [],
-  commands: [simulatePacbedDatasetCommand],
+  architectures: [PACBED_COMPACT_ARCHITECTURE],
+  commands: [simulatePacbedDatasetCommand, pacbedCommand, pacbedDemoCommand],
 };

@@ -1,0 +1,104 @@
+/**
+ * The seed notebook's training augmentation (STUDY.md §1.3), seeded: min–max normalise; zoom
+ * U(0.8, 1.2) with an anisotropic stretch zx, zy ~ N(zoom, 0.07) — for the scale CNN the zoom is
+ * the scale class drawn for the sample; shear 0.05°, rotation ±45°, shift ±0.1 of the side, flips
+ * (Keras' `fill_mode='constant', cval=0`); optionally Poisson noise at a dose; Gaussian noise
+ * with σ = randint(50, 100)/500 (scale) or randint(0, 100)/1000 (thickness, mistilt); rescale to
+ * [-1, 1]. The convergence angle input is (c − cmin)/(cmax − cmin) + N(0, 0.05) (1 + jitter when
+ * the table has one angle). Every draw comes from the `Rng` given.
+ */
+import type { Rng } from '../../core/rng.js';
+import { ValidationError } from '../../core/errors.js';
+import { affine2d, randomAffine } from '../../simulate/augment/affine2d.js';
+import { SCALE_LABELS, type PacbedTarget } from './labels.js';
+
+export interface AugmentOptions {
+  target: PacbedTarget;
+  /** Image side [px]. */
+  size: number;
+  /** Convergence-angle range of the training table [mrad]. */
+  convRange: readonly [number, number];
+  /** Mean electron count per pixel for Poisson noise (absent: none). */
+  dose?: number;
+  /** Scale classes (default the seed's list). */
+  scaleLabels?: readonly number[];
+}
+
+/** Min–max to [lo, hi] in place (a constant image becomes lo). */
+export function minMax(a: Float32Array, lo = 0, hi = 1): Float32Array {
+  let mn = Infinity;
+  let mx = -Infinity;
+  for (const v of a) {
+    if (v < mn) mn = v;
+    if (v > mx) mx = v;
+  }
+  const s = mx > mn ? (hi - lo) / (mx - mn) : 0;
+  for (let i = 0; i < a.length; i++) a[i] = lo + (a[i]! - mn) * s;
+  return a;
+}
+
+/** The convergence angle [mrad] as the network sees it: normalised to the table's range. */
+export function normaliseAngle(c: number, range: readonly [number, number]): number {
+  const [lo, hi] = range;
+  return hi > lo ? (c - lo) / (hi - lo) : 1;
+}
+
+/** Poisson noise at `dose` electrons per pixel on average (in place; values keep their scale). */
+export function poissonAtDose(rng: Rng, a: Float32Array, dose: number): Float32Array {
+  if (!(dose > 0 && Number.isFinite(dose))) {
+    throw new ValidationError(`must be > 0, got ${dose}`, 'dose');
+  }
+  let sum = 0;
+  for (const v of a) sum += Math.max(0, v);
+  if (sum <= 0) return a;
+  const k = (dose * a.length) / sum; // counts per unit intensity
+  for (let i = 0; i < a.length; i++) a[i] = rng.poisson(Math.max(0, a[i]!) * k) / k;
+  return a;
+}
+
+export interface AugmentedSample {
+  /** size² values in [-1, 1]. */
+  image: Float32Array;
+  angle: number;
+  /** The scale class drawn (scale target only). */
+  scaleClass?: number;
+}
+
+/** One augmented training sample from a size × size pattern and its convergence angle [mrad]. */
+export function augmentSample(
+  pattern: Float32Array,
+  convAngle: number,
+  rng: Rng,
+  o: AugmentOptions,
+): AugmentedSample {
+  const n = o.size;
+  if (pattern.length !== n * n) {
+    throw new ValidationError(`pattern has ${pattern.length} values, expected ${n}²`, 'pattern');
+  }
+  const img = minMax(Float32Array.from(pattern));
+  let scaleClass: number | undefined;
+  let zoom: number | [number, number] = [0.8, 1.2];
+  let anisotropy = 0.07;
+  if (o.target === 'scale') {
+    const labels = o.scaleLabels ?? SCALE_LABELS;
+    scaleClass = rng.int(labels.length);
+    zoom = labels[scaleClass]!;
+    anisotropy = 0;
+  }
+  const p = randomAffine(rng, n, n, {
+    zoom,
+    zoomAnisotropy: anisotropy,
+    shear: 0.05,
+    rotation: 45,
+    shift: 0.1,
+    flips: true,
+  });
+  const out = affine2d(img, n, n, p, { fill: 'constant', cval: 0 });
+  if (o.dose !== undefined) poissonAtDose(rng, out, o.dose);
+  // numpy randint(a, b) draws a…b−1
+  const sigma = o.target === 'scale' ? (50 + rng.int(50)) / 500 : rng.int(100) / 1000;
+  if (sigma > 0) for (let i = 0; i < out.length; i++) out[i] = out[i]! + rng.normal(0, sigma);
+  minMax(out, -1, 1);
+  const angle = normaliseAngle(convAngle, o.convRange) + rng.normal(0, 0.05);
+  return { image: out, angle, ...(scaleClass !== undefined ? { scaleClass } : {}) };
+}

@@ -1,0 +1,286 @@
+/**
+ * `bragg pacbed train | models | predict`: the PACBED CNNs of issue 13 (seed PACBED-CNN) —
+ * train one target from a training table into a models root, list what the root registers,
+ * and predict thickness, mistilt and scale of a measured pattern.
+ */
+import type { Command } from 'commander';
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import { canonicalJson, sha256Hex } from '../../../core/hash.js';
+import { trackRun } from '../../../jobs/tracked-run.js';
+import { jsonLines, progressBar, type TrainCallback } from '../../../ml/train/callbacks.js';
+import { commandGroup, printJson, type CommandContext, type CommandModule } from '../../command.js';
+import { ValidationError } from '../../../core/errors.js';
+import { parseTarget } from '../labels.js';
+import { readPattern } from '../pattern-io.js';
+import { disposeModels, loadPacbedModels, predictWithModels } from '../predict.js';
+import { DEFAULT_MODELS_ROOT, describeKey, readRegister } from '../register.js';
+import { parseZone } from '../table.js';
+import { trainPacbedModel } from '../train.js';
+import {
+  backendOptions,
+  defined,
+  epochLines,
+  num,
+  startBackend,
+  stopOn,
+  type BackendOpts,
+} from './cli-util.js';
+
+interface TrainOpts extends BackendOpts {
+  table: string;
+  target: string;
+  models: string;
+  model?: string;
+  epochs?: string;
+  batchSize?: string;
+  valSplit?: string;
+  seed?: string;
+  patience?: string;
+  learningRate?: string;
+  size?: string;
+  filters?: string;
+  blocks?: string;
+  dense?: string;
+  dropout?: string;
+  dose?: string;
+  resume?: boolean;
+  preview?: string;
+  material?: string;
+  kv?: string;
+  zone?: string;
+  db?: string;
+  json?: boolean;
+}
+
+function registerTrain(group: Command, ctx: CommandContext): void {
+  backendOptions(
+    group
+      .command('train')
+      .description(
+        'Train the thickness, mistilt or scale CNN on a PACBED training table (bragg simulate\n' +
+          'pacbed-dataset); writes <models>/<material>_<kV>kV_<uvw>/<target>-<id>/ (model, bragg.json,\n' +
+          'labels.csv, confusion.json/.png, curves.png, history.json) and registers it.',
+      )
+      .requiredOption('--table <df.csv>', 'training table (Path;Thickness;Mistilt;Conv_Angle;…)')
+      .requiredOption('--target <t>', 'thickness | mistilt | scale')
+      .option('--models <root>', 'models root', DEFAULT_MODELS_ROOT)
+      .option('--model <arch>', 'network: compact (default)')
+      .option('--epochs <n>', 'epochs (default: thickness 40, mistilt 20, scale 5, as the seed)')
+      .option('--batch-size <n>', 'batch size (default 16)')
+      .option('--val-split <f>', 'held-out fraction (default 0.05)')
+      .option('--seed <n>', 'seed of weights, split, shuffles and augmentation (default 42)')
+      .option('--patience <n>', 'early stopping patience in epochs (default 10)')
+      .option('--learning-rate <lr>', 'Adam learning rate (default 0.001)')
+      .option('--size <px>', 'network input side, 64 or 128 (default 64)')
+      .option('--filters <n>', 'filters of the first conv block, doubled per block (default 16)')
+      .option('--blocks <n>', 'conv blocks (default 4)')
+      .option('--dense <n>', 'units of the first dense layer (default 128)')
+      .option('--dropout <rate>', 'dropout after it (default 0.3)')
+      .option('--dose <d>', 'Poisson noise at d electrons per pixel on average')
+      .option('--resume', "continue from the key's checkpoints of this target")
+      .option('--preview <png>', 'write a 3×3 grid of augmented training inputs')
+      .option('--material <name>', 'register under this material (default: the Material column)')
+      .option('--kv <kV>', 'register under this high tension (default: Electron_Energy / 1000)')
+      .option('--zone <u,v,w>', 'register under this zone axis (default: the Direction column)')
+      .option('--db <path>', `run registry (default ${ctx.registryPath()})`)
+      .option('--json', 'progress as JSON lines, then a JSON result line'),
+  ).action(async (o: TrainOpts) => {
+    const target = parseTarget(o.target);
+    if (o.model !== undefined && o.model !== 'compact') {
+      throw new ValidationError(
+        `'${o.model}' cannot be trained yet; use compact (Xception with the seed's head is not built)`,
+        'model',
+      );
+    }
+    const size = num(o.size, 'size', { int: true, min: 8, max: 512 });
+    await startBackend(o, ctx);
+    const int = (v: string | undefined, f: string, min = 1) => num(v, f, { int: true, min });
+    const callbacks: TrainCallback[] = [
+      stopOn(ctx.signal),
+      ...(o.json === true
+        ? [jsonLines()]
+        : [
+            process.stderr.isTTY ? progressBar() : { onEvent: () => undefined },
+            epochLines(`${target} `),
+          ]),
+    ];
+    const options = {
+      table: o.table,
+      target,
+      modelsRoot: o.models,
+      callbacks,
+      ...defined({
+        epochs: int(o.epochs, 'epochs'),
+        batchSize: int(o.batchSize, 'batchSize'),
+        valSplit: num(o.valSplit, 'valSplit', { above: 0, max: 0.99 }),
+        seed: int(o.seed, 'seed', 0),
+        patience: int(o.patience, 'patience'),
+        learningRate: num(o.learningRate, 'learningRate', { above: 0 }),
+        size,
+        dose: num(o.dose, 'dose', { above: 0 }),
+        resume: o.resume,
+        preview: o.preview,
+        material: o.material,
+        kv: num(o.kv, 'kv', { above: 0 }),
+        zone: o.zone === undefined ? undefined : parseZone(o.zone),
+      }),
+      architecture: defined({
+        filters: int(o.filters, 'filters'),
+        blocks: int(o.blocks, 'blocks'),
+        dense: int(o.dense, 'dense', 2),
+        dropout: num(o.dropout, 'dropout', { min: 0, max: 0.99 }),
+      }),
+    };
+    const registry = ctx.openRegistry(o.db);
+    const { callbacks: _c, ...recorded } = options;
+    const release = ctx.interruptible('stopping after the running batch (Ctrl-C again to quit)…');
+    const r = await trackRun(
+      registry,
+      {
+        id: `pacbed-train-${randomUUID().slice(0, 8)}`,
+        kind: 'pacbed-train',
+        configHash: sha256Hex(canonicalJson(recorded)),
+        config: recorded,
+        outDir: resolve(o.models),
+      },
+      async () => {
+        const value = await trainPacbedModel(options);
+        return {
+          value,
+          artifacts: [{ kind: 'model', path: value.modelDir }],
+          lineage: [
+            { role: 'input', kind: 'table', refId: resolve(o.table) },
+            { role: 'output', kind: 'model', refId: value.meta.id },
+          ],
+        };
+      },
+      ctx.signal,
+    ).finally(() => {
+      release();
+      registry.close();
+    });
+    if (o.json === true) {
+      process.stdout.write(
+        `${JSON.stringify({ type: 'result', target, modelDir: r.modelDir, id: r.meta.id, key: r.key, confusion: r.confusion, history: r.history })}\n`,
+      );
+      return;
+    }
+    process.stdout.write(
+      `${target} model ${r.meta.id}\n  ${r.modelDir}\n  registered for ${describeKey(r.key)}\n` +
+        `  held-out accuracy ${(100 * r.confusion.accuracy).toFixed(1)} % on ${r.confusion.total} patterns\n`,
+    );
+  });
+}
+
+function registerModels(group: Command): void {
+  group
+    .command('models')
+    .description('List the PACBED models a models root registers (register.json / Register.csv).')
+    .option('--models <root>', 'models root', DEFAULT_MODELS_ROOT)
+    .option('--json', 'print JSON')
+    .action(async (o: { models: string; json?: boolean }) => {
+      const entries = await readRegister(o.models);
+      if (o.json === true) {
+        printJson({ root: resolve(o.models), entries });
+        return;
+      }
+      if (entries.length === 0) {
+        process.stdout.write(`no PACBED models in ${resolve(o.models)}\n`);
+        return;
+      }
+      for (const e of entries) {
+        process.stdout.write(`${describeKey(e)}  (${e.dir})\n`);
+        for (const [t, m] of Object.entries(e.models)) {
+          process.stdout.write(
+            `  ${t.padEnd(9)} ${m.id}  ${m.convRange[0]}…${m.convRange[1]} mrad  ${m.dir}\n`,
+          );
+        }
+      }
+    });
+}
+
+interface PredictOpts extends BackendOpts {
+  models: string;
+  material: string;
+  kv: string;
+  zone: string;
+  convAngle: string;
+  dtype?: string;
+  width?: string;
+  height?: string;
+  json?: boolean;
+}
+
+function registerPredict(group: Command, ctx: CommandContext): void {
+  backendOptions(
+    group
+      .command('predict')
+      .description(
+        'Thickness [Å], mistilt [mrad] and scale of a measured PACBED (DM3/DM4, TIFF, PNG, NPY, or raw\n' +
+          'bytes with --dtype --width --height) with the models registered for material, kV and zone.',
+      )
+      .argument('<pattern>', 'the pattern file')
+      .option('--models <root>', 'models root', DEFAULT_MODELS_ROOT)
+      .requiredOption('--material <name>', 'material the models were trained for (e.g. Rutile)')
+      .requiredOption('--kv <kV>', 'high tension [kV]')
+      .requiredOption('--zone <u,v,w>', 'zone axis')
+      .requiredOption('--conv-angle <mrad>', 'convergence semi-angle [mrad]')
+      .option('--dtype <t>', 'raw pixels: uint8, uint16, float32, … (numpy codes <u2, >f4 too)')
+      .option('--width <px>', 'raw pixels: width')
+      .option('--height <px>', 'raw pixels: height')
+      .option('--json', 'print JSON'),
+  ).action(async (file: string, o: PredictOpts) => {
+    const kv = num(o.kv, 'kv', { above: 0 })!;
+    const zone = parseZone(o.zone);
+    const convAngle = num(o.convAngle, 'convAngle', { above: 0 })!;
+    const raw =
+      o.dtype !== undefined || o.width !== undefined || o.height !== undefined
+        ? {
+            dtype: o.dtype ?? 'uint8',
+            width: num(o.width ?? '', 'width', { int: true, min: 1 })!,
+            height: num(o.height ?? '', 'height', { int: true, min: 1 })!,
+          }
+        : undefined;
+    const t0 = performance.now();
+    const pattern = await readPattern(file, raw);
+    const readMs = performance.now() - t0;
+    await startBackend(o, ctx);
+    const t1 = performance.now();
+    const models = await loadPacbedModels(o.models, o.material, kv, zone);
+    const loadMs = performance.now() - t1;
+    try {
+      const p = predictWithModels(models, pattern, convAngle);
+      const result = { pattern: resolve(file), ...p, timings: { readMs, loadMs, ...p.timings } };
+      if (o.json === true) {
+        printJson(result);
+        return;
+      }
+      const f = (v: number, d = 1) => v.toFixed(d);
+      process.stdout.write(
+        `${file}\n` +
+          `  thickness ${f(p.thickness.value)} Å  (p ${f(p.thickness.probability, 2)}; expected ${f(p.thickness.expected)} ± ${f(p.thickness.spread)} Å)\n` +
+          `  mistilt   ${f(p.mistilt.value)} mrad  (p ${f(p.mistilt.probability, 2)}; expected ${f(p.mistilt.expected, 2)} ± ${f(p.mistilt.spread, 2)} mrad)\n` +
+          `  scale     ${p.scaleModel ? f(p.scale, 4) : '1 (no scale model registered)'}` +
+          `${p.scaleModel ? `  (${p.scaleSteps.length} passes)` : ''}\n` +
+          `  ${f(result.timings.totalMs, 0)} ms predict, ${f(loadMs, 0)} ms loading models\n`,
+      );
+    } finally {
+      disposeModels(models);
+    }
+  });
+}
+
+export const pacbedCommand: CommandModule = {
+  name: 'pacbed',
+  register(program, ctx) {
+    const group = commandGroup(
+      program,
+      'pacbed',
+      'PACBED: train thickness/mistilt/scale CNNs, list registered models, predict a pattern',
+    );
+    registerTrain(group, ctx);
+    registerModels(group);
+    registerPredict(group, ctx);
+  },
+};

@@ -1,0 +1,271 @@
+/**
+ * `bragg pacbed train`: one CNN (thickness, mistilt or scale) from a PACBED training table,
+ * through bragg's trainer (Adam, categorical cross-entropy, a checkpoint per epoch, the best
+ * val_loss kept, early stopping, resume), then the bundle in the models root
+ * (`<root>/<material>_<kV>kV_<uvw>/<target>-<id8>/`: model, `bragg.json`, `labels.csv`,
+ * confusion matrix, curves, history) and its registration under the table's material, high
+ * tension and zone axis with its convergence-angle range.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { ValidationError } from '../../core/errors.js';
+import { deriveSeed } from '../../core/rng.js';
+import { VERSION } from '../../core/version.js';
+import { argmaxRows, confusionMatrix, type ConfusionReport } from '../../ml/metrics/confusion.js';
+import { newModelId, saveBundle } from '../../ml/store/bundle.js';
+import { BUNDLE_FORMAT, type BundleMeta } from '../../ml/store/schema.js';
+import type { EpochRecord, TrainCallback } from '../../ml/train/callbacks.js';
+import {
+  filesToArtifacts,
+  MODEL_JSON,
+  setModelWeights,
+  WEIGHTS_BIN,
+} from '../../ml/train/checkpoint.js';
+import { readCheckpoint } from '../../ml/train/checkpoint-store.js';
+import { train } from '../../ml/train/trainer.js';
+import type { AugmentOptions } from './augment.js';
+import { augmentBatch, pacbedSamples, pacbedSource } from './data.js';
+import {
+  labelValues,
+  LABEL_COLUMN,
+  SCALE_LABELS,
+  TARGET_UNIT,
+  type PacbedTarget,
+} from './labels.js';
+import { PACBED_COMPACT_ARCHITECTURE, type PacbedCompactOptions } from './models/compact.js';
+import { DEFAULT_MODELS_ROOT, keyFolder, registerModel, type Zone } from './register.js';
+import { previewGrid, writeTrainingReport } from './report.js';
+import { readTrainingTable } from './table.js';
+
+/** The seed notebook's epochs per target. */
+export const DEFAULT_EPOCHS: Record<PacbedTarget, number> = {
+  thickness: 40,
+  mistilt: 20,
+  scale: 5,
+};
+
+/** How a PACBED bundle's input is made (recorded in `bragg.json`). */
+export const PACBED_PREPROCESSING =
+  'pacbed/1: first channel, clip < 0, Otsu centroid crop, border background, resize bilinear, [-1, 1]; + normalised convergence angle (packed last)';
+
+export interface PacbedTrainOptions {
+  table: string;
+  target: PacbedTarget;
+  /** Models root (default `models/pacbed`). */
+  modelsRoot?: string;
+  model?: 'compact';
+  epochs?: number;
+  batchSize?: number;
+  valSplit?: number;
+  seed?: number;
+  patience?: number;
+  learningRate?: number;
+  /** Image side [px] of the network (default 64). */
+  size?: number;
+  /** Options of the compact network beyond size and classes (filters, blocks, dense, dropout). */
+  architecture?: Partial<Omit<PacbedCompactOptions, 'size' | 'classes'>>;
+  /** Poisson noise at this mean count per pixel (absent: none). */
+  dose?: number;
+  /** Continue from the key's checkpoints of this target. */
+  resume?: boolean;
+  /** Write the 3×3 grid of augmented inputs here (PNG). */
+  preview?: string;
+  /** Register under these instead of the table's Material / Electron_Energy / Direction. */
+  material?: string;
+  kv?: number;
+  zone?: Zone;
+  callbacks?: TrainCallback[];
+}
+
+export interface PacbedTrainResult {
+  modelDir: string;
+  meta: BundleMeta;
+  history: EpochRecord[];
+  confusion: ConfusionReport;
+  key: { material: string; kv: number; zone: Zone };
+}
+
+function fraction(v: number): number {
+  if (!(v > 0 && v < 1)) throw new ValidationError(`must be in (0, 1), got ${v}`, 'valSplit');
+  return v;
+}
+
+export async function trainPacbedModel(o: PacbedTrainOptions): Promise<PacbedTrainResult> {
+  const target = o.target;
+  const root = resolve(o.modelsRoot ?? DEFAULT_MODELS_ROOT);
+  const epochs = o.epochs ?? DEFAULT_EPOCHS[target];
+  const batchSize = o.batchSize ?? 16;
+  const valSplit = fraction(o.valSplit ?? 0.05);
+  const seed = o.seed ?? 42;
+  const learningRate = o.learningRate ?? 1e-3;
+  const size = o.size ?? 64;
+  if ((o.model ?? 'compact') !== 'compact') {
+    throw new ValidationError(`only 'compact' trains here so far, got '${o.model}'`, 'model');
+  }
+  const table = await readTrainingTable(o.table);
+  const material = o.material ?? table.material;
+  const kv = o.kv ?? table.kv;
+  const zone = o.zone ?? table.zone;
+  if (material === undefined || kv === undefined || zone === undefined) {
+    const col =
+      material === undefined ? 'Material' : kv === undefined ? 'Electron_Energy' : 'Direction';
+    throw new ValidationError(
+      `${table.file} has no ${col} column: the model cannot be registered (give material, kV and zone)`,
+      col === 'Material' ? 'material' : col === 'Electron_Energy' ? 'kv' : 'zone',
+    );
+  }
+  const values =
+    target === 'thickness' ? table.thickness : target === 'mistilt' ? table.mistilt : undefined;
+  const labels =
+    values === undefined ? [...SCALE_LABELS] : labelValues(values, LABEL_COLUMN[target]);
+  let cmin = Infinity;
+  let cmax = -Infinity;
+  for (const c of table.convAngle) {
+    if (!(c > 0)) throw new ValidationError(`must be > 0 mrad, got ${c}`, 'Conv_Angle');
+    cmin = Math.min(cmin, c);
+    cmax = Math.max(cmax, c);
+  }
+  const convRange: [number, number] = [cmin, cmax];
+  const augment: AugmentOptions = {
+    target,
+    size,
+    convRange,
+    ...(o.dose !== undefined ? { dose: o.dose } : {}),
+  };
+  const keyDir = join(root, keyFolder(material, kv, zone));
+  await mkdir(keyDir, { recursive: true });
+  const samples = pacbedSamples({ table, labels, ...(values ? { values } : {}), size });
+  const common = { samples, batchSize, seed, valSplit, classes: labels.length, augment };
+  if (o.preview !== undefined) {
+    const first = await samples
+      .batches({ batchSize: 9, seed, shuffle: true, part: 'train', validationFraction: valSplit })
+      .next();
+    if (first.value !== undefined) {
+      const a = augmentBatch(first.value, deriveSeed(seed, 'augment', 'train', 0), augment);
+      const n = size * size;
+      const imgs = Array.from({ length: first.value.size }, (_, k) =>
+        a.x.subarray(k * (n + 1), k * (n + 1) + n),
+      );
+      await writeFile(resolve(o.preview), previewGrid(imgs, size));
+    }
+  }
+  const arch = PACBED_COMPACT_ARCHITECTURE.resolve({
+    ...o.architecture,
+    size,
+    classes: labels.length,
+  });
+  const model = PACBED_COMPACT_ARCHITECTURE.build(arch, seed);
+  const checkpointDir = join(keyDir, '.checkpoints', target);
+  try {
+    const result = await train(model, pacbedSource({ ...common, part: 'train' }), {
+      epochs,
+      optimizer: { kind: 'adam', learningRate },
+      loss: 'categoricalCrossentropy',
+      validation: pacbedSource({ ...common, part: 'validation' }),
+      earlyStopping: { patience: o.patience ?? 10 },
+      checkpointDir,
+      resume: o.resume ?? false,
+      ...(o.callbacks ? { callbacks: o.callbacks } : {}),
+    });
+    // the seed keeps the best val_loss model (ModelCheckpoint save_best_only)
+    const best = await readCheckpoint(checkpointDir, 'best', [MODEL_JSON, WEIGHTS_BIN]);
+    if (best !== undefined) {
+      const art = await filesToArtifacts(
+        best.files.get(MODEL_JSON)!,
+        () => Promise.resolve(best.files.get(WEIGHTS_BIN)!),
+        {
+          modelFile: join(best.dir, MODEL_JSON),
+          weightsFile: join(best.dir, WEIGHTS_BIN),
+        },
+      );
+      setModelWeights(model, art, join(best.dir, MODEL_JSON));
+    }
+    const truth: number[] = [];
+    const predicted: number[] = [];
+    for await (const b of pacbedSource({ ...common, batchSize: 64, part: 'validation' })(0)) {
+      const p = tf.tidy(() => model.predict(b.x) as tf.Tensor);
+      predicted.push(...argmaxRows(await p.data(), labels.length));
+      truth.push(...argmaxRows(await b.y.data(), labels.length));
+      tf.dispose([p, b.x, b.y]);
+    }
+    const names = labels.map(String);
+    const confusion = confusionMatrix(truth, predicted, names);
+    const id = newModelId();
+    const modelDir = join(keyDir, `${target}-${id.slice(0, 8)}`);
+    const last = result.history[result.history.length - 1];
+    const meta: BundleMeta = {
+      format: BUNDLE_FORMAT,
+      id,
+      workflow: 'pacbed',
+      labels: names,
+      input: {
+        shape: PACBED_COMPACT_ARCHITECTURE.inputShape(arch),
+        preprocessing: PACBED_PREPROCESSING,
+        source: 'image size² + convergence angle (packed)',
+      },
+      architecture: { name: PACBED_COMPACT_ARCHITECTURE.name, config: { ...arch } },
+      datasetIds: [],
+      pacbed: {
+        target,
+        labelColumn: LABEL_COLUMN[target],
+        unit: TARGET_UNIT[target],
+        values: labels,
+        size,
+        packed: true,
+        convRange,
+        material,
+        kv,
+        zone,
+      },
+      training: {
+        table: table.file,
+        rows: table.rows,
+        epochs,
+        epochsRun: result.history.length,
+        stoppedEarly: result.stoppedEarly,
+        batchSize,
+        valSplit,
+        seed,
+        patience: o.patience ?? 10,
+        optimizer: { kind: 'adam', learningRate },
+        loss: 'categoricalCrossentropy',
+        ...(o.dose !== undefined ? { dose: o.dose } : {}),
+        checkpointDir,
+      },
+      metrics: {
+        validation: {
+          samples: confusion.total,
+          accuracy: confusion.accuracy,
+          loss: result.bestValLoss,
+          perClass: confusion.perClass,
+        },
+        train: { loss: last?.loss ?? null, accuracy: last?.accuracy ?? null },
+      },
+      createdAt: new Date().toISOString(),
+      braggVersion: VERSION,
+    };
+    const saved = await saveBundle(modelDir, model, meta);
+    await writeTrainingReport(modelDir, { target, labels, history: result.history, confusion, id });
+    await registerModel(root, {
+      material,
+      kv,
+      zone,
+      target,
+      model: {
+        id,
+        dir: join(keyFolder(material, kv, zone), `${target}-${id.slice(0, 8)}`),
+        convRange,
+      },
+    });
+    return {
+      modelDir,
+      meta: saved,
+      history: result.history,
+      confusion,
+      key: { material, kv, zone },
+    };
+  } finally {
+    model.dispose();
+  }
+}
