@@ -21,10 +21,11 @@
 import { Command, CommanderError } from 'commander';
 import type { Option } from 'commander';
 import { createCommandContext, type CommandStop } from '../app/context.js';
-import { BraggError, ValidationError } from '../core/errors.js';
+import { BraggError, LimitError, ValidationError } from '../core/errors.js';
 import { fromSystemError } from '../core/system-errors.js';
 import { stopReason, type CommandContext, type CommandModule } from '../workflows/command.js';
 import { COMMANDS } from './commands/index.js';
+import { installLimits } from './limits.js';
 import { VERSION } from '../core/version.js';
 
 /**
@@ -46,6 +47,7 @@ export function buildProgram(
     .showHelpAfterError()
     .exitOverride();
   for (const cmd of [...COMMANDS, ...extra]) cmd.register(program, ctx);
+  installLimits(program, ctx.env);
   return program;
 }
 
@@ -195,9 +197,10 @@ function report(thrown: unknown, command: Command, out: CliOutput): number {
   return 1;
 }
 
-/** The message of a bragg error, with a validation field shown as the flag it came from. */
+/** The message of a bragg error, with a validation or limit field shown as the flag it came from. */
 export function messageFor(err: BraggError, command: Command): string {
-  if (!(err instanceof ValidationError) || err.field === undefined) return err.message;
+  if (!(err instanceof ValidationError || err instanceof LimitError)) return err.message;
+  if (err.field === undefined) return err.message;
   const flag = flagFor(command, err.field);
   return flag === undefined ? err.message : `${flag}: ${err.reason}`;
 }

@@ -235,6 +235,89 @@ export class UnsupportedError extends BraggError {
   }
 }
 
+export interface LimitDetails {
+  /** The parameter, key or field whose value is over the limit, in domain terms (`random`, `threads`). */
+  field?: string;
+  /** The requested or estimated amount. */
+  value: number;
+  /** The largest amount allowed. */
+  limit: number;
+  /** Unit of `value` and `limit` (`orientations`, `shards`, `bytes`, `threads`). */
+  unit?: string;
+  /** What to do instead (`use --step ≥ 1.1`, `set BRAGG_ALLOW_OVERSUBSCRIBE=1`). */
+  hint?: string;
+}
+
+/**
+ * A request, plan or file exceeds a size limit (code `LIMIT`), found before the work starts:
+ * the message names the amount and the limit (`random: 1e+12 orientations need 64 TB, more
+ * than the limit of …`). Like a `ValidationError`, `field` is in domain terms (the CLI shows
+ * the flag).
+ */
+export class LimitError extends BraggError {
+  readonly field: string | undefined;
+  readonly value: number;
+  readonly limit: number;
+  readonly unit: string | undefined;
+  readonly hint: string | undefined;
+  /** The message without the field (`<what>: <value> > limit <limit>; <hint>`). */
+  readonly reason: string;
+  constructor(what: string, d: LimitDetails, options?: BraggErrorOptions) {
+    const reason =
+      `${what}: ${amount(d.value, d.unit)} exceeds the limit of ${amount(d.limit, d.unit)}` +
+      (d.hint === undefined ? '' : `; ${d.hint}`);
+    super('LIMIT', d.field === undefined ? reason : `${d.field}: ${reason}`, options);
+    this.field = d.field;
+    this.value = d.value;
+    this.limit = d.limit;
+    this.unit = d.unit;
+    this.hint = d.hint;
+    this.reason = reason;
+  }
+
+  override fields(): ErrorFields {
+    return defined({
+      field: this.field,
+      value: this.value,
+      limit: this.limit,
+      unit: this.unit,
+      hint: this.hint,
+      reason: this.reason,
+    });
+  }
+
+  static override fromFields(message: string, f: ErrorFields): LimitError {
+    const err = new LimitError('limit exceeded', {
+      ...defined({ field: str(f, 'field'), unit: str(f, 'unit'), hint: str(f, 'hint') }),
+      value: num(f, 'value') ?? NaN,
+      limit: num(f, 'limit') ?? NaN,
+    });
+    const reason = str(f, 'reason');
+    if (reason !== undefined) Object.defineProperty(err, 'reason', { value: reason });
+    err.message = message;
+    return err;
+  }
+}
+
+/**
+ * An amount with its unit for a message: bytes in binary units (`6.0 GiB`), other integers in
+ * full below 1e10, everything else to 3 significant digits (`1.00e+12 orientations`).
+ */
+function amount(x: number, unit: string | undefined): string {
+  if (unit === 'bytes' && Number.isFinite(x) && x >= 1024) {
+    const units = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
+    let v = x / 1024;
+    let i = 0;
+    while (v >= 1024 && i < units.length - 1) {
+      v /= 1024;
+      i++;
+    }
+    return `${v.toFixed(1)} ${units[i]!}`;
+  }
+  const n = Number.isInteger(x) && Math.abs(x) < 1e10 ? String(x) : x.toPrecision(3);
+  return unit === undefined ? n : `${n} ${unit}`;
+}
+
 /** Exhaustiveness check for discriminated unions. */
 export function assertNever(x: never, what = 'value'): never {
   throw new BraggError('INTERNAL', `unhandled ${what}: ${JSON.stringify(x)}`);
@@ -286,6 +369,7 @@ export function errorClass(name: string): ErrorClass | undefined {
 for (const cls of [BraggError, FormatError, ValidationError, NotFoundError, UnsupportedError]) {
   registerErrorClass(cls);
 }
+registerErrorClass(LimitError);
 
 /** How deep `cause` chains are kept (deeper causes are dropped; cycles end here too). */
 const MAX_CAUSE_DEPTH = 8;

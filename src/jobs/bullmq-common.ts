@@ -75,6 +75,24 @@ export function redisUnreachable(url: string, waitedMs: number, last?: unknown):
 }
 
 /**
+ * Redis went away during a run and did not come back within `waitedMs`: one error naming the
+ * URL, how far the run got and what to do.
+ */
+export function redisLost(
+  url: string,
+  waitedMs: number,
+  progress: string,
+  last?: unknown,
+): BraggError {
+  const why = last instanceof Error ? ` (${last.message})` : '';
+  return new BraggError(
+    'TIMEOUT',
+    `lost Redis at ${url} during the run and it did not come back within ${(waitedMs / 1000).toFixed(0)} s${why}; ${progress}: start redis-server again and run the same command to resume`,
+    last === undefined ? undefined : { cause: last },
+  );
+}
+
+/**
  * Resolves when `ready` does, or rejects with {@link redisUnreachable} after `timeoutMs` (or
  * when `ready` rejects). `lastError` gives the connection's latest error for the message.
  */

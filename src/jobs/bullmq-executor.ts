@@ -7,7 +7,10 @@
  *
  * The connection is made when a run starts: a Redis that does not answer within
  * `connectTimeoutMs` fails the run with one `TIMEOUT` error naming the URL (nothing retries
- * forever, nothing prints connection errors as they come).
+ * forever, nothing prints connection errors as they come). A Redis that goes away during the
+ * run is waited for `reconnectTimeoutMs` (reconnecting meanwhile: a restart goes unnoticed);
+ * then the run fails with one `TIMEOUT` error saying how far it got (the run registry records
+ * it failed; the same command resumes it once Redis is back).
  */
 import type { EventEmitter } from 'node:events';
 import { Queue, QueueEvents } from 'bullmq';
@@ -16,6 +19,7 @@ import {
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_QUEUE,
   closeWithin,
+  redisLost,
   decodeFailure,
   jobIdFor,
   redisConnection,
@@ -30,6 +34,16 @@ export interface BullmqExecutorOptions {
   attempts?: number;
   /** How long a run waits for Redis to answer before it fails [ms] (default 10 000). */
   connectTimeoutMs?: number;
+  /** How long a run waits for a Redis that went away during it to come back [ms] (default 30 000). */
+  reconnectTimeoutMs?: number;
+}
+
+/** How long a run waits for a Redis lost mid-run by default [ms]. */
+export const DEFAULT_RECONNECT_TIMEOUT_MS = 30_000;
+
+/** The coordinator's pause before reconnection attempt `times` [ms]: 0.25 s doubling to 2 s. */
+function coordinatorBackoffMs(times: number): number {
+  return Math.min(250 * 2 ** Math.max(0, times - 1), 2000);
 }
 
 /** How long closing waits for a Redis that may have gone away [ms]. */
@@ -44,6 +58,10 @@ export class BullmqExecutor implements Executor {
   private readonly queueName: string;
   private readonly connection: ConnectionOptions;
   private readonly connectTimeoutMs: number;
+  private readonly reconnectTimeoutMs: number;
+  /** Since when a connection has been down [ms since the epoch], undefined while up. */
+  private downSince: number | undefined;
+  private readonly downWatchers = new Set<() => void>();
   private conn: Promise<{ queue: Queue; events: QueueEvents }> | undefined;
   private readonly opened: (Queue | QueueEvents)[] = [];
   /** The latest connection error (kept for messages; never printed as it comes). */
@@ -52,9 +70,16 @@ export class BullmqExecutor implements Executor {
   constructor(o: BullmqExecutorOptions) {
     this.queueName = o.queue ?? DEFAULT_QUEUE;
     this.url = o.redis;
-    this.connection = redisConnection(o.redis);
+    this.connection = redisConnection(o.redis, {
+      retryStrategy: (times) => {
+        this.downSince ??= Date.now();
+        for (const w of this.downWatchers) w();
+        return coordinatorBackoffMs(times);
+      },
+    });
     this.attempts = o.attempts ?? 3;
     this.connectTimeoutMs = o.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    this.reconnectTimeoutMs = o.reconnectTimeoutMs ?? DEFAULT_RECONNECT_TIMEOUT_MS;
     this.name = `bullmq:${o.redis}/${this.queueName}`;
   }
 
@@ -94,6 +119,9 @@ export class BullmqExecutor implements Executor {
     // Both emit 'error' (the overloads of their `on` do not combine into one signature).
     (x as unknown as EventEmitter).on('error', (err: unknown) => {
       this.lastError = err;
+    });
+    (x.getBackend() as unknown as EventEmitter).on('ready', () => {
+      this.downSince = undefined;
     });
     this.opened.push(x);
     return x;
@@ -145,11 +173,52 @@ export class BullmqExecutor implements Executor {
           (err: unknown) =>
             hooks.onFail(key, decodeFailure(err instanceof Error ? err.message : String(err))),
         );
-      await Promise.race([Promise.all(jobs.map((j, i) => follow(j, tasks[i]!.key))), aborted]);
+      let finished = 0;
+      const lost = this.lostWatch(() => `${finished} of ${tasks.length} jobs of this run finished`);
+      try {
+        await Promise.race([
+          Promise.all(jobs.map((j, i) => follow(j, tasks[i]!.key).then(() => void finished++))),
+          aborted,
+          lost.promise,
+        ]);
+      } finally {
+        lost.stop();
+      }
       if (signal?.aborted) await this.removeUnstarted(queue, runId, tasks);
     } finally {
       events.off('active', onActive);
     }
+  }
+
+  /**
+   * Rejects once a connection has been down for `reconnectTimeoutMs` without coming back:
+   * checked when a reconnection attempt starts and every second while one is down.
+   */
+  private lostWatch(progress: () => string): { promise: Promise<never>; stop: () => void } {
+    let timer: NodeJS.Timeout | undefined;
+    let fail: (err: unknown) => void = () => undefined;
+    const promise = new Promise<never>((_resolve, reject) => (fail = reject));
+    const check = (): void => {
+      const since = this.downSince;
+      if (since === undefined) {
+        clearInterval(timer);
+        timer = undefined;
+        return;
+      }
+      if (Date.now() - since >= this.reconnectTimeoutMs) {
+        stop();
+        fail(redisLost(this.url, this.reconnectTimeoutMs, progress(), this.lastError));
+        return;
+      }
+      timer ??= setInterval(check, Math.min(1000, this.reconnectTimeoutMs));
+    };
+    const stop = (): void => {
+      clearInterval(timer);
+      this.downWatchers.delete(check);
+    };
+    this.downWatchers.add(check);
+    check();
+    return { promise, stop };
   }
 
   private async removeUnstarted(

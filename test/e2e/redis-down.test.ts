@@ -5,6 +5,7 @@
  * Real processes throughout (redis-server, `node bin/bragg.js`); parts that need redis-server or
  * dist/ skip, saying why.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -43,6 +44,24 @@ afterAll(async () => {
   for (const w of workers) await stopProcess(w.proc, 'SIGKILL');
   await rm(dir, { recursive: true, force: true });
 });
+
+/** redis-server on `port` of 127.0.0.1 (a restart where the old one was), once it accepts connections. */
+async function redisOn(port: number): Promise<ChildProcess> {
+  const proc = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('Ready to accept connections')) resolve();
+    });
+    proc.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${out}`)));
+  });
+  return proc;
+}
 
 /** A URL where nothing listens (a port just freed). */
 async function deadUrl(): Promise<string> {
@@ -113,6 +132,98 @@ describe('the coordinator with no Redis', () => {
     },
     90_000,
   );
+});
+
+describe.skipIf(noRedis !== '')(`the coordinator whose Redis goes away mid-run ${noRedis}`, () => {
+  it('fails after the reconnect timeout with one error saying how far it got; the registry says failed', async () => {
+    const redis = await startRedis();
+    const printed = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const reg = RunRegistry.open(join(dir, 'lost.sqlite'));
+    const ex = new BullmqExecutor({ redis: redis.url, reconnectTimeoutMs: 1500 });
+    const probe = new Queue(DEFAULT_QUEUE, { connection: redisConnection(redis.url) });
+    try {
+      const out = join(dir, 'lost');
+      // No worker: the jobs wait in the queue, so the run is mid-way when Redis goes away.
+      const run = runSharded({
+        runId: 'lost',
+        kind: 'test',
+        outDir: out,
+        configHash: 'h',
+        config: {},
+        shards: syntheticPlan(out, { shards: 3, rows: 2 }),
+        executor: ex,
+        registry: reg,
+      }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      await vi.waitFor(async () => expect(await probe.getWaitingCount()).toBe(3), {
+        timeout: 10_000,
+        interval: 100,
+      });
+      await probe.close();
+      await redis.kill();
+      const err = await run;
+      expect(err).toBeInstanceOf(BraggError);
+      expect(err).toMatchObject({ code: 'TIMEOUT' });
+      expect((err as Error).message).toMatch(
+        new RegExp(
+          `^lost Redis at ${redis.url} during the run and it did not come back within 2 s`,
+        ),
+      );
+      expect((err as Error).message).toContain('0 of 3 jobs of this run finished');
+      expect((err as Error).message).toContain('run the same command to resume');
+      expect(printed).not.toHaveBeenCalled();
+      expect(reg.getRun('lost')).toMatchObject({ status: 'failed' });
+      expect(reg.getRun('lost').error).toContain('lost Redis');
+    } finally {
+      await probe.close().catch(() => undefined);
+      await ex.close();
+      reg.close();
+      printed.mockRestore();
+      await redis.stop();
+    }
+  }, 60_000);
+
+  it('a Redis that is back within the reconnect timeout does not fail the run', async () => {
+    const redis = await startRedis();
+    const port = Number(new URL(redis.url).port);
+    const ex = new BullmqExecutor({ redis: redis.url, reconnectTimeoutMs: 20_000 });
+    const probe = new Queue(DEFAULT_QUEUE, { connection: redisConnection(redis.url) });
+    let again: ChildProcess | undefined;
+    const controller = new AbortController();
+    try {
+      const out = join(dir, 'back');
+      let settled = false;
+      const run = runSharded({
+        runId: 'back',
+        kind: 'test',
+        outDir: out,
+        configHash: 'h',
+        config: {},
+        shards: syntheticPlan(out, { shards: 2, rows: 2 }),
+        executor: ex,
+        signal: controller.signal,
+      }).finally(() => (settled = true));
+      await vi.waitFor(async () => expect(await probe.getWaitingCount()).toBe(2), {
+        timeout: 10_000,
+        interval: 100,
+      });
+      await probe.close();
+      await redis.kill();
+      again = await redisOn(port);
+      // Reconnected and still waiting for its jobs (no worker): nothing failed.
+      await new Promise((r) => setTimeout(r, 3000));
+      expect(settled).toBe(false);
+      controller.abort();
+      await expect(run).resolves.toMatchObject({ status: 'interrupted' });
+    } finally {
+      await probe.close().catch(() => undefined);
+      await ex.close();
+      await redis.stop();
+      if (again) await stopProcess(again);
+    }
+  }, 60_000);
 });
 
 describe.skipIf(noDist !== '')(`bragg worker with no Redis ${noDist}`, () => {

@@ -9,6 +9,7 @@ import { ValidationError } from '../../core/errors.js';
 import { packageRoot, samplesDir } from '../../core/paths.js';
 import { structureFormats } from '../../crystal/cif-format.js';
 import { axisText } from './info.js';
+import { checkOutputDir } from '../outputs.js';
 import { initBackend } from '../../ml/backend/select.js';
 import { progressBar } from '../../ml/train/callbacks.js';
 import { epochLines, formatEvaluation, stopOn } from '../../workflows/phase/commands/phase.js';
@@ -122,18 +123,19 @@ export const demoCommand: CommandModule = {
         const say = (text: string): void => {
           (o.json ? process.stderr : process.stdout).write(text);
         };
-        await printSamples(say);
-        throwIfStopped(stop, 'interrupted');
+        // Every option checked before any work: a demo that cannot write its folder fails now.
+        const count = o.count !== undefined ? positiveInt(o.count, 'count') : undefined;
+        const epochs = o.epochs !== undefined ? positiveInt(o.epochs, 'epochs') : undefined;
+        if (o.output) await checkOutputDir(o.output);
         let workers: number | undefined;
         if (o.workers !== undefined) {
           workers = Number(o.workers);
           if (!Number.isInteger(workers) || workers < 1 || workers > 256) {
-            throw new ValidationError(
-              `expected a positive integer, got '${o.workers}'`,
-              '--workers',
-            );
+            throw new ValidationError(`expected a positive integer, got '${o.workers}'`, 'workers');
           }
         }
+        await printSamples(say);
+        throwIfStopped(stop, 'interrupted');
         const outDir = o.output ? resolve(o.output) : await mkdtemp(join(tmpdir(), 'bragg-demo-'));
         const backend = await initBackend(ctx.backendConfig());
         say(
@@ -148,8 +150,8 @@ export const demoCommand: CommandModule = {
             outDir,
             executor,
             log,
-            ...(o.count !== undefined ? { count: positiveInt(o.count, '--count')! } : {}),
-            ...(o.epochs !== undefined ? { epochs: positiveInt(o.epochs, '--epochs')! } : {}),
+            ...(count !== undefined ? { count } : {}),
+            ...(epochs !== undefined ? { epochs } : {}),
             callbacks: [
               stopOn(stop),
               ...(process.stderr.isTTY ? [progressBar(), epochLines()] : [epochLines()]),

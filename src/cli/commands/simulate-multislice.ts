@@ -18,6 +18,7 @@ import {
   simulatePacbed,
   type PatternResult,
 } from '../../simulate/multislice/simulate.js';
+import { checkOutputFile } from '../outputs.js';
 
 interface Opts {
   zone: string;
@@ -121,6 +122,12 @@ async function write(kind: 'pacbed' | 'cbed', r: PatternResult, o: Opts): Promis
     );
 }
 
+/** The output files, checked before the simulation runs (minutes lost otherwise). */
+async function checkOutputs(o: Opts): Promise<void> {
+  await checkOutputFile(o.output, 'output');
+  if (o.png !== undefined) await checkOutputFile(o.png, 'png');
+}
+
 function common(c: Command): Command {
   return c
     .requiredOption('--zone <u,v,w>', 'zone axis along the beam', '0,0,1')
@@ -158,6 +165,7 @@ export const simulateMultisliceCommand: CommandModule = {
         '2',
       )
       .action(async (cif: string, o: Opts) => {
+        await checkOutputs(o);
         const crystal = await loadCrystal(cif);
         const threads = o.threads !== undefined ? num(o.threads, '--threads') : undefined;
         const p = params(o);
@@ -172,6 +180,7 @@ export const simulateMultisliceCommand: CommandModule = {
       .description('CBED (multislice) for one probe position.')
       .option('--position <x,y>', 'probe position [Å]', '0,0')
       .action(async (cif: string, o: Opts) => {
+        await checkOutputs(o);
         const crystal = await loadCrystal(cif);
         const pos = list(o.position ?? '0,0', '--position');
         if (pos.length !== 2)

@@ -4,7 +4,7 @@
  */
 import type { CommandModule } from '../../workflows/command.js';
 import { commandGroup, printJson } from '../../workflows/command.js';
-import { ValidationError } from '../../core/errors.js';
+import { LimitError, ValidationError } from '../../core/errors.js';
 import { ndarray } from '../../core/ndarray.js';
 import { loadCrystal } from '../../crystal/structure.js';
 import { writerFor } from '../../formats/registry.js';
@@ -13,8 +13,45 @@ import {
   eulerFromOrientation,
   orientationFromQuaternion,
 } from '../../simulate/orientation/rotations.js';
-import { fundamentalZoneGrid, randomQuaternions } from '../../simulate/orientation/sampling.js';
+import {
+  checkGridStep,
+  fundamentalZoneGrid,
+  randomQuaternions,
+} from '../../simulate/orientation/sampling.js';
 import { int, num, outputExt } from './simulate-kinematic.js';
+
+/** Memory the orientation arrays of one `simulate orientations --random` may take [bytes]. */
+export const ORIENTATION_MEMORY_BYTES = 2 ** 31;
+
+/**
+ * Bytes one random orientation takes at the peak: its quaternion (4 float64), and with an
+ * output the `.npy` bytes of what is written (a copy: quaternions, or with `euler` the Bunge
+ * angles, 3 float64, plus those angles themselves).
+ */
+export function bytesPerOrientation(output: boolean, euler: boolean): number {
+  if (!output) return 32;
+  return euler ? 32 + 24 + 24 : 32 + 32;
+}
+
+/** The most random orientations that fit {@link ORIENTATION_MEMORY_BYTES}. */
+export function maxRandomOrientations(output: boolean, euler: boolean): number {
+  return Math.floor(ORIENTATION_MEMORY_BYTES / bytesPerOrientation(output, euler));
+}
+
+/** Refuses `--random n` whose arrays would not fit the memory limit (`LimitError`, field `random`). */
+export function checkRandomCount(n: number, output: boolean, euler: boolean): void {
+  const per = bytesPerOrientation(output, euler);
+  const max = maxRandomOrientations(output, euler);
+  if (n > max) {
+    throw new LimitError(`${n} orientations need ${per} bytes each`, {
+      field: 'random',
+      value: n * per,
+      limit: ORIENTATION_MEMORY_BYTES,
+      unit: 'bytes',
+      hint: `at most ${max} orientations at a time (use several seeds for more)`,
+    });
+  }
+}
 
 export const simulateOrientationsCommand: CommandModule = {
   name: 'simulate',
@@ -31,7 +68,11 @@ export const simulateOrientationsCommand: CommandModule = {
         'angular step of the fundamental-zone grid [deg]',
         num('--step', 0.5, 90),
       )
-      .option('--random <n>', 'number of uniform random orientations', int('--random', 1, 1e8))
+      .option(
+        '--random <n>',
+        `number of uniform random orientations (at most ${maxRandomOrientations(true, true)} with -o and --euler, ${maxRandomOrientations(false, false)} without -o: ${ORIENTATION_MEMORY_BYTES / 2 ** 30} GiB of arrays)`,
+        int('--random', 1, Number.MAX_SAFE_INTEGER),
+      )
       .option('--seed <n>', 'seed of --random', int('--seed', 0, 2 ** 32 - 1), 0)
       .option(
         '-o, --output <file.npy>',
@@ -55,6 +96,9 @@ export const simulateOrientationsCommand: CommandModule = {
             throw new ValidationError('give exactly one of --step <deg> or --random <n>', '--step');
           }
           if (o.output !== undefined) outputExt(o.output, ['npy']);
+          // Sizes first: nothing is read or computed for a request over the limits.
+          if (o.random !== undefined) checkRandomCount(o.random, o.output !== undefined, !!o.euler);
+          if (o.step !== undefined) checkGridStep(o.step);
           const crystal = await loadCrystal(cif);
           const sym = crystalSymmetry(crystal);
           let quats: Float64Array;

@@ -9,7 +9,7 @@
  */
 import { readAll, withSource } from '../../core/source.js';
 import type { SourceInput } from '../../core/source.js';
-import { zipSync } from 'fflate';
+import { Inflate, zipSync } from 'fflate';
 import type { Zippable } from 'fflate';
 import { FormatError } from '../../core/errors.js';
 import { inflateBounded, MAX_DEFLATE_RATIO } from '../../core/inflate.js';
@@ -40,16 +40,62 @@ export function npzMemberHeader(bytes: Uint8Array, m: NpzMember, file?: string):
   const comp = bytes.subarray(at, at + e.compressedSize);
   let head: Uint8Array;
   if (e.method === 0) head = comp.subarray(0, Math.min(comp.length, MAX_HEADER_BYTES + 12));
-  else {
-    head = inflateBounded(comp, e.uncompressedSize, {
-      format: 'NPZ',
+  else head = inflateHeader(comp, e, at, file);
+  return parseNpyHeader(head, file, e.name);
+}
+
+/** Compressed bytes fed to the inflater at a time: ≤ 1032 × this comes out of one push. */
+const HEADER_PUSH_BYTES = 256;
+
+/**
+ * The first bytes of a deflated member, as many as its NPY header needs (its length is read
+ * from the first 12 bytes out; at most `MAX_HEADER_BYTES + 12`), inflated in small pushes so
+ * that memory stays near the header's size however large the member is (an 8 GB member of
+ * zeros gives 264 KB per push, not gigabytes). A stream that ends first is a FormatError.
+ */
+function inflateHeader(comp: Uint8Array, e: ZipEntry, at: number, file?: string): Uint8Array {
+  const cap = Math.min(e.uncompressedSize, MAX_HEADER_BYTES + 12);
+  const fail = (what: string, cause?: unknown, found?: string): FormatError =>
+    new FormatError('NPZ', what, {
       file,
       path: e.name,
       offset: at,
-      stopAfter: Math.min(e.uncompressedSize, MAX_HEADER_BYTES + 12),
+      ...(found !== undefined ? { expected: 'an NPY header', found } : {}),
+      ...(cause !== undefined ? { cause } : {}),
     });
+  const out = new Uint8Array(cap);
+  let produced = 0;
+  let need = cap;
+  const stream = new Inflate((chunk: Uint8Array) => {
+    const n = Math.min(chunk.length, cap - produced);
+    if (n > 0) out.set(chunk.subarray(0, n), produced);
+    produced += n;
+  });
+  let pos = 0;
+  try {
+    while (produced < need && pos < comp.length) {
+      const end = Math.min(comp.length, pos + HEADER_PUSH_BYTES);
+      stream.push(comp.subarray(pos, end), end === comp.length);
+      pos = end;
+      if (need === cap && produced >= 12) need = Math.min(cap, npyHeaderBytes(out));
+    }
+  } catch (err) {
+    throw fail(`corrupt compressed data (${(err as Error).message})`, err);
   }
-  return parseNpyHeader(head, file, e.name);
+  if (produced < need) {
+    throw fail('compressed data ends early', undefined, `${produced} bytes`);
+  }
+  return out.subarray(0, need);
+}
+
+/** Bytes an NPY header takes from its first 12 (magic, version, length); ≥ 12 when unsure. */
+function npyHeaderBytes(b: Uint8Array): number {
+  const major = b[6];
+  const le = (i: number): number => b[i]!;
+  if (major === 1) return 10 + le(8) + 256 * le(9);
+  if (major === 2 || major === 3)
+    return 12 + le(8) + 256 * le(9) + 65536 * le(10) + 16777216 * le(11);
+  return 12; // not NPY: let the header parser say so
 }
 
 /** Decode one member (bounded, CRC-checked). */

@@ -63,9 +63,9 @@ describe('npy reader', () => {
     const f = await openAny(join(dir, 'c.npy'));
     await expect(f.read('data', { frame: 4 })).rejects.toBeInstanceOf(ValidationError);
     await expect(f.read('other')).rejects.toBeInstanceOf(NotFoundError);
-    const cut = await openAny(join(dir, 'cut.npy'));
-    await expect(cut.read('data', { frame: 3 })).rejects.toBeInstanceOf(FormatError);
-    await expect(cut.read('data')).rejects.toThrow(/truncated array data/);
+    // a file shorter than its header says is refused on opening (issue 15: `info` listed it)
+    await expect(openAny(join(dir, 'cut.npy'))).rejects.toBeInstanceOf(FormatError);
+    await expect(openAny(join(dir, 'cut.npy'))).rejects.toThrow(/truncated array data/);
   });
 
   it('an npz member bragg refuses is listed as refused; the other members stay readable', async () => {

@@ -103,6 +103,17 @@ async function openNpy(input: SourceInput, options?: SourceOptions): Promise<Ope
   try {
     header = parseNpyHeader(source.read(0, Math.min(source.size, MAX_HEADER_BYTES + 12)), path);
     info = infoOf('data', header, path);
+    // A file shorter than its header promises is damaged: said on opening (`bragg info`
+    // would list a shape whose data is not there), with the sizes.
+    const avail = source.size - header.dataOffset;
+    if (avail < header.dataBytes) {
+      throw new FormatError('NPY', 'truncated array data', {
+        file: path,
+        offset: source.size,
+        expected: `${header.dataBytes} bytes for shape (${header.shape.join(', ')}) of ${header.type.descr}`,
+        found: `${Math.max(0, avail)} bytes`,
+      });
+    }
   } catch (err) {
     source.close();
     throw err;

@@ -3,7 +3,7 @@
  * fundamental zone of a crystal's Laue class at a given angular step.
  */
 import { createRng } from '../../core/rng.js';
-import { ValidationError } from '../../core/errors.js';
+import { LimitError, ValidationError } from '../../core/errors.js';
 import type { Mat3 } from './mat3.js';
 import { axisAngle, multiply } from './mat3.js';
 import { quaternionFromOrientation } from './rotations.js';
@@ -61,6 +61,62 @@ export interface FundamentalZoneGrid {
 }
 
 /**
+ * Most points of the full SO(3) grid that {@link fundamentalZoneGrid} walks: 1.5e7, a step of
+ * about 1.0°. Every point is tested against the symmetry operations (≈ 1.4 µs a point on one
+ * core here: ~20 s at the limit; a 0.5° grid has 1.2e8 points, ~3 min) and may be kept
+ * (32 bytes each, twice while the list is packed).
+ */
+export const MAX_GRID_POINTS = 15_000_000;
+
+/** Beam directions and in-plane rotations of the full grid at `stepDeg` [deg]. */
+export function gridSize(stepDeg: number): { nDir: number; nPsi: number; points: number } {
+  const step = (stepDeg * Math.PI) / 180;
+  const nDir = Math.max(2, Math.round((4 * Math.PI) / (step * step)));
+  const nPsi = Math.max(1, Math.round((2 * Math.PI) / step));
+  return { nDir, nPsi, points: nDir * nPsi };
+}
+
+/** The smallest step [deg, to 0.01°] whose grid has at most {@link MAX_GRID_POINTS} points. */
+export function smallestGridStep(): number {
+  let lo = 0.5;
+  let hi = 90;
+  while (hi - lo > 0.001) {
+    const mid = (lo + hi) / 2;
+    if (gridSize(mid).points <= MAX_GRID_POINTS) hi = mid;
+    else lo = mid;
+  }
+  return Math.ceil(hi * 100) / 100;
+}
+
+/**
+ * Checks a grid step before any work: between 0.5 and 90 degrees (`ValidationError`) and a
+ * full grid of at most {@link MAX_GRID_POINTS} points (`LimitError` naming the count, the
+ * limit and the smallest step that fits). `field` names the step in the caller's terms.
+ */
+export function checkGridStep(
+  stepDeg: number,
+  field = 'step',
+): { nDir: number; nPsi: number; points: number } {
+  if (!(Number.isFinite(stepDeg) && stepDeg >= 0.5 && stepDeg <= 90)) {
+    throw new ValidationError(
+      `angular step must be between 0.5 and 90 degrees, got ${stepDeg}`,
+      field,
+    );
+  }
+  const size = gridSize(stepDeg);
+  if (size.points > MAX_GRID_POINTS) {
+    throw new LimitError(`an orientation grid at ${stepDeg}° has too many points`, {
+      field,
+      value: size.points,
+      limit: MAX_GRID_POINTS,
+      unit: 'grid points',
+      hint: `use a step of at least ${smallestGridStep()}°`,
+    });
+  }
+  return size;
+}
+
+/**
  * A regular grid over the fundamental zone of the crystal's proper rotations `symmetry`
  * (crystal-Cartesian matrices, e.g. `crystalSymmetry(c).properRotations`) at angular step
  * `stepDeg`. The SO(3) grid is the Hopf-fibration product of a Fibonacci lattice of beam
@@ -74,15 +130,7 @@ export function fundamentalZoneGrid(
   symmetry: readonly Mat3[],
   stepDeg: number,
 ): FundamentalZoneGrid {
-  if (!(Number.isFinite(stepDeg) && stepDeg >= 0.5 && stepDeg <= 90)) {
-    throw new ValidationError(
-      `angular step must be between 0.5 and 90 degrees, got ${stepDeg}`,
-      'step',
-    );
-  }
-  const step = (stepDeg * Math.PI) / 180;
-  const nDir = Math.max(2, Math.round((4 * Math.PI) / (step * step)));
-  const nPsi = Math.max(1, Math.round((2 * Math.PI) / step));
+  const { nDir, nPsi } = checkGridStep(stepDeg);
   const others = symmetry.filter((s) => !isIdentity(s));
   const kept: number[] = [];
   const golden = Math.PI * (3 - Math.sqrt(5));

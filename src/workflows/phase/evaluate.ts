@@ -4,7 +4,7 @@
  * the seed did), and reference reflections from each phase's CIF; see `metrics.ts`.
  */
 import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { FormatError, NotFoundError, ValidationError } from '../../core/errors.js';
 import { toFloat32 } from '../../core/ndarray.js';
@@ -25,7 +25,38 @@ export interface PredictionFile {
   cnnId: string;
 }
 
+/**
+ * A prediction file that is not there, or a folder: a NotFoundError naming the file in words
+ * (the system error stays the cause), before any reading starts.
+ */
+async function checkPredictionFile(file: string): Promise<void> {
+  let isFile: boolean;
+  try {
+    isFile = (await stat(file)).isFile();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT' || code === 'ENOTDIR'
+        ? 'no such file'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'permission denied'
+          : (code ?? (err as Error).message);
+    throw new NotFoundError(`prediction file ${file}: ${why}`, {
+      what: 'file',
+      resource: file,
+      cause: err,
+    });
+  }
+  if (!isFile) {
+    throw new NotFoundError(`prediction file ${file} is a folder, not a *${PRED_SUFFIX} file`, {
+      what: 'file',
+      resource: file,
+    });
+  }
+}
+
 export async function readPredictionFile(file: string): Promise<PredictionFile> {
+  await checkPredictionFile(file);
   const a = await readNpz(file);
   const pred = a.pred;
   const phases = a.phases;
@@ -113,7 +144,7 @@ export async function evaluatePredictionFile(
   if (map.ny !== p.ny || map.nx !== p.nx) {
     throw new ValidationError(
       `prediction ${predFile} is ${p.ny} × ${p.nx} pixels but the map ${expFile} is ${map.ny} × ${map.nx}`,
-      '--pred',
+      'pred',
     );
   }
   const qMax = map.q[map.q.length - 1]!;

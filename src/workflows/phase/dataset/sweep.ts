@@ -14,6 +14,7 @@ import { parseYamlConfig } from '../../../core/yaml-config.js';
 import type { Sweep } from './sweep-schema.js';
 import { sweepSchema } from './sweep-schema.js';
 import { checkCalibrationRange } from './sweep-range.js';
+import { checkSweepSize } from './sweep-limits.js';
 
 /** One phase with its CIF read: the text travels with every shard job (workers need no files). */
 export interface ResolvedPhase {
@@ -52,6 +53,8 @@ export async function resolveSweep(
   baseDir: string,
   source?: string,
 ): Promise<ResolvedSweep> {
+  // Sizes first: a plan over the limits fails before any file is read.
+  checkSweepSize(sweep);
   const phases: ResolvedPhase[] = [];
   for (const [i, p] of sweep.phases.entries()) {
     const cif = await readCifInput(p.cif, baseDir, `phases[${i}].cif`);
