@@ -13,9 +13,9 @@ describe('the composition root', () => {
   });
 
   it('lists workflows by unique lower-case name and finds them', () => {
-    expect(WORKFLOWS.map((w) => w.name)).toEqual(['phase', 'pacbed']);
+    expect(WORKFLOWS.map((w) => w.name)).toEqual(['phase', 'pacbed', 'peaks']);
     expect(workflow('pacbed').title).toMatch(/PACBED/);
-    expect(() => workflow('nope')).toThrow(/known: phase, pacbed/);
+    expect(() => workflow('nope')).toThrow(/known: phase, pacbed, peaks/);
     const w = WORKFLOWS[0]!;
     expect(() => checkWorkflows([w, w])).toThrow(/listed twice/);
     expect(() => checkWorkflows([{ ...w, name: 'Bad Name' }])).toThrow(/lower-case/);

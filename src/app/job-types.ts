@@ -7,6 +7,7 @@
 import { syntheticShardJob } from '../jobs/synthetic-shard.js';
 import type { JobType } from '../jobs/types.js';
 import { PACBED_JOB_TYPES } from '../workflows/pacbed/jobs.js';
+import { PEAKS_JOB_TYPES } from '../workflows/peaks/jobs.js';
 import { PHASE_JOB_TYPES } from '../workflows/phase/jobs.js';
 
 /** The runtime's own diagnostic job (queue benchmarks, tests). */
@@ -17,4 +18,5 @@ export const RUNTIME_JOB_TYPES: readonly JobType<never, unknown>[] = [
 export const WORKFLOW_JOB_TYPES: readonly JobType<never, unknown>[] = [
   ...PHASE_JOB_TYPES,
   ...PACBED_JOB_TYPES,
+  ...PEAKS_JOB_TYPES,
 ];

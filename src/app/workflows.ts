@@ -7,10 +7,11 @@
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import { registerArchitecture } from '../ml/models/registry.js';
 import { pacbedWorkflow } from '../workflows/pacbed/index.js';
+import { peaksWorkflow } from '../workflows/peaks/index.js';
 import { phaseWorkflow } from '../workflows/phase/index.js';
 import type { Workflow } from '../workflows/workflow.js';
 
-export const WORKFLOWS: readonly Workflow[] = [phaseWorkflow, pacbedWorkflow];
+export const WORKFLOWS: readonly Workflow[] = [phaseWorkflow, pacbedWorkflow, peaksWorkflow];
 checkWorkflows(WORKFLOWS);
 
 let architecturesRegistered = false;

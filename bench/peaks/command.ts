@@ -1,0 +1,29 @@
+/** `bragg bench peaks [--frames N] [--json]`: frames/s of the classic peak finder (issue 16, item 11). */
+import { ValidationError } from '../../src/core/errors.js';
+import { commandGroup, printJson, type CommandModule } from '../../src/workflows/command.js';
+import { runPeaksClassicBench } from './classic.js';
+
+export const benchPeaksCommand: CommandModule = {
+  name: 'bench',
+  register(program) {
+    commandGroup(program, 'bench', 'Benchmarks.')
+      .command('peaks')
+      .description(
+        'Frames per second of the classic peak finder on 195×487 frames (one thread), and of predict end to end.',
+      )
+      .option('--frames <n>', 'frames (default 64)')
+      .option('--json', 'print JSON')
+      .action(async (o: { frames?: string; json?: boolean }) => {
+        const frames = o.frames === undefined ? 64 : Number(o.frames);
+        if (!Number.isInteger(frames) || frames < 1 || frames > 10_000)
+          throw new ValidationError(`expected 1..10000 frames, got '${o.frames}'`, 'frames');
+        const r = await runPeaksClassicBench({ frames });
+        if (o.json) return printJson(r);
+        process.stdout.write(
+          `classic peak finder, ${r.frames} frames ${r.frameShape.join('×')} (${r.node}, ${r.cpu}, ${r.cores} cores, load ${r.loadAverage1m.toFixed(1)})\n` +
+            `finder:  ${r.finderFramesPerSecond.toFixed(1)} frames/s (${r.finderMsPerFrame.toFixed(1)} ms/frame), ${r.peaksFound} peaks\n` +
+            `predict: ${r.predictFramesPerSecond.toFixed(1)} frames/s (read + find + write masks, volume, table)\n`,
+        );
+      });
+  },
+};

@@ -1,0 +1,19 @@
+/** The `bragg peaks …` command group. */
+import { commandGroup, type CommandModule } from '../../command.js';
+import { registerLabels } from './labels.js';
+import { registerPredict } from './predict.js';
+import { registerSimulate } from './simulate.js';
+
+export const peaksCommand: CommandModule = {
+  name: 'peaks',
+  register(program, ctx) {
+    const group = commandGroup(
+      program,
+      'peaks',
+      'Bragg-peak segmentation in detector scans: simulate, label, predict, evaluate',
+    );
+    registerSimulate(group, ctx);
+    registerLabels(group);
+    registerPredict(group, ctx);
+  },
+};

@@ -1,0 +1,10 @@
+/**
+ * The peaks workflow's job types, in a module of their own: worker threads and `bragg worker`
+ * import this (through `src/app/job-types.ts`), not the workflow's commands.
+ */
+import type { JobType } from '../../jobs/types.js';
+import { peaksScanJob } from './synthetic/shard-job.js';
+
+export const PEAKS_JOB_TYPES: readonly JobType<never, unknown>[] = [
+  peaksScanJob as unknown as JobType<never, unknown>,
+];
