@@ -13,9 +13,9 @@ describe('the composition root', () => {
   });
 
   it('lists workflows by unique lower-case name and finds them', () => {
-    expect(WORKFLOWS.map((w) => w.name)).toEqual(['phase', 'pacbed', 'peaks']);
+    expect(WORKFLOWS.map((w) => w.name)).toEqual(['phase', 'pacbed', 'peaks', 'classify']);
     expect(workflow('pacbed').title).toMatch(/PACBED/);
-    expect(() => workflow('nope')).toThrow(/known: phase, pacbed, peaks/);
+    expect(() => workflow('nope')).toThrow(/known: phase, pacbed, peaks, classify/);
     const w = WORKFLOWS[0]!;
     expect(() => checkWorkflows([w, w])).toThrow(/listed twice/);
     expect(() => checkWorkflows([{ ...w, name: 'Bad Name' }])).toThrow(/lower-case/);

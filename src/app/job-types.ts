@@ -6,6 +6,7 @@
  */
 import { syntheticShardJob } from '../jobs/synthetic-shard.js';
 import type { JobType } from '../jobs/types.js';
+import { CLASSIFY_JOB_TYPES } from '../workflows/classify/jobs.js';
 import { PACBED_JOB_TYPES } from '../workflows/pacbed/jobs.js';
 import { PEAKS_JOB_TYPES } from '../workflows/peaks/jobs.js';
 import { PHASE_JOB_TYPES } from '../workflows/phase/jobs.js';
@@ -19,4 +20,5 @@ export const WORKFLOW_JOB_TYPES: readonly JobType<never, unknown>[] = [
   ...PHASE_JOB_TYPES,
   ...PACBED_JOB_TYPES,
   ...PEAKS_JOB_TYPES,
+  ...CLASSIFY_JOB_TYPES,
 ];

@@ -6,12 +6,18 @@
  */
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import { registerArchitecture } from '../ml/models/registry.js';
+import { classifyWorkflow } from '../workflows/classify/index.js';
 import { pacbedWorkflow } from '../workflows/pacbed/index.js';
 import { peaksWorkflow } from '../workflows/peaks/index.js';
 import { phaseWorkflow } from '../workflows/phase/index.js';
 import type { Workflow } from '../workflows/workflow.js';
 
-export const WORKFLOWS: readonly Workflow[] = [phaseWorkflow, pacbedWorkflow, peaksWorkflow];
+export const WORKFLOWS: readonly Workflow[] = [
+  phaseWorkflow,
+  pacbedWorkflow,
+  peaksWorkflow,
+  classifyWorkflow,
+];
 checkWorkflows(WORKFLOWS);
 
 let architecturesRegistered = false;

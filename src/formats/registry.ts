@@ -17,6 +17,7 @@ import { npyReader, npyWriter, npzReader, npzWriter } from './npy/reader.js';
 import { pngReader, pngWriter, tiffReader, tiffWriter } from './image/formats.js';
 import { csvReader } from './table/reader.js';
 import { cifReader } from './cif/reader.js';
+import { tfrecordReader, tfrecordWriter } from './tfrecord/index.js';
 
 export const READERS: readonly FormatReader[] = [
   dmReader,
@@ -27,6 +28,7 @@ export const READERS: readonly FormatReader[] = [
   csvReader,
   hdf5Reader,
   cifReader,
+  tfrecordReader,
 ];
 
 export const WRITERS: readonly FormatWriter[] = [
@@ -35,6 +37,7 @@ export const WRITERS: readonly FormatWriter[] = [
   pngWriter,
   tiffWriter,
   hdf5Writer,
+  tfrecordWriter,
 ];
 
 function ext(path: string): string {
