@@ -13,6 +13,7 @@ import { benchFormatsNpyCommand } from './commands/formats-npy.js';
 import { benchMultisliceCommand } from './commands/multislice.js';
 import { benchKinematicCommand } from './commands/kinematic.js';
 import { benchConvCommand } from './commands/conv.js';
+import { benchServeCommand } from './serve/command.js';
 import { benchPeaksCommand } from './peaks/command.js';
 
 export const BENCH_COMMANDS: readonly CommandModule[] = [
@@ -25,5 +26,6 @@ export const BENCH_COMMANDS: readonly CommandModule[] = [
   benchMultisliceCommand,
   benchKinematicCommand,
   benchConvCommand,
+  benchServeCommand,
   benchPeaksCommand,
 ];

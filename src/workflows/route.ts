@@ -47,6 +47,11 @@ export interface RouteContext {
   resolveFile(ref: FileRef, field?: string): Promise<string>;
   /** The absolute path of an uploaded file by id; `NotFoundError` for an unknown id. */
   uploadPath(id: string): Promise<string>;
+  /**
+   * Stores bytes a route made (a prediction file) as a new upload, so a client can fetch and
+   * reuse it as `{ root: 'uploads', path: record.id }`. `name` is sanitised (its extension kept).
+   */
+  saveUpload(name: string, bytes: Uint8Array): Promise<UploadRecord>;
   /** The models root (`--models`, default `models/`), where trained models are looked up. */
   readonly modelsRoot: string;
   /**

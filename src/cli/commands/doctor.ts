@@ -1,11 +1,9 @@
 /** `bragg doctor`: which TensorFlow.js backend bragg uses, threads, SIMD, versions. */
 import type { Command } from 'commander';
-import { availableParallelism } from 'node:os';
 import { printJson } from '../../workflows/command.js';
 import type { CommandContext, CommandModule } from '../../workflows/command.js';
-import { initBackend } from '../../ml/backend/select.js';
 import type { BackendRequest } from '../../ml/backend/select.js';
-import { BRAGG_WASM_KERNELS } from '../../ml/backend/kernels/register.js';
+import { backendReport } from '../../ml/backend/report.js';
 
 export const doctorCommand: CommandModule = {
   name: 'doctor',
@@ -22,16 +20,8 @@ export const doctorCommand: CommandModule = {
           ...(o.backend === undefined ? {} : { backend: o.backend as BackendRequest }),
           ...(o.threads === undefined ? {} : { threads: Number(o.threads) }),
         });
-        const { simdKernels: simd, ...info } = await initBackend(config);
-        const report = {
-          ...info,
-          simdKernels:
-            simd === undefined
-              ? null
-              : { fma: simd.fma, sharedMemory: simd.shared, workers: simd.pool?.size ?? 0 },
-          cores: availableParallelism(),
-          braggWasmKernels: info.backend === 'wasm' ? [...BRAGG_WASM_KERNELS] : [],
-        };
+        const report = await backendReport(config);
+        const { simdKernels: simd, ...info } = report;
         if (o.json === true) {
           printJson(report);
           return;
@@ -43,10 +33,10 @@ export const doctorCommand: CommandModule = {
           } of ${report.cores} cores`,
           `simd      ${info.simd ? 'yes' : 'no'}`,
           `bragg     ${
-            simd === undefined
+            simd === null
               ? 'SIMD kernels off (BRAGG_SIMD_KERNELS=0, not built, or not the wasm backend)'
               : `SIMD kernels, ${simd.fma ? 'fused multiply-add (relaxed SIMD)' : 'SIMD128 mul+add'}${
-                  simd.pool === undefined ? '' : `, ${simd.pool.size} worker thread(s)`
+                  simd.workers === 0 ? '' : `, ${simd.workers} worker thread(s)`
                 }`
           }`,
           ...Object.entries(info.versions).map(([k, v]) => `${k.padEnd(9)} ${v}`),

@@ -15,6 +15,7 @@ import { modelCommand } from './model.js';
 import { simulateMultisliceCommand } from './simulate-multislice.js';
 import { simulateKinematicCommand } from './simulate-kinematic.js';
 import { simulateOrientationsCommand } from './simulate-orientations.js';
+import { serveCommand } from './serve.js';
 
 export const COMMANDS: readonly CommandModule[] = [
   demoCommand,
@@ -27,5 +28,6 @@ export const COMMANDS: readonly CommandModule[] = [
   simulateMultisliceCommand,
   simulateKinematicCommand,
   simulateOrientationsCommand,
+  serveCommand,
   ...WORKFLOWS.flatMap((w) => w.commands),
 ];

@@ -5,28 +5,13 @@
 import type { Axis } from '../../core/axes.js';
 import type { Metadata, MetadataValue } from '../../core/data-array.js';
 import { structureFormats } from '../../crystal/cif-format.js';
-import type { ArrayInfo, OpenedFile } from '../../formats/types.js';
+import { summarize } from '../../formats/summary.js';
+import type { FileSummary } from '../../formats/summary.js';
 import type { CommandModule } from '../../workflows/command.js';
 import { printJson } from '../../workflows/command.js';
 
-/** What `bragg info --json` prints. */
-export interface FileSummary {
-  file: string;
-  format: string;
-  defaultDataset: string | null;
-  datasets: ArrayInfo[];
-  metadata: Metadata;
-}
-
-export function summarize(f: OpenedFile): FileSummary {
-  return {
-    file: f.path,
-    format: f.format,
-    defaultDataset: f.defaultDataset ?? null,
-    datasets: [...f.datasets],
-    metadata: f.metadata,
-  };
-}
+export { summarize };
+export type { FileSummary };
 
 export function axisText(a: Axis): string {
   const cal = a.scale !== 1 || a.offset !== 0 || a.units !== '';

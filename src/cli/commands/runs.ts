@@ -1,3 +1,4 @@
+import { runReport, runSummaries } from '../../jobs/run-report.js';
 import type { CommandModule } from '../../workflows/command.js';
 import { commandGroup, printJson } from '../../workflows/command.js';
 
@@ -14,9 +15,9 @@ export const runsCommand: CommandModule = {
       .action((opts: { db?: string; limit: string; json?: boolean }) => {
         const reg = ctx.openRegistry(opts.db);
         try {
-          const runs = reg.listRuns(Math.max(1, Number(opts.limit) || 50));
+          const runs = runSummaries(reg, Math.max(1, Number(opts.limit) || 50));
           if (opts.json) {
-            printJson(runs.map(({ config: _c, ...r }) => r));
+            printJson(runs);
             return;
           }
           if (runs.length === 0) {
@@ -46,10 +47,7 @@ export const runsCommand: CommandModule = {
       .action((id: string, opts: { db?: string; json?: boolean }) => {
         const reg = ctx.openRegistry(opts.db);
         try {
-          const run = reg.getRun(id);
-          const shards = reg.shards(run.id);
-          const artifacts = reg.artifacts(run.id);
-          const lineage = reg.lineage(run.id);
+          const { run, shards, artifacts, lineage } = runReport(reg, id);
           if (opts.json) {
             printJson({ ...run, shards, artifacts, lineage });
             return;

@@ -10,7 +10,6 @@ import { UnsupportedError, ValidationError } from '../../core/errors.js';
 import { ndarray } from '../../core/ndarray.js';
 import { loadCrystal } from '../../crystal/structure.js';
 import { assertParametrization } from '../../crystal/scattering/index.js';
-import { electronWavelength } from '../../crystal/wavelength.js';
 import { encodePng } from '../../formats/image/png.js';
 import { writerFor } from '../../formats/registry.js';
 import { plotProfile } from '../../simulate/kinematic/plot.js';
@@ -20,21 +19,15 @@ import {
   kinematicProfile,
   linspace,
   prepareReflections,
-  renderPattern,
   seed147Axis,
-  simulateSpots,
 } from '../../simulate/kinematic/index.js';
+import { reflectionRows } from '../../simulate/kinematic/listing.js';
+import { simulateZonePattern } from '../../simulate/kinematic/zone-pattern.js';
 import type {
   ExcitationShape,
   PeakShape,
   ReflectionTable,
 } from '../../simulate/kinematic/index.js';
-import type { Mat3 } from '../../simulate/orientation/mat3.js';
-import {
-  orientationFromEuler,
-  orientationFromQuaternion,
-  orientationFromZoneAxis,
-} from '../../simulate/orientation/rotations.js';
 
 export function num(field: string, min = -Infinity, max = Infinity) {
   return (v: string): number => {
@@ -85,29 +78,6 @@ async function table(cif: string, o: CommonOpts): Promise<ReflectionTable> {
   });
 }
 
-function reflectionRows(t: ReflectionTable, kv: number, all: boolean) {
-  const f = t.families;
-  let max = 0;
-  for (let i = 0; i < f.count; i++) max = Math.max(max, f.f2[i]!);
-  const lambda = electronWavelength(kv);
-  const rows = [];
-  for (let i = 0; i < f.count; i++) {
-    const f2 = f.f2[i]!;
-    if (!all && f2 <= 1e-10 * max) continue;
-    const g = f.gLength[i]!;
-    rows.push({
-      hkl: [f.hkl[3 * i]!, f.hkl[3 * i + 1]!, f.hkl[3 * i + 2]!],
-      g,
-      d: 1 / g,
-      braggAngleMrad: Math.asin((lambda * g) / 2) * 1e3,
-      multiplicity: f.multiplicity[i]!,
-      F2: f2,
-      intensity: f.multiplicity[i]! * f2,
-    });
-  }
-  return rows;
-}
-
 export function outputExt(path: string, allowed: readonly string[]): string {
   const e = extname(path).slice(1).toLowerCase();
   if (!allowed.includes(e)) {
@@ -133,17 +103,6 @@ interface PatternCliOpts extends CommonOpts {
   directBeam?: number;
   scale: string;
   json?: boolean;
-}
-
-function orientation(
-  o: { zone: number[]; rotation: number; euler?: number[]; quaternion?: number[] },
-  direct: readonly (readonly number[])[],
-): Mat3 {
-  if (o.euler && o.quaternion)
-    throw new ValidationError('give --euler or --quaternion, not both', '--euler');
-  if (o.euler) return orientationFromEuler(o.euler[0]!, o.euler[1]!, o.euler[2]!);
-  if (o.quaternion) return orientationFromQuaternion(o.quaternion);
-  return orientationFromZoneAxis(direct, o.zone, o.rotation);
 }
 
 export const simulateKinematicCommand: CommandModule = {
@@ -290,30 +249,30 @@ export const simulateKinematicCommand: CommandModule = {
         const crystal = await loadCrystal(cif);
         const size = o.size;
         const cal = o.calibration;
-        const t = prepareReflections(crystal, {
-          gMax: Math.max(o.gmax, (size / Math.SQRT2) * cal),
-          params: assertParametrization(o.params, '--params'),
-          debyeWaller: o.dw,
-        });
-        const u = orientation(o, crystal.lattice.direct);
         if (!(EXCITATION_SHAPES as readonly string[]).includes(o.shape)) {
           throw new ValidationError(
             `unknown shape '${o.shape}'; expected ${EXCITATION_SHAPES.join(', ')}`,
             '--shape',
           );
         }
-        const spots = simulateSpots(t, u, {
+        if (o.euler && o.quaternion)
+          throw new ValidationError('give --euler or --quaternion, not both', '--euler');
+        const { spots, image: img } = simulateZonePattern(crystal, {
           kv: o.kv,
-          relrod: o.relrod,
-          shape: o.shape as ExcitationShape,
-          precessionDeg: o.precession,
-          maxRadius: size * cal,
-        });
-        const img = renderPattern(spots, {
+          gMax: o.gmax,
+          params: assertParametrization(o.params, '--params'),
+          debyeWaller: o.dw,
+          zone: o.zone,
+          rotationDeg: o.rotation,
+          ...(o.euler ? { euler: o.euler } : {}),
+          ...(o.quaternion ? { quaternion: o.quaternion } : {}),
           size,
           calibration: cal,
           sigmaPx: o.sigma,
-          directBeam: o.directBeam,
+          relrod: o.relrod,
+          shape: o.shape as ExcitationShape,
+          precessionDeg: o.precession,
+          ...(o.directBeam !== undefined ? { directBeam: o.directBeam } : {}),
         });
         const arr = ndarray('float32', [size, size], img);
         if (ext === 'png') {

@@ -6,6 +6,7 @@ import type { Workflow } from '../workflow.js';
 import { phaseCommand } from './commands/phase.js';
 import { simulateDatasetCommand } from './commands/simulate-dataset.js';
 import { PHASE_JOB_TYPES } from './jobs.js';
+import { phaseRoutes } from './routes.js';
 
 export const phaseWorkflow: Workflow = {
   name: 'phase',
@@ -42,4 +43,5 @@ export const phaseWorkflow: Workflow = {
   // The phase CNN is ml's built-in `phase1d` (PHASE_CNN_ARCHITECTURE).
   architectures: [],
   commands: [phaseCommand, simulateDatasetCommand],
+  routes: [phaseRoutes],
 };

@@ -3,10 +3,6 @@
  * diffsims XL pipeline): simulated profiles → 1D CNN → phase maps → evaluation against CIFs.
  */
 import type { Command } from 'commander';
-import { randomUUID } from 'node:crypto';
-import { resolve } from 'node:path';
-import { canonicalJson, sha256Hex } from '../../../core/hash.js';
-import { trackRun, type TrackedRunOutcome } from '../../../jobs/tracked-run.js';
 import {
   commandGroup,
   printJson,
@@ -19,9 +15,8 @@ import { initBackend, type BackendName } from '../../../ml/backend/select.js';
 import { loadBundle } from '../../../ml/store/bundle.js';
 import { jsonLines, progressBar, type TrainCallback } from '../../../ml/train/callbacks.js';
 import { evaluatePredictionFile, type FileEvaluation } from '../evaluate.js';
-import { readExperimentalMap } from '../experiment.js';
-import { predictPhaseMap, writePhasePrediction, type WrittenPrediction } from '../predict.js';
-import { trainPhaseModel } from '../train.js';
+import type { WrittenPrediction } from '../predict.js';
+import { trackedPhasePrediction, trackedPhaseTraining } from '../runs.js';
 
 function num(
   v: string | undefined,
@@ -183,35 +178,9 @@ function registerTrain(group: Command, ctx: CommandContext): void {
     };
     // A training run is recorded with its lineage: dataset id(s) → model id.
     const registry = ctx.openRegistry(o.db);
-    const { callbacks: _c, ...recorded } = options;
     // Ctrl-C or a closed stdout stop the training after the running batch: recorded as interrupted.
     const release = ctx.interruptible('stopping after the running batch (Ctrl-C again to quit)…');
-    const r = await trackRun(
-      registry,
-      {
-        id: `train-${randomUUID().slice(0, 8)}`,
-        kind: 'phase-train',
-        configHash: sha256Hex(canonicalJson(recorded)),
-        config: recorded,
-        outDir: resolve(o.output),
-      },
-      async () => {
-        const value = await trainPhaseModel(options);
-        return {
-          value,
-          artifacts: [{ kind: 'model', path: value.modelDir }],
-          lineage: [
-            ...value.meta.datasetIds.map((id) => ({
-              role: 'input' as const,
-              kind: 'dataset',
-              refId: id,
-            })),
-            { role: 'output', kind: 'model', refId: value.meta.id },
-          ],
-        };
-      },
-      ctx.signal,
-    ).finally(() => {
+    const r = await trackedPhaseTraining(registry, options, ctx.signal).finally(() => {
       release();
       registry.close();
     });
@@ -271,60 +240,31 @@ function registerPredict(group: Command, ctx: CommandContext): void {
     const results: ({ map: string } & WrittenPrediction & Record<string, unknown>)[] = [];
     // A prediction run is recorded with its lineage: model id → prediction files.
     const registry = ctx.openRegistry(o.db);
-    const run = {
-      id: `predict-${randomUUID().slice(0, 8)}`,
-      kind: 'phase-predict',
-      configHash: sha256Hex(canonicalJson({ model: bundle.meta.id, maps })),
-      config: { model: bundle.dir, maps: maps.map((m) => resolve(m)) },
-      outDir: resolve(o.output ?? '.'),
-    };
     // Ctrl-C or a closed stdout stop after the map in hand: recorded as interrupted.
     const release = ctx.interruptible('stopping after the current map (Ctrl-C again to quit)…');
-    const predictAll = async (): Promise<TrackedRunOutcome<typeof results>> => {
-      try {
-        for (const file of maps) {
-          throwIfStopped(ctx.signal, 'interrupted');
-          const map = await readExperimentalMap(file, defined({ x: o.xKey, y: o.yKey }));
-          const p = await predictPhaseMap(
-            bundle,
-            map,
-            defined({
-              batchSize: num(o.batchSize, '--batch-size', { int: true, min: 1 }),
-              minOverlap: num(o.minOverlap, '--min-overlap', { min: 0, max: 1 }),
-            }),
-          );
-          const written = await writePhasePrediction(o.output ?? resolve(file, '..'), map.name, p);
-          results.push({
-            map: file,
-            ...written,
-            ny: p.ny,
-            nx: p.nx,
-            phases: p.phases,
-            cnnId: p.cnnId,
-            resampled: p.resampled,
-          });
+    await trackedPhasePrediction(
+      registry,
+      {
+        bundle,
+        maps,
+        ...(o.output !== undefined ? { outDir: o.output } : {}),
+        keys: defined({ x: o.xKey, y: o.yKey }),
+        predict: defined({
+          batchSize: num(o.batchSize, '--batch-size', { int: true, min: 1 }),
+          minOverlap: num(o.minOverlap, '--min-overlap', { min: 0, max: 1 }),
+        }),
+        onMap: ({ map: file, npz, png, prediction: p }) => {
+          results.push({ map: file, npz, png, ny: p.ny, nx: p.nx, phases: p.phases, cnnId: p.cnnId, resampled: p.resampled }); // prettier-ignore
           if (!o.json) {
             process.stdout.write(
-              `${file}: ${p.ny} × ${p.nx} pixels${p.resampled ? ' (resampled onto the model q-axis)' : ''}\n  ${written.npz}\n  ${written.png}\n`,
+              `${file}: ${p.ny} × ${p.nx} pixels${p.resampled ? ' (resampled onto the model q-axis)' : ''}\n  ${npz}\n  ${png}\n`,
             );
           }
-        }
-      } finally {
-        bundle.model.dispose();
-      }
-      return {
-        value: results,
-        artifacts: results.flatMap((r) => [
-          { kind: 'prediction', path: r.npz },
-          { kind: 'phase-map', path: r.png },
-        ]),
-        lineage: [
-          { role: 'input', kind: 'model', refId: bundle.meta.id },
-          ...results.map((r) => ({ role: 'output' as const, kind: 'prediction', refId: r.npz })),
-        ],
-      };
-    };
-    await trackRun(registry, run, predictAll, ctx.signal).finally(() => {
+        },
+      },
+      ctx.signal,
+    ).finally(() => {
+      bundle.model.dispose();
       release();
       registry.close();
     });

@@ -1,0 +1,238 @@
+/**
+ * `GET /api/files/data`: part of one dataset of a file, as JSON, NPY or PNG. The selection is a
+ * frame (an index of the first axis) and a numpy-like slice over the remaining axes (`"0:10,5,:"`:
+ * per axis an index, which drops the axis, or `start:stop` with either end left out and negative
+ * ends counted from the end; no steps). It becomes per-axis `[start, stop)` ranges, checked
+ * against the dataset's shape and the format's element limit *before* anything is read, and the
+ * reader reads only that hyperslab.
+ */
+import type { Axis } from '../core/axes.js';
+import { BraggError, NotFoundError, UnsupportedError, ValidationError } from '../core/errors.js';
+import type { NDArray } from '../core/ndarray.js';
+import { reshape, toFloat64 } from '../core/ndarray.js';
+import { componentsPerElement } from '../core/dtype.js';
+import { sliceArray } from '../core/slice.js';
+import { encodePng } from '../formats/image/png.js';
+import type { ColormapName } from '../formats/image/colormap.js';
+import type { Scaling } from '../formats/image/scale.js';
+import { writeNpy } from '../formats/npy/npy.js';
+import type { ArrayInfo, OpenedFile } from '../formats/types.js';
+import type { ServerLimits } from './context.js';
+
+/** One axis of a slice: an index (the axis is dropped) or a `[start, stop)` range. */
+export type SliceItem = { index: number } | { start?: number; stop?: number };
+
+const INT = /^-?\d{1,15}$/;
+
+/** Parses `"0:10,5,:"`; throws `ValidationError('slice')`. */
+export function parseSlice(text: string): SliceItem[] {
+  if (text.length > 1000) throw new ValidationError('is longer than 1000 characters', 'slice');
+  if (text.trim() === '') return [];
+  return text.split(',').map((raw, i) => {
+    const s = raw.trim();
+    const bad = (why: string) =>
+      new ValidationError(`item ${i} '${s.slice(0, 40)}': ${why}`, 'slice');
+    const parts = s.split(':');
+    if (parts.length === 1) {
+      if (!INT.test(s)) throw bad('expected an integer or start:stop');
+      return { index: Number(s) };
+    }
+    if (parts.length > 2) throw bad('steps (a:b:c) are not supported');
+    const [a = '', b = ''] = parts.map((p) => p.trim());
+    if ((a !== '' && !INT.test(a)) || (b !== '' && !INT.test(b))) throw bad('expected integers');
+    return { ...(a === '' ? {} : { start: Number(a) }), ...(b === '' ? {} : { stop: Number(b) }) };
+  });
+}
+
+export interface PlannedSelection {
+  /** Per-axis `[start, stop)` over the whole dataset. */
+  ranges: [number, number][];
+  /** Shape of the result (indexed axes dropped). */
+  shape: number[];
+  /** Axes of the result, their offsets moved to the first selected sample. */
+  axes: Axis[];
+  elements: number;
+}
+
+/** The ranges, shape and axes that `frame` and `slice` select from `info`. */
+export function planSelection(
+  info: ArrayInfo,
+  frame: number | undefined,
+  slice: readonly SliceItem[],
+): PlannedSelection {
+  const items: SliceItem[] = [];
+  if (frame !== undefined) {
+    if (info.shape.length === 0) throw new ValidationError('a scalar has no frames', 'frame');
+    items.push({ index: frame });
+  }
+  items.push(...slice);
+  if (items.length > info.shape.length) {
+    throw new ValidationError(
+      `selects ${items.length} axes of a dataset with ${info.shape.length} ([${info.shape.join(', ')}])`,
+      frame !== undefined && slice.length === 0 ? 'frame' : 'slice',
+    );
+  }
+  const ranges: [number, number][] = [];
+  const shape: number[] = [];
+  const axes: Axis[] = [];
+  let elements = 1;
+  for (const [d, n] of info.shape.entries()) {
+    const item = items[d] ?? {};
+    const field = frame !== undefined && d === 0 ? 'frame' : 'slice';
+    const axis = info.axes[d];
+    if ('index' in item) {
+      const i = item.index < 0 ? n + item.index : item.index;
+      if (i < 0 || i >= n) {
+        throw new ValidationError(`index ${item.index} is outside axis ${d} of size ${n}`, field);
+      }
+      ranges.push([i, i + 1]);
+      continue;
+    }
+    const clamp = (v: number) => Math.min(n, Math.max(0, v < 0 ? n + v : v));
+    const start = clamp(item.start ?? 0);
+    const stop = Math.max(start, clamp(item.stop ?? n));
+    ranges.push([start, stop]);
+    shape.push(stop - start);
+    elements *= stop - start;
+    if (axis !== undefined) {
+      axes.push({ ...axis, size: stop - start, offset: axis.offset + axis.scale * start });
+    } else {
+      axes.push({ name: `axis${d}`, size: stop - start, scale: 1, offset: 0, units: '' });
+    }
+  }
+  return { ranges, shape, axes, elements };
+}
+
+export type DataFormat = 'json' | 'npy' | 'png';
+
+export interface DataRequest {
+  dataset?: string;
+  frame?: number;
+  slice?: string;
+  format: DataFormat;
+  scale?: Scaling;
+  colormap?: ColormapName;
+}
+
+/** The dataset `name` of `f` (default: the file's default dataset, else its first). */
+export function pickDataset(f: OpenedFile, name: string | undefined): ArrayInfo {
+  const want = name ?? f.defaultDataset ?? f.datasets[0]?.name;
+  const info = f.datasets.find((d) => d.name === want);
+  if (info === undefined) {
+    const known = f.datasets.map((d) => d.name);
+    const list = known.slice(0, 20).join(', ') + (known.length > 20 ? ', …' : '');
+    throw new NotFoundError(
+      want === undefined
+        ? 'the file holds no datasets'
+        : `no dataset '${want.slice(0, 200)}' in the file; it has: ${list}`,
+      { what: 'dataset', resource: (want ?? '').slice(0, 200) },
+    );
+  }
+  return info;
+}
+
+function limitError(what: string, n: number, max: number, hint: string): BraggError {
+  return new BraggError(
+    'LIMIT',
+    `${what}: the selection has ${n} elements, more than the ${max} this format returns (limit ${max}); ${hint}`,
+  );
+}
+
+/** Checks the planned selection against the format's limit (before reading). */
+export function checkLimits(
+  plan: PlannedSelection,
+  info: ArrayInfo,
+  format: DataFormat,
+  limits: ServerLimits,
+): void {
+  const hint = 'choose a frame or a smaller slice';
+  const per = info.dtype === 'string' ? 1 : componentsPerElement(info.dtype);
+  const n = plan.elements * per;
+  if (format === 'json' && n > limits.jsonElements) {
+    throw limitError('json', n, limits.jsonElements, `${hint}, or ask for format=npy`);
+  }
+  if (format === 'npy' && n > limits.npyElements)
+    throw limitError('npy', n, limits.npyElements, hint);
+  if (format === 'png') {
+    if (plan.shape.length !== 2) {
+      throw new ValidationError(
+        `png needs a 2D selection; this one has shape [${plan.shape.join(', ')}] — choose a frame or a slice`,
+        plan.shape.length > 2 ? 'frame' : 'slice',
+      );
+    }
+    const [h = 0, w = 0] = plan.shape;
+    if (h > limits.pngSide || w > limits.pngSide) {
+      throw new BraggError(
+        'LIMIT',
+        `png: the selection is ${h} × ${w} px, more than ${limits.pngSide} px a side (limit ${limits.pngSide}); choose a smaller slice`,
+      );
+    }
+    if (info.dtype === 'string')
+      throw new UnsupportedError('png of a string dataset', { feature: 'png of strings' });
+  }
+}
+
+/** JSON of a selected array: numbers (NaN/±∞ as null), strings; complex and colour as components. */
+export function jsonData(a: NDArray): { shape: number[]; data: (number | string)[] } {
+  const shape = [...a.shape];
+  switch (a.dtype) {
+    case 'string':
+      return { shape, data: [...(a.data as string[])] };
+    case 'rgb8':
+    case 'rgba8':
+      return {
+        shape: [...shape, componentsPerElement(a.dtype)],
+        data: Array.from(a.data as Uint8Array),
+      };
+    case 'complex64':
+    case 'complex128':
+      return { shape: [...shape, 2], data: Array.from(a.data as Float32Array | Float64Array) };
+    default:
+      return { shape, data: Array.from(toFloat64(a)) };
+  }
+}
+
+/** Reads the planned selection: the hyperslab, with the indexed axes dropped. */
+export async function readSelection(
+  f: OpenedFile,
+  info: ArrayInfo,
+  plan: PlannedSelection,
+): Promise<NDArray> {
+  const whole = plan.ranges.every(([s, e], d) => s === 0 && e === info.shape[d]);
+  const got = await f.read(info.name, whole ? {} : { ranges: plan.ranges });
+  const sizes = plan.ranges.map(([s, e]) => e - s);
+  const exact =
+    got.array.shape.length === sizes.length && got.array.shape.every((n, d) => n === sizes[d]);
+  // a reader that read more than the hyperslab: select here
+  const part = exact ? got.array : sliceArray(got.array, plan.ranges, 'slice');
+  return reshape(part, plan.shape);
+}
+
+/** The response for `req.format`: a JSON document, NPY bytes or PNG bytes. */
+export function encodeSelection(
+  a: NDArray,
+  plan: PlannedSelection,
+  req: DataRequest,
+): { type: string; body: Uint8Array } | { json: unknown } {
+  if (req.format === 'npy') return { type: 'application/octet-stream', body: writeNpy(a) };
+  if (req.format === 'png') {
+    return {
+      type: 'image/png',
+      body: encodePng(a, { scale: req.scale ?? 'linear', colormap: req.colormap ?? 'viridis' }),
+    };
+  }
+  const { shape, data } = jsonData(a);
+  return {
+    json: {
+      shape,
+      dtype: a.dtype,
+      data,
+      axes: plan.axes.map((x) => ({
+        ...(x.name === '' ? {} : { name: x.name }),
+        ...(x.units === '' ? {} : { units: x.units }),
+        offset: x.offset,
+        scale: x.scale,
+      })),
+    },
+  };
+}
