@@ -9,6 +9,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { ByteReader } from './bytes.js';
+import { systemReason } from './system-errors.js';
 import {
   BraggError,
   FormatError,
@@ -132,7 +133,7 @@ export class FileSource implements ByteSource {
     try {
       fd = openSync(path, 'r');
     } catch (err) {
-      throw new NotFoundError(`cannot open ${path}: ${(err as Error).message}`, { cause: err });
+      throw new NotFoundError(`cannot open ${path}: ${systemReason(err)}`, { cause: err });
     }
     try {
       const st = fstatSync(fd);
@@ -159,7 +160,7 @@ export class FileSource implements ByteSource {
       try {
         n = readSync(this.fd, into, done, Math.min(length - done, READ_CHUNK), offset + done);
       } catch (err) {
-        throw new BraggError('IO', `cannot read ${this.name}: ${(err as Error).message}`, {
+        throw new BraggError('IO', `cannot read ${this.name}: ${systemReason(err)}`, {
           cause: err,
         });
       }

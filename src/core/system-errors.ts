@@ -14,6 +14,15 @@ const SYSTEM_REASONS: Record<string, string> = {
   ENAMETOOLONG: 'file name too long',
 };
 
+/** The reason of a Node file-system error in words (`no such file or folder (ENOENT)`), else its message. */
+export function systemReason(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof code === 'string' && SYSTEM_REASONS[code] !== undefined) {
+    return `${SYSTEM_REASONS[code]} (${code})`;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
 /**
  * A Node file-system error (`ENOENT`, `EACCES`, `ENOSPC`, …: an Error with a string `code`,
  * a `syscall` and usually a `path`) as a typed `IO` error naming the file and the reason in

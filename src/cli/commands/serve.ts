@@ -5,6 +5,7 @@
  * accepting, aborts the running work (runs end as `interrupted`), closes and exits 0.
  */
 import type { CommandContext, CommandModule } from '../../workflows/command.js';
+import { existsSync, statSync } from 'node:fs';
 import { ValidationError } from '../../core/errors.js';
 import { createServer, DEFAULT_HOST, DEFAULT_PORT, LISTEN_BACKLOG } from '../../server/app.js';
 
@@ -64,6 +65,15 @@ export const serveCommand: CommandModule = {
         const host = o.host ?? DEFAULT_HOST;
         const port = integer(o.port, 'port', 0, 65535) ?? DEFAULT_PORT;
         const workers = integer(o.workers, 'workers', 1, 1024);
+        // a models or uploads folder may not exist yet (it is created), but may not be a file
+        for (const [field, dir] of [
+          ['models', o.models],
+          ['uploads', o.uploads],
+        ] as const) {
+          if (dir !== undefined && existsSync(dir) && !statSync(dir).isDirectory()) {
+            throw new ValidationError(`${dir} is a file, not a folder`, field);
+          }
+        }
         const server = await createServer({
           host,
           ...(o.data === undefined ? {} : { data: o.data }),

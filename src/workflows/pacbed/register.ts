@@ -7,11 +7,11 @@
  * adds the folder as a first `id` column). A root with only a `Register.csv` (the seed's) is
  * read too: each target's bundle is then found in the key's folder by its `bragg.json`.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { z } from 'zod';
-import { FormatError, NotFoundError } from '../../core/errors.js';
+import { FormatError, NotFoundError, ValidationError } from '../../core/errors.js';
 import { readBundleMeta } from '../../ml/store/bundle.js';
 import { parseCsv, stringColumn } from '../../formats/table/csv.js';
 import { PACBED_TARGETS, type PacbedTarget } from './labels.js';
@@ -150,6 +150,9 @@ async function readSeedRegister(root: string, file: string): Promise<RegisterEnt
 /** What the models root holds (empty when it has no register). */
 export async function readRegister(rootIn: string): Promise<RegisterEntry[]> {
   const root = resolve(rootIn);
+  if (existsSync(root) && !statSync(root).isDirectory()) {
+    throw new ValidationError(`${rootIn} is a file, not a models folder`, 'models');
+  }
   const json = join(root, REGISTER_JSON);
   if (existsSync(json)) {
     let parsed: unknown;

@@ -1,6 +1,7 @@
 /** `bragg peaks labels <export.csv> -o DIR`: the DiPID Zooniverse export → one label file per scan. */
 import type { Command } from 'commander';
-import { readFile, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import { readTextFile } from '../../../core/files.js';
 import { join, resolve } from 'node:path';
 import { printJson } from '../../command.js';
 import { MaskFileWriter } from '../labels/label-file.js';
@@ -22,7 +23,7 @@ export function registerLabels(group: Command): void {
     .requiredOption('-o, --output <dir>', 'output directory')
     .option('--json', 'JSON summary on stdout')
     .action(async (csv: string, o: { output: string; json?: boolean }) => {
-      const z = parseZooniverse(await readFile(csv, 'utf8'), csv);
+      const z = parseZooniverse(await readTextFile(csv), csv);
       const out = resolve(o.output);
       await mkdir(out, { recursive: true });
       const { height: h, width: w } = I16_FRAME;
