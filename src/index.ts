@@ -58,6 +58,7 @@ export type { Hdf5File } from './formats/hdf5/index.js';
 export { decodePng, encodePng, encodeTiff, parseTiff } from './formats/image/index.js';
 export { formatCsv, parseCsv, readCsv } from './formats/table/index.js';
 export type { Table } from './formats/table/index.js';
+export { openTfrecord, readExamples } from './formats/tfrecord/index.js';
 
 // crystal: structures, lattices, wavelengths
 export { crystalFromCif, crystalsFromCif, loadCrystal, cellFormula } from './crystal/structure.js';
@@ -109,6 +110,10 @@ export type { BundleMeta } from './ml/store/schema.js';
 export { train } from './ml/train/trainer.js';
 export type { TrainOptions, TrainResult } from './ml/train/trainer.js';
 export { ShardedSamples } from './ml/data/sharded-samples.js';
+export { readKerasH5 } from './ml/keras/read.js';
+export { kerasToLayersModel } from './ml/keras/convert.js';
+export { importKeras } from './ml/keras/import.js';
+export { predictArrays } from './ml/keras/predict.js';
 export type { SampleBatch, SampleShard, ShardDecoder } from './ml/data/sharded-samples.js';
 
 // jobs: the runtime (executors, sharded runs, the run registry)
@@ -134,8 +139,24 @@ export { readExperimentalMap } from './workflows/phase/experiment.js';
 export { evaluatePredictionFile } from './workflows/phase/evaluate.js';
 export { loadPacbedDataset } from './workflows/pacbed/dataset/config.js';
 export { runPacbedDataset } from './workflows/pacbed/dataset/run.js';
+export { trainPacbedModel } from './workflows/pacbed/train.js';
+export { loadPacbedModels, predictWithModels } from './workflows/pacbed/predict.js';
+export { lookupModels, readRegister } from './workflows/pacbed/register.js';
+export { readPattern } from './workflows/pacbed/pattern-io.js';
+export { preparePattern } from './workflows/pacbed/preprocess.js';
+export { openScan } from './workflows/peaks/scan/input.js';
+export { findPeaksClassic } from './workflows/peaks/classic/finder.js';
+export { predictScan } from './workflows/peaks/predict/predict.js';
+export { evaluateMasks } from './workflows/peaks/evaluate/evaluate.js';
+export { consensusMask, parseZooniverse } from './workflows/peaks/labels/zooniverse.js';
+export { runPeaksDataset } from './workflows/peaks/synthetic/run.js';
+export { simulateSingleShot } from './simulate/single-shot/index.js';
+export type { RouteContext, RouteModule } from './workflows/route.js';
 
 // app: the composition root (workflow registry, executors for every job type)
 export { WORKFLOWS, workflow } from './app/workflows.js';
 export { appJobRegistry } from './app/jobs.js';
 export { createExecutor } from './app/context.js';
+
+// server: the Web API of `bragg serve`
+export { createServer } from './server/app.js';

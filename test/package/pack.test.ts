@@ -133,6 +133,7 @@ describe.skipIf(!built)('the packed package (npm pack → npm install → import
     expect(files).toContain('bin/bragg.js');
     expect(files.some((f) => f.startsWith('dist/wasm/') && f.endsWith('.wasm'))).toBe(true);
     expect(files).toContain('data/samples/au-001.dm4');
+    expect(files).toContain('dist/web/index.html'); // the browser UI bragg serve serves at /
     expect(
       files.filter((f) => /\.test\.|^dist\/(test|bench)\/|^src\/|^test\/|^bench\//.test(f)),
     ).toEqual([]);
