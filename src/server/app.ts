@@ -17,10 +17,11 @@ import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import { createCommandContext } from '../app/context.js';
 import { WORKFLOWS } from '../app/workflows.js';
+import { BraggError } from '../core/errors.js';
 import { VERSION } from '../core/version.js';
 import { errorBodySchema } from '../workflows/route.js';
 import { checkHostPolicy } from './auth.js';
-import { installAuth } from './auth.js';
+import { bearerMatches, installAuth } from './auth.js';
 import type { ServerContext, ServerOptions } from './context.js';
 import { createServerContext, DEFAULT_LIMITS, defaultUploadsDir } from './context.js';
 import { installErrorHandling, sendError } from './errors.js';
@@ -134,9 +135,21 @@ export async function createServer(options: ServerOptions = {}): Promise<BraggSe
   }
   for (const w of WORKFLOWS) {
     for (const m of w.routes ?? []) {
-      await app.register(async (scope) => m.register(scope, context), {
-        prefix: `/api/${m.name}`,
-      });
+      await app.register(
+        async (scope) => {
+          // routes mounted outside /api (a seed's own interface) need the token as /api does
+          if (m.prefix !== undefined && options.token !== undefined) {
+            const token = options.token;
+            scope.addHook('onRequest', async (req) => {
+              if (!bearerMatches(req.headers.authorization, token)) {
+                throw new BraggError('UNAUTHORIZED', 'this server needs "Authorization: Bearer <token>" (the token given to bragg serve --token)'); // prettier-ignore
+              }
+            });
+          }
+          await m.register(scope, context);
+        },
+        { prefix: m.prefix ?? `/api/${m.name}` },
+      );
     }
   }
   await app.ready();

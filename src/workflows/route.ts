@@ -97,6 +97,11 @@ export const errorResponses = {
 export interface RouteModule {
   /** Short name, e.g. `phase`; routes go under `/api/<name>/`. */
   readonly name: string;
-  /** Adds the routes to the app (called inside a plugin scoped to `/api/<name>`). */
+  /**
+   * Where the routes are mounted instead of `/api/<name>` (`''` for the root, where a seed's
+   * own HTTP interface lives, e.g. PACBED-CNN's `POST /inference/`).
+   */
+  readonly prefix?: string;
+  /** Adds the routes to the app (called inside a plugin scoped to `prefix`, default `/api/<name>`). */
   register(app: FastifyInstance, ctx: RouteContext): void | Promise<void>;
 }

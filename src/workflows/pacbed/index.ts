@@ -1,7 +1,8 @@
 /**
  * The PACBED workflow (seed PACBED-CNN): multislice PACBED training sets → CNNs for thickness,
  * mistilt and scale → a measured pattern's parameters. So far: the training sets, training,
- * the models register and prediction (the validation figure and the HTTP routes are to come).
+ * the models register, prediction, and the Web API (the seed's `POST /inference/` and
+ * `/api/pacbed/…`) with its UI page (the seed's validation figure is to come).
  */
 import type { Workflow } from '../workflow.js';
 import { pacbedCommand } from './commands/pacbed.js';
@@ -9,6 +10,7 @@ import { pacbedDemoCommand } from './commands/demo.js';
 import { simulatePacbedDatasetCommand } from './commands/simulate-pacbed-dataset.js';
 import { PACBED_JOB_TYPES } from './jobs.js';
 import { PACBED_COMPACT_ARCHITECTURE } from './models/compact.js';
+import { pacbedRoutes, pacbedSeedRoutes } from './routes.js';
 
 export const pacbedWorkflow: Workflow = {
   name: 'pacbed',
@@ -34,4 +36,6 @@ export const pacbedWorkflow: Workflow = {
   jobTypes: PACBED_JOB_TYPES,
   architectures: [PACBED_COMPACT_ARCHITECTURE],
   commands: [simulatePacbedDatasetCommand, pacbedCommand, pacbedDemoCommand],
+  routes: [pacbedRoutes, pacbedSeedRoutes],
+  page: 'pacbed',
 };

@@ -6,6 +6,7 @@
 import type { ComponentType } from 'react';
 import { FilesPage } from './files/FilesPage';
 import { ModelsPage } from './models/ModelsPage';
+import { PacbedPage } from './pacbed/PacbedPage';
 import { PhasePage } from './phase/PhasePage';
 import { RunsPage } from './runs/RunsPage';
 import { SimulatePage } from './simulate/SimulatePage';
@@ -25,6 +26,7 @@ export const PAGES: readonly PageDef[] = [
   { id: 'runs', title: 'Runs', component: RunsPage },
   { id: 'models', title: 'Models', component: ModelsPage },
   { id: 'phase', title: 'Phase', component: PhasePage, workflow: 'phase' },
+  { id: 'pacbed', title: 'PACBED', component: PacbedPage, workflow: 'pacbed' },
 ];
 
 export function findPage(id: string): PageDef | undefined {
