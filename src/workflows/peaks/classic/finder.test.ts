@@ -37,6 +37,20 @@ describe('classic peak finder', () => {
     for (const p of r.peaks) expect(p.confidence).toBeGreaterThan(0.6);
   });
 
+  it('finds the same peaks with the exact and the coarse-grid background', () => {
+    const { f, truth } = frame(6, 8, [
+      { y: 10, x: 12, s: 1.5, a: 300 },
+      { y: 34, x: 20, s: 2, a: 120 },
+      { y: 22, x: 50, s: 1.2, a: 600 },
+    ]);
+    const exact = findPeaksClassic(f, H, W, { grid: 1 });
+    const coarse = findPeaksClassic(f, H, W);
+    expect(exact.peaks.length).toBe(3);
+    expect(coarse.peaks.length).toBe(3);
+    expect(scoreFrame(0, truth, coarse.mask).tp).toBe(3);
+    expect(scoreFrame(0, exact.mask, coarse.mask).iou).toBeGreaterThan(0.9);
+  });
+
   it('finds nothing in counting noise alone', () => {
     const { f } = frame(2, 5, []);
     expect(findPeaksClassic(f, H, W).peaks).toEqual([]);
@@ -62,5 +76,6 @@ describe('classic peak finder', () => {
     const { f } = frame(5, 2, []);
     expect(() => findPeaksClassic(f, H, W, { snr: -1 })).toThrow(/snr/);
     expect(() => findPeaksClassic(f, H, W, { radius: 0.5 })).toThrow(/radius/);
+    expect(() => findPeaksClassic(f, H, W, { grid: 0 })).toThrow(/grid/);
   });
 });

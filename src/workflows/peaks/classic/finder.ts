@@ -4,13 +4,14 @@
  * signal-to-noise threshold for seed pixels, connected components, and minimum/maximum pixel
  * counts per peak. Differences, for area detectors at a single-crystal beamline (I16) rather
  * than serial crystallography: the background is a sigma-clipped local box (not radial rings
- * around a beam centre on the detector), and each peak's mask is grown from its seeds over the
+ * around a beam centre on the detector), computed on a coarse grid of pixel blocks and
+ * interpolated (`background.ts`), and each peak's mask is grown from its seeds over the
  * 8-connected pixels above both `growSnr`·σ and `fraction` of the peak's height above
  * background — the workflow's 10 % mask convention — so masks compare with the labels.
  */
 import { ValidationError } from '../../../core/errors.js';
-import { boxStats } from '../../../core/signal/box2d.js';
-import { labelComponents } from '../../../core/signal/labels2d.js';
+import { localBackground } from './background.js';
+import { segmentPeaks } from './segment.js';
 
 export interface ClassicOptions {
   /** Half-width of the local background window (pixels; window 2r+1). Default 20. */
@@ -19,6 +20,11 @@ export interface ClassicOptions {
   passes?: number;
   /** Clip level of the background passes (σ). Default 3. */
   clip?: number;
+  /**
+   * Block size of the background's coarse grid (pixels, at most `radius`; `background.ts`).
+   * Default 4; 1 = exact per-pixel windows (slower).
+   */
+  grid?: number;
   /** Seed threshold: signal-to-noise of a peak’s seed pixels. Default 8. */
   snr?: number;
   /** Growth threshold around seeds (σ). Default 2.5. */
@@ -54,6 +60,7 @@ function resolved(o: ClassicOptions): Required<ClassicOptions> {
     radius: o.radius ?? 20,
     passes: o.passes ?? 5,
     clip: o.clip ?? 3,
+    grid: o.grid ?? 4,
     snr: o.snr ?? 8,
     growSnr: o.growSnr ?? 2.5,
     fraction: o.fraction ?? 0.1,
@@ -69,6 +76,8 @@ function resolved(o: ClassicOptions): Required<ClassicOptions> {
     throw new ValidationError(`radius must be an integer 1..200, got ${r.radius}`, 'radius');
   if (!Number.isInteger(r.passes) || r.passes < 1 || r.passes > 10)
     throw new ValidationError(`passes must be 1..10, got ${r.passes}`, 'passes');
+  if (!Number.isInteger(r.grid) || r.grid < 1 || r.grid > 32)
+    throw new ValidationError(`grid must be an integer 1..32, got ${r.grid}`, 'grid');
   pos(r.clip, 'clip');
   pos(r.snr, 'snr');
   pos(r.growSnr, 'growSnr');
@@ -108,72 +117,18 @@ export function findPeaksClassic(
   const n = height * width;
   if (frame.length !== n)
     throw new ValidationError(`${frame.length} pixels is not ${height}×${width}`, 'frame');
-  const valid = new Uint8Array(n);
-  for (let i = 0; i < n; i++) valid[i] = bad && bad[i] ? 0 : 1;
-  let st = boxStats(frame, height, width, o.radius, valid);
-  let used = valid;
-  for (let p = 1; p < o.passes; p++) {
-    const keep = new Uint8Array(n);
-    let changed = false;
-    for (let i = 0; i < n; i++) {
-      keep[i] = valid[i] && frame[i]! <= st.mean[i]! + o.clip * Math.max(st.std[i]!, 1) ? 1 : 0;
-      if (keep[i] !== used[i]) changed = true;
-    }
-    // The same pixels as the last pass give the same statistics: the clipping has converged.
-    if (!changed) break;
-    used = keep;
-    const next = boxStats(frame, height, width, o.radius, keep);
-    // Windows left with too few pixels keep the previous estimate.
-    for (let i = 0; i < n; i++) {
-      if (next.count[i]! < 8) {
-        next.mean[i] = st.mean[i]!;
-        next.std[i] = st.std[i]!;
-      }
-    }
-    st = next;
-  }
-  const bg = st.mean;
-  const snrMap = new Float32Array(n);
-  const cand = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    // Poisson floor on the noise: never below √background, nor below 1 count.
-    const sigma = Math.max(st.std[i]!, Math.sqrt(Math.max(bg[i]!, 0)), 1);
-    const s = (frame[i]! - bg[i]!) / sigma;
-    snrMap[i] = s;
-    cand[i] = s > o.growSnr ? 1 : 0;
-  }
-  const comp = labelComponents(cand, height, width, 8);
-  const amp = new Float32Array(comp.count + 1);
-  for (let i = 0; i < n; i++) {
-    const l = comp.labels[i]!;
-    if (l > 0) amp[l] = Math.max(amp[l]!, frame[i]! - bg[i]!);
-  }
-  const fin = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    const l = comp.labels[i]!;
-    if (l > 0 && frame[i]! - bg[i]! > o.fraction * amp[l]!) fin[i] = 1;
-  }
-  const regions = labelComponents(fin, height, width, 8);
-  const area = new Int32Array(regions.count + 1);
-  const seeded = new Uint8Array(regions.count + 1);
-  const best = new Float32Array(regions.count + 1);
-  for (let i = 0; i < n; i++) {
-    const l = regions.labels[i]!;
-    if (l === 0) continue;
-    area[l]!++;
-    if (snrMap[i]! > best[l]!) best[l] = snrMap[i]!;
-    if (snrMap[i]! > o.snr && frame[i]! - bg[i]! >= o.minCounts) seeded[l] = 1;
-  }
-  const newId = new Uint16Array(regions.count + 1);
-  const peaks: ClassicPeak[] = [];
-  for (let l = 1; l <= regions.count; l++) {
-    if (!seeded[l] || area[l]! < o.minPixels || area[l]! > o.maxPixels) continue;
-    if (peaks.length >= 65535) break;
-    const id = peaks.length + 1;
-    newId[l] = id;
-    peaks.push({ id, snr: best[l]!, confidence: 1 - Math.exp(-best[l]! / o.snr) });
-  }
-  const mask = new Uint16Array(n);
-  for (let i = 0; i < n; i++) mask[i] = newId[regions.labels[i]!]!;
-  return { mask, peaks, background: bg };
+  const st = localBackground(
+    frame,
+    height,
+    width,
+    { radius: o.radius, passes: o.passes, clip: o.clip, grid: Math.min(o.grid, o.radius) },
+    bad,
+  );
+  const seg = segmentPeaks(frame, st.mean, st.std, height, width, o);
+  const peaks: ClassicPeak[] = seg.peaks.map((p) => ({
+    id: p.id,
+    snr: p.snr,
+    confidence: 1 - Math.exp(-p.snr / o.snr),
+  }));
+  return { mask: seg.mask, peaks, background: st.mean };
 }

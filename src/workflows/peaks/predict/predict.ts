@@ -17,7 +17,7 @@ import { interruptedError } from '../../command.js';
 import { checkClassicOptions, findPeaksClassic, type ClassicOptions } from '../classic/finder.js';
 import { MaskFileWriter } from '../labels/label-file.js';
 import { peakRows, peaksCsv, type PeakRow } from '../labels/peak-table.js';
-import { openScan, type ScanInfo } from '../scan/input.js';
+import { openScan, type Frames, type ScanInfo } from '../scan/input.js';
 import { overlayPng } from './overlay.js';
 import { VolumeWriter } from './volume.js';
 
@@ -109,19 +109,32 @@ export async function predictScan(o: PredictOptions): Promise<PredictResult> {
     const wanted = overlayFrames(a, b, nOverlays);
     const overlays: string[] = [];
     let withPeaks = 0;
+    const signal = new Float32Array(h * w);
+    // Reading and writing run on the HDF5 worker thread while this thread finds the peaks:
+    // the next block is read, and the last one written, during the finding (one read and one
+    // write in flight at most, so the memory stays a few blocks).
+    const readBlock = (f0: number): Promise<Frames> => {
+      const p = scan.read(f0, Math.min(b, f0 + block));
+      p.catch(() => undefined); // awaited below; marked handled while the finder runs
+      return p;
+    };
+    let reading: Promise<Frames> | undefined = readBlock(a);
+    let writing: Promise<void> = Promise.resolve();
     try {
       for (let f0 = a; f0 < b; f0 += block) {
         if (o.signal?.aborted)
           throw interruptedError('interrupted; the outputs of this prediction are incomplete');
         const f1 = Math.min(b, f0 + block);
-        const blk = await scan.read(f0, f1);
+        const blk: Frames = await reading!;
+        reading = f1 < b ? readBlock(f1) : undefined;
         const out = new Uint16Array(blk.count * h * w);
         for (let k = 0; k < blk.count; k++) {
           const frame = blk.data.subarray(k * h * w, (k + 1) * h * w);
           const r = findPeaksClassic(frame, h, w, o.classic ?? {}, scan.pixelMask);
           out.set(r.mask, k * h * w);
-          const signal = new Float32Array(h * w);
-          for (let i = 0; i < h * w; i++) signal[i] = frame[i]! - r.background[i]!;
+          // Counts above the local background, for the intensities (only where there are peaks).
+          if (r.peaks.length > 0)
+            for (let i = 0; i < h * w; i++) signal[i] = frame[i]! - r.background[i]!;
           const conf = new Map(r.peaks.map((p) => [p.id, p.confidence]));
           const fr = peakRows(f0 + k, r.mask, h, w, signal, (id) => conf.get(id) ?? 0);
           if (fr.length > 0) withPeaks++;
@@ -132,11 +145,18 @@ export async function predictScan(o: PredictOptions): Promise<PredictResult> {
             overlays.push(p);
           }
         }
-        await masks.write(out);
-        await volume.write(out);
-        o.onProgress?.(f1 - a, b - a);
+        await writing;
+        writing = (async () => {
+          await masks.write(out);
+          await volume.write(out);
+          o.onProgress?.(f1 - a, b - a);
+        })();
+        writing.catch(() => undefined);
       }
+      await writing;
     } catch (err) {
+      // Let the requests in flight settle before the files are dropped.
+      await Promise.allSettled([writing, reading]);
       await masks.abort();
       await volume.close();
       throw err;
