@@ -16,7 +16,9 @@ export function logActivation(x: tf.Tensor, alpha = 0.2, beta = 0): tf.Tensor {
   return tf.tidy(() => {
     const invE = Math.exp(-1);
     const mag = tf.log(tf.abs(x).add(invE)).add(1).mul(alpha);
-    return tf.where(tf.greater(x, 0), mag, tf.neg(mag)).add(beta);
+    // sign(x)·mag, not where(x > 0, …): tfjs has no gradient for Greater, so where() would
+    // make the layer untrainable; sign(0) = 0 = mag(0), so the values are the same
+    return tf.sign(x).mul(mag).add(beta);
   });
 }
 

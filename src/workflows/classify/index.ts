@@ -1,11 +1,14 @@
 /**
  * The classify workflow (seed AiryNet, Zimmermann et al., Phys. Rev. E 99, 063309 (2019)):
  * single-shot diffraction images → multi-label classes. So far: synthetic TFRecord datasets
- * (`bragg classify simulate`) and the ResNet v2 / VGG architectures; training, prediction,
- * Grad-CAM++ and the routes are to come.
+ * (`bragg classify simulate`), the ResNet v2 / VGG architectures, training (`train`),
+ * prediction with Grad-CAM++ (`predict`), `evaluate` and `demo`; the routes are to come.
  */
 import type { Workflow } from '../workflow.js';
 import { classifySimulateCommand } from './commands/simulate.js';
+import { classifyDemoCommand } from './commands/demo.js';
+import { classifyPredictCommand } from './commands/predict.js';
+import { classifyTrainCommand } from './commands/train.js';
 import { CLASSIFY_JOB_TYPES } from './jobs.js';
 import { AIRYNET_RESNET, AIRYNET_VGG } from './models/index.js';
 
@@ -22,5 +25,10 @@ export const classifyWorkflow: Workflow = {
   ],
   jobTypes: CLASSIFY_JOB_TYPES,
   architectures: [AIRYNET_RESNET, AIRYNET_VGG],
-  commands: [classifySimulateCommand],
+  commands: [
+    classifySimulateCommand,
+    classifyTrainCommand,
+    classifyPredictCommand,
+    classifyDemoCommand,
+  ],
 };

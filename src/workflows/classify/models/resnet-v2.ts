@@ -43,9 +43,14 @@ export interface ResnetOptions extends AirynetOptions {
   depth: ResnetDepth;
   /** Slope of the leaky ReLU (the seed's `--relu_leakiness`, 0.2). */
   leak: number;
+  /**
+   * Batch-norm moving-average momentum (the seed: 0.997). Short runs (a demo's few hundred
+   * steps) need a smaller one, or the moving statistics stay near their initial values.
+   */
+  bnMomentum: number;
 }
 
-const DEFAULTS: ResnetOptions = { ...AIRYNET_DEFAULTS, depth: 18, leak: 0.2 };
+const DEFAULTS: ResnetOptions = { ...AIRYNET_DEFAULTS, depth: 18, leak: 0.2, bnMomentum: 0.997 };
 
 function resolve(options?: Readonly<Partial<ResnetOptions>>): ResnetOptions {
   const o = withDefaults('airynet-resnet', DEFAULTS, options) as Record<string, unknown>;
@@ -60,6 +65,7 @@ function resolve(options?: Readonly<Partial<ResnetOptions>>): ResnetOptions {
     ...resolveCommon(o, 32),
     depth: o.depth as ResnetDepth,
     leak: numberOption(o.leak, 'leak', 0, 1),
+    bnMomentum: numberOption(o.bnMomentum, 'bnMomentum', 0, 1),
   };
 }
 
@@ -82,9 +88,11 @@ function build(o: ResnetOptions, seed: number): tf.LayersModel {
     }).apply(x) as S;
   };
   const bnAct = (x: S): S => {
-    const y = L.batchNormalization({ name: b.name('bn'), momentum: 0.997, epsilon: 1e-5 }).apply(
-      x,
-    ) as S;
+    const y = L.batchNormalization({
+      name: b.name('bn'),
+      momentum: o.bnMomentum,
+      epsilon: 1e-5,
+    }).apply(x) as S;
     return L.leakyReLU({ alpha: o.leak, name: b.name('leaky_relu') }).apply(y) as S;
   };
   const block = (
