@@ -27,6 +27,7 @@ const PAGES = [
   ['runs', 'Runs'],
   ['models', 'Models'],
   ['phase', 'Phase'],
+  ['pacbed', 'PACBED'],
 ] as const;
 
 async function canvasShot(page: Page, testid: string): Promise<Buffer> {

@@ -17,6 +17,7 @@ interface PredictOpts {
   radius?: string;
   minPixels?: string;
   maxPixels?: string;
+  grid?: string;
   overlays?: string;
   json?: boolean;
 }
@@ -39,6 +40,10 @@ export function registerPredict(group: Command, ctx: CommandContext): void {
     .option('--radius <px>', 'classic: background window half-width (default 20)')
     .option('--min-pixels <n>', 'classic: smallest peak (default 2)')
     .option('--max-pixels <n>', 'classic: largest peak (default 5000)')
+    .option(
+      '--grid <px>',
+      'classic: background block size (default 4; 1 = exact per-pixel windows)',
+    )
     .option('--overlays <n>', 'overlay figures to write (default 4)')
     .option('--json', 'JSON progress lines and a JSON summary on stdout')
     .action(async (path: string, o: PredictOpts) => {
@@ -53,6 +58,8 @@ export function registerPredict(group: Command, ctx: CommandContext): void {
       if (minPixels !== undefined) classic.minPixels = minPixels;
       const maxPixels = intFlag(o.maxPixels, 'maxPixels', 1, 10_000_000);
       if (maxPixels !== undefined) classic.maxPixels = maxPixels;
+      const grid = intFlag(o.grid, 'grid', 1, 32);
+      if (grid !== undefined) classic.grid = grid;
       const overlays = intFlag(o.overlays, 'overlays', 0, 1000);
       let frames: [number, number] | undefined;
       if (o.frames !== undefined) {
