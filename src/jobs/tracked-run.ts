@@ -5,6 +5,7 @@
  * where a model or a prediction came from.
  */
 import { errorToData } from '../core/errors.js';
+import { canonicalJson, sha256Hex } from '../core/hash.js';
 import type { Artifact } from './dataset-run.js';
 import type { LineageRecord, RunRegistry } from './run-registry.js';
 
@@ -62,4 +63,64 @@ export async function trackRun<T>(
   for (const l of out.lineage) registry.addLineage(spec.id, l.role, l.kind, l.refId);
   registry.finishRun(spec.id, 'completed');
   return out.value;
+}
+
+/** What a training returns, as far as its run record needs: the model folder and ids. */
+export interface TrainedModel {
+  modelDir: string;
+  meta: { id: string; datasetIds?: readonly string[] };
+}
+
+export interface TrackTrainingOptions {
+  /** Run id (e.g. `train-<8 hex>`). */
+  id: string;
+  /** Run kind (`phase-train`, `pacbed-train`, `classify-train`). */
+  kind: string;
+  /** The run's output folder as recorded. */
+  outDir: string;
+  /** Inputs beyond the dataset ids the model records (a training table). */
+  inputs?: readonly LineageRecord[];
+  signal?: AbortSignal;
+}
+
+/**
+ * A training as a recorded run, the same for every workflow: the options (without their
+ * callbacks) are the config and its hash, the model folder the artifact, and the lineage
+ * dataset id(s) (and `inputs`) → model id.
+ */
+export function trackTraining<O extends object, R extends TrainedModel>(
+  registry: RunRegistry | undefined,
+  options: O,
+  train: (options: O) => Promise<R>,
+  t: TrackTrainingOptions,
+): Promise<R> {
+  const recorded = { ...options } as Record<string, unknown>;
+  delete recorded['callbacks'];
+  return trackRun(
+    registry,
+    {
+      id: t.id,
+      kind: t.kind,
+      configHash: sha256Hex(canonicalJson(recorded)),
+      config: recorded,
+      outDir: t.outDir,
+    },
+    async () => {
+      const value = await train(options);
+      return {
+        value,
+        artifacts: [{ kind: 'model', path: value.modelDir }],
+        lineage: [
+          ...(t.inputs ?? []),
+          ...(value.meta.datasetIds ?? []).map((refId) => ({
+            role: 'input' as const,
+            kind: 'dataset',
+            refId,
+          })),
+          { role: 'output' as const, kind: 'model', refId: value.meta.id },
+        ],
+      };
+    },
+    t.signal,
+  );
 }

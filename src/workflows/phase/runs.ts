@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { canonicalJson, sha256Hex } from '../../core/hash.js';
 import type { RunRegistry } from '../../jobs/run-registry.js';
-import { trackRun } from '../../jobs/tracked-run.js';
+import { trackRun, trackTraining } from '../../jobs/tracked-run.js';
 import type { ModelBundle } from '../../ml/store/bundle.js';
 import { throwIfStopped } from '../command.js';
 import { readExperimentalMap, type MapKeys } from './experiment.js';
@@ -42,33 +42,12 @@ export function trackedPhaseTraining(
   signal: AbortSignal,
   id: string = trainRunId(),
 ): Promise<PhaseTrainResult> {
-  const { callbacks: _c, ...recorded } = options;
-  return trackRun(
-    registry,
-    {
-      id,
-      kind: 'phase-train',
-      configHash: sha256Hex(canonicalJson(recorded)),
-      config: recorded,
-      outDir: resolve(options.outDir),
-    },
-    async () => {
-      const value = await trainPhaseModel(options);
-      return {
-        value,
-        artifacts: [{ kind: 'model', path: value.modelDir }],
-        lineage: [
-          ...value.meta.datasetIds.map((refId) => ({
-            role: 'input' as const,
-            kind: 'dataset',
-            refId,
-          })),
-          { role: 'output', kind: 'model', refId: value.meta.id },
-        ],
-      };
-    },
+  return trackTraining(registry, options, trainPhaseModel, {
+    id,
+    kind: 'phase-train',
+    outDir: resolve(options.outDir),
     signal,
-  );
+  });
 }
 
 export interface PredictedMap extends WrittenPrediction {

@@ -4,9 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
-import { canonicalJson, sha256Hex } from '../../../core/hash.js';
 import type { RunRegistry } from '../../../jobs/run-registry.js';
-import { trackRun } from '../../../jobs/tracked-run.js';
+import { trackTraining } from '../../../jobs/tracked-run.js';
 import {
   trainClassifyModel,
   type ClassifyTrainOptions,
@@ -19,31 +18,10 @@ export function trackedClassifyTraining(
   signal: AbortSignal,
   id = `train-${randomUUID().slice(0, 8)}`,
 ): Promise<ClassifyTrainResult> {
-  const { callbacks: _c, ...recorded } = options;
-  return trackRun(
-    registry,
-    {
-      id,
-      kind: 'classify-train',
-      configHash: sha256Hex(canonicalJson(recorded)),
-      config: recorded,
-      outDir: resolve(options.outDir),
-    },
-    async () => {
-      const value = await trainClassifyModel(options);
-      return {
-        value,
-        artifacts: [{ kind: 'model', path: value.modelDir }],
-        lineage: [
-          ...value.meta.datasetIds.map((refId) => ({
-            role: 'input' as const,
-            kind: 'dataset',
-            refId,
-          })),
-          { role: 'output' as const, kind: 'model', refId: value.meta.id },
-        ],
-      };
-    },
+  return trackTraining(registry, options, trainClassifyModel, {
+    id,
+    kind: 'classify-train',
+    outDir: resolve(options.outDir),
     signal,
-  );
+  });
 }

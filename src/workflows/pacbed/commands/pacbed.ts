@@ -6,8 +6,7 @@
 import type { Command } from 'commander';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
-import { canonicalJson, sha256Hex } from '../../../core/hash.js';
-import { trackRun } from '../../../jobs/tracked-run.js';
+import { trackTraining } from '../../../jobs/tracked-run.js';
 import { jsonLines, progressBar, type TrainCallback } from '../../../ml/train/callbacks.js';
 import { commandGroup, printJson, type CommandContext, type CommandModule } from '../../command.js';
 import { ValidationError } from '../../../core/errors.js';
@@ -133,30 +132,14 @@ function registerTrain(group: Command, ctx: CommandContext): void {
       }),
     };
     const registry = ctx.openRegistry(o.db);
-    const { callbacks: _c, ...recorded } = options;
     const release = ctx.interruptible('stopping after the running batch (Ctrl-C again to quit)…');
-    const r = await trackRun(
-      registry,
-      {
-        id: `pacbed-train-${randomUUID().slice(0, 8)}`,
-        kind: 'pacbed-train',
-        configHash: sha256Hex(canonicalJson(recorded)),
-        config: recorded,
-        outDir: resolve(o.models),
-      },
-      async () => {
-        const value = await trainPacbedModel(options);
-        return {
-          value,
-          artifacts: [{ kind: 'model', path: value.modelDir }],
-          lineage: [
-            { role: 'input', kind: 'table', refId: resolve(o.table) },
-            { role: 'output', kind: 'model', refId: value.meta.id },
-          ],
-        };
-      },
-      ctx.signal,
-    ).finally(() => {
+    const r = await trackTraining(registry, options, trainPacbedModel, {
+      id: `pacbed-train-${randomUUID().slice(0, 8)}`,
+      kind: 'pacbed-train',
+      outDir: resolve(o.models),
+      inputs: [{ role: 'input', kind: 'table', refId: resolve(o.table) }],
+      signal: ctx.signal,
+    }).finally(() => {
       release();
       registry.close();
     });
