@@ -2,6 +2,8 @@ import type { CommandModule } from '../../src/workflows/command.js';
 import { commandGroup, printJson } from '../../src/workflows/command.js';
 import { ValidationError } from '../../src/core/errors.js';
 import { benchScale } from '../scale/scale.js';
+import type { Method } from '../scale/scale.js';
+import { benchEquivalence } from '../scale/equivalence.js';
 
 export const benchScaleCommand: CommandModule = {
   name: 'bench',
@@ -14,7 +16,11 @@ export const benchScaleCommand: CommandModule = {
           'patterns, the per-job queue overhead and the bytes per pattern.',
       )
       .option('--patterns <n>', 'patterns per class per run (default 40)')
-      .option('--method <m>', 'image, rings or both (default both)', 'both')
+      .option(
+        '--method <m>',
+        'image, exact, rings, or all (default all; "both": image and rings)',
+        'all',
+      )
       .option('--no-redis', 'skip the BullMQ cases')
       .option('--json', 'JSON output')
       .action(
@@ -26,16 +32,18 @@ export const benchScaleCommand: CommandModule = {
               '--patterns',
             );
           }
-          if (!['image', 'rings', 'both'].includes(opts.method)) {
+          if (!['image', 'exact', 'rings', 'both', 'all'].includes(opts.method)) {
             throw new ValidationError(
-              `expected image, rings or both, got '${opts.method}'`,
+              `expected image, exact, rings, both or all, got '${opts.method}'`,
               '--method',
             );
           }
-          const methods =
-            opts.method === 'both'
-              ? (['image', 'rings'] as const)
-              : ([opts.method] as ['image' | 'rings']);
+          const methods: Method[] =
+            opts.method === 'all'
+              ? ['image', 'exact', 'rings']
+              : opts.method === 'both'
+                ? ['image', 'rings']
+                : [opts.method as Method];
           const r = await benchScale({
             patternsPerClass: n,
             chunk: Math.max(1, Math.ceil(n / 4)),
@@ -58,5 +66,27 @@ export const benchScaleCommand: CommandModule = {
           }
         },
       );
+    commandGroup(program, 'bench', 'Benchmarks (results for BENCHMARKS.md)')
+      .command('equivalence')
+      .description(
+        'Two-sample tests (KS per bin, projections, neighbouring bins; Holm) of the exact and\n' +
+          'rings profile routes against the image route on the seed sweep, per class.',
+      )
+      .option('--patterns <n>', 'profiles per class and route (default 3000)')
+      .option('--json', 'JSON output')
+      .action(async (opts: { patterns?: string; json?: boolean }) => {
+        const n = opts.patterns === undefined ? 3000 : Number(opts.patterns);
+        if (!Number.isInteger(n) || n < 20 || n > 100000) {
+          throw new ValidationError(
+            `expected an integer in 20…100000, got '${opts.patterns}'`,
+            '--patterns',
+          );
+        }
+        const r = await benchEquivalence({
+          patterns: n,
+          log: opts.json ? undefined : (line) => process.stdout.write(`${line}\n`),
+        });
+        if (opts.json) printJson(r);
+      });
   },
 };

@@ -27,8 +27,11 @@ import { syntheticPlan } from '../../test/support/jobs/synthetic.js';
 
 export const SEED_PATTERNS = 2_500_000;
 
+/** The sweep's profileMethod under test. */
+export type Method = 'image' | 'exact' | 'rings';
+
 export interface ScaleCase {
-  method: 'image' | 'rings';
+  method: Method;
   executor: string;
   patterns: number;
   wallS: number;
@@ -53,7 +56,7 @@ export interface ScaleResult {
 async function scaled(
   patternsPerClass: number,
   chunk: number,
-  method: 'image' | 'rings',
+  method: Method,
 ): Promise<ResolvedSweep> {
   const path = join(packageRoot(), 'examples', 'sweeps', 'seed.yaml');
   const base = await loadSweep(path);
@@ -76,7 +79,7 @@ async function dirBytes(dir: string): Promise<number> {
 export async function benchScale(o: {
   patternsPerClass?: number;
   chunk?: number;
-  methods?: ('image' | 'rings')[];
+  methods?: Method[];
   redis?: boolean;
   log?: (line: string) => void;
 }): Promise<ScaleResult> {
@@ -108,7 +111,7 @@ export async function benchScale(o: {
         () => new BullmqExecutor({ redis: redis!.url, queue: 'bragg-jobs' }),
       ]);
     let k = 0;
-    for (const method of o.methods ?? ['image', 'rings']) {
+    for (const method of o.methods ?? (['image', 'exact', 'rings'] as Method[])) {
       const sweep = await scaled(perClass, chunk, method);
       for (const [name, make] of executors) {
         const ex = make();

@@ -118,6 +118,8 @@ export interface RadialIntegrator {
   readonly q: Float64Array;
   /** Pixels per bin. */
   readonly counts: Uint32Array;
+  /** Bin of every pixel (row-major), −1 for pixels outside the q range. */
+  readonly binOf: Int32Array;
   /** Mean intensity per bin (0 for empty bins) of an image [height × width]. */
   integrate(image: ArrayLike<number>, out?: Float64Array): Float64Array;
 }
@@ -175,6 +177,7 @@ export function createRadialIntegrator(
   return {
     q,
     counts,
+    binOf,
     integrate(image, out = new Float64Array(bins)) {
       if (image.length !== height * width) {
         throw new ValidationError(

@@ -134,26 +134,21 @@ export function simulateSpots(
         inv[i]!;
     }
   }
+  // An isotropic scale with no precession takes the fast path (same spots, same bytes).
+  if (scaled && sa === sb && sb === sc && nPsi === 1) {
+    const fast = isotropicScaledSpots(table, B, inv[0]!, kk, rMax, sMax, shape, w, opts);
+    if (fast) return fast;
+  }
   let f2 = table.f2;
   if (scaled) {
     const gl = new Float64Array(table.count);
-    for (let i = 0; i < table.count; i++) {
-      const h = table.hkl[3 * i]! * inv[0]!;
-      const k = table.hkl[3 * i + 1]! * inv[1]!;
-      const l = table.hkl[3 * i + 2]! * inv[2]!;
-      let g2 = 0;
-      for (let j = 0; j < 3; j++) {
-        const gj = h * R[j]! + k * R[3 + j]! + l * R[6 + j]!;
-        g2 += gj * gj;
-      }
-      gl[i] = Math.sqrt(g2);
-    }
+    for (let i = 0; i < table.count; i++) gl[i] = scaledLength(table, i, inv[0]!, inv[1]!, inv[2]!);
     // Re-evaluate per reflection through its family's phase sums (|F|² is the same for
     // every member at a given |g|: equivalent reflections differ only by a common phase).
     f2 = familyF2(
       {
-        phaseRe: gatherFamily(table, table.phaseRe),
-        phaseIm: gatherFamily(table, table.phaseIm),
+        phaseRe: gatheredPhases(table).re,
+        phaseIm: gatheredPhases(table).im,
         species: table.species,
       },
       gl,
@@ -235,6 +230,147 @@ function gatherFamily(table: ReflectionTable, src: Float64Array): Float64Array {
   for (let i = 0; i < table.count; i++) {
     const f = table.family[i]!;
     for (let s = 0; s < ns; s++) out[i * ns + s] = src[f * ns + s]!;
+  }
+  return out;
+}
+
+/** The per-reflection phase sums of a table, built once per table (they never change). */
+const gathered = new WeakMap<ReflectionTable, { re: Float64Array; im: Float64Array }>();
+function gatheredPhases(table: ReflectionTable): { re: Float64Array; im: Float64Array } {
+  let hit = gathered.get(table);
+  if (!hit) {
+    hit = { re: gatherFamily(table, table.phaseRe), im: gatherFamily(table, table.phaseIm) };
+    gathered.set(table, hit);
+  }
+  return hit;
+}
+
+/** One member of every family (the first in table order), built once per table. */
+const representatives = new WeakMap<ReflectionTable, Int32Array>();
+function familyRepresentatives(table: ReflectionTable): Int32Array {
+  let hit = representatives.get(table);
+  if (!hit) {
+    hit = new Int32Array(table.families.count).fill(-1);
+    for (let i = 0; i < table.count; i++) {
+      const f = table.family[i]!;
+      if (hit[f] === -1) hit[f] = i;
+    }
+    representatives.set(table, hit);
+  }
+  return hit;
+}
+
+/** |g| of reflection i with the reciprocal rows divided by the scale factors (1/s given). */
+function scaledLength(
+  table: ReflectionTable,
+  i: number,
+  ia: number,
+  ib: number,
+  ic: number,
+): number {
+  const R = table.reciprocal;
+  const h = table.hkl[3 * i]! * ia;
+  const k = table.hkl[3 * i + 1]! * ib;
+  const l = table.hkl[3 * i + 2]! * ic;
+  let g2 = 0;
+  for (let j = 0; j < 3; j++) {
+    const gj = h * R[j]! + k * R[3 + j]! + l * R[6 + j]!;
+    g2 += gj * gj;
+  }
+  return Math.sqrt(g2);
+}
+
+/**
+ * The scaled-lattice spot list without re-evaluating |F|² for every reflection: the geometry
+ * (radius, excitation error) is tested first and |F|² computed only for the reflections that
+ * pass, with the same arithmetic as the full path. The absence threshold needs the largest
+ * |F|² of the table; it is taken over one member per family. Members of a family have the
+ * same |g| up to rounding, so that maximum can only be below the full one by rounding, which
+ * moves the threshold by ~1e-15 relative: when any candidate lies within 1e-9 of the
+ * threshold, this returns undefined and the caller takes the full path. Otherwise the spots
+ * are bit-for-bit those of the full path.
+ */
+function isotropicScaledSpots(
+  table: ReflectionTable,
+  B: Float64Array,
+  inv: number,
+  kk: number,
+  rMax: number,
+  sMax: number,
+  shape: ExcitationShape,
+  w: number,
+  opts: PatternOptions,
+): SpotList | undefined {
+  const ns = table.species.length;
+  const reps = familyRepresentatives(table);
+  const repG = new Float64Array(reps.length);
+  for (let f = 0; f < reps.length; f++)
+    repG[f] = reps[f]! >= 0 ? scaledLength(table, reps[f]!, inv, inv, inv) : 0;
+  const repF2 = familyF2(table, repG, table.params);
+  let f2max = 0;
+  for (let f = 0; f < reps.length; f++) if (reps[f]! >= 0 && repF2[f]! > f2max) f2max = repF2[f]!;
+  const f2min = (opts.minRelativeF2 ?? 1e-10) * f2max;
+  const r2Max = rMax * rMax;
+  const idx: number[] = [];
+  const kxs: number[] = [];
+  const kys: number[] = [];
+  const acc: number[] = [];
+  const exc: number[] = [];
+  for (let i = 0; i < table.count; i++) {
+    const h = table.hkl[3 * i]!;
+    const k = table.hkl[3 * i + 1]!;
+    const l = table.hkl[3 * i + 2]!;
+    const gx = h * B[0]! + k * B[3]! + l * B[6]!;
+    const gy = h * B[1]! + k * B[4]! + l * B[7]!;
+    const gz = h * B[2]! + k * B[5]! + l * B[8]!;
+    if (gx * gx + gy * gy > r2Max) continue;
+    const s0 = kk - Math.sqrt(gx * gx + gy * gy + (kk + gz) * (kk + gz));
+    if (Math.abs(s0) > sMax) continue;
+    idx.push(i);
+    kxs.push(gx);
+    kys.push(gy);
+    acc.push(shapeFactor(shape, s0, w));
+    exc.push(s0);
+  }
+  const m = idx.length;
+  const gl = new Float64Array(m);
+  const re = new Float64Array(m * ns);
+  const im = new Float64Array(m * ns);
+  const all = gatheredPhases(table);
+  for (let j = 0; j < m; j++) {
+    const i = idx[j]!;
+    gl[j] = scaledLength(table, i, inv, inv, inv);
+    for (let s = 0; s < ns; s++) {
+      re[j * ns + s] = all.re[i * ns + s]!;
+      im[j * ns + s] = all.im[i * ns + s]!;
+    }
+  }
+  const f2 = familyF2({ phaseRe: re, phaseIm: im, species: table.species }, gl, table.params);
+  const keep: number[] = [];
+  for (let j = 0; j < m; j++) {
+    const fi = f2[j]!;
+    if (Math.abs(fi - f2min) <= 1e-9 * f2min) return undefined;
+    if (fi > f2min) keep.push(j);
+  }
+  const n = keep.length;
+  const out: SpotList = {
+    count: n,
+    hkl: new Int32Array(3 * n),
+    kx: new Float64Array(n),
+    ky: new Float64Array(n),
+    intensity: new Float64Array(n),
+    excitationError: new Float64Array(n),
+  };
+  for (let t = 0; t < n; t++) {
+    const j = keep[t]!;
+    const i = idx[j]!;
+    out.hkl[3 * t] = table.hkl[3 * i]!;
+    out.hkl[3 * t + 1] = table.hkl[3 * i + 1]!;
+    out.hkl[3 * t + 2] = table.hkl[3 * i + 2]!;
+    out.kx[t] = kxs[j]!;
+    out.ky[t] = kys[j]!;
+    out.intensity[t] = f2[j]! * acc[j]!;
+    out.excitationError[t] = exc[j]!;
   }
   return out;
 }

@@ -6,8 +6,10 @@
  * resampling, each min-max normalised. The physics and augmentations are those of
  * src/simulate/kinematic and src/simulate/augment.
  *
- * `profileMethod: image` (default) renders the size² image and integrates it, as the seed
- * did. `profileMethod: rings` skips the image: a spot of total intensity I at radius ρ px with
+ * `profileMethod: image` renders the size² image and integrates it, as the seed did.
+ * `profileMethod: exact` (default) renders the same image but draws the seed noise without
+ * per-pixel passes, with the same distribution of profiles (exact-profile.ts).
+ * `profileMethod: rings` skips the image: a spot of total intensity I at radius ρ px with
  * Gaussian σ px puts I·Δr·N(r; ρ, σ) into the ring of width Δr at r, spread over the ring's
  * pixels on the detector (exact for ρ ≫ σ), and the seed noise is drawn per ring with the statistics it has on a ring's mean:
  * Poisson counts on the ring sum (a sum of Poisson pixels is Poisson) and Binomial(n,
@@ -32,6 +34,7 @@ import { simulateSpots } from '../../../simulate/kinematic/pattern.js';
 import { interpolate } from '../../../simulate/kinematic/profile.js';
 import type { ReflectionTable } from '../../../simulate/kinematic/reflections.js';
 import { orientationFromQuaternion } from '../../../simulate/orientation/rotations.js';
+import { exactProfile, exactWork } from './exact-profile.js';
 import type { Sweep } from './sweep-schema.js';
 
 /** Radial bins of the seed for a square detector of `size` px (STUDY.md §4.3 step 9). */
@@ -194,6 +197,7 @@ export function simulatePatterns(
   const prof = new Float64Array(bins);
   const useImage = sweep.profileMethod === 'image';
   const img = useImage ? new Float32Array(size * size) : undefined;
+  const work = sweep.profileMethod === 'exact' ? exactWork(geometry) : undefined;
   const aug = sweep.augmentation;
 
   for (let j = 0; j < count; j++) {
@@ -232,6 +236,9 @@ export function simulatePatterns(
       if (max > 0) for (let i = 0; i < img.length; i++) img[i] = img[i]! / max;
       if (aug.noise.enabled) seedNoise(rng, img, snr, spike);
       geometry.integrator.integrate(img, prof);
+    } else if (work) {
+      const noise = aug.noise.enabled ? { snr, spike } : undefined;
+      exactProfile(rng, spots, geometry, calJ, sigma, noise, work, prof);
     } else {
       ringProfile(spots, geometry, calJ, sigma, prof);
       if (aug.noise.enabled) ringNoise(rng, prof, geometry, snr, spike);

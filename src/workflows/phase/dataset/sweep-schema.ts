@@ -44,10 +44,13 @@ export const sweepSchema = z
     scattering: z.enum(['lobato', 'kirkland', 'peng']).default('lobato'),
     /**
      * How a 1D profile is made: `image` renders the detector image, adds the seed noise per
-     * pixel and integrates it azimuthally (as the seed); `rings` computes the ring means from
-     * the spots directly, with the same noise statistics per ring (much faster).
+     * pixel and integrates it azimuthally (as the seed); `exact` (default) gives profiles
+     * distributed exactly as `image`'s, drawing the noise without per-pixel passes
+     * (exact-profile.ts; proven by exact-profile.test.ts); `rings` computes the ring means
+     * from the spots directly with approximately the same statistics (fastest; not the same
+     * distribution).
      */
-    profileMethod: z.enum(['image', 'rings']).default('image'),
+    profileMethod: z.enum(['image', 'exact', 'rings']).default('exact'),
     /** Include the Debye–Waller factor from the CIF's Uiso/Biso. */
     debyeWaller: z.boolean().default(true),
     calibration: z
