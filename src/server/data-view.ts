@@ -4,12 +4,13 @@
  * per axis an index, which drops the axis, or `start:stop` with either end left out and negative
  * ends counted from the end; no steps). It becomes per-axis `[start, stop)` ranges, checked
  * against the dataset's shape and the format's element limit *before* anything is read, and the
- * reader reads only that hyperslab.
+ * reader reads only that hyperslab. `bin` (a 2D selection) answers its block means instead — an
+ * overview of an image of any size up to `MAX_BINNED_READ`, read in strips within the NPY limit.
  */
 import type { Axis } from '../core/axes.js';
 import { BraggError, NotFoundError, UnsupportedError, ValidationError } from '../core/errors.js';
 import type { NDArray } from '../core/ndarray.js';
-import { reshape, toFloat64 } from '../core/ndarray.js';
+import { ndarray, reshape, toFloat64 } from '../core/ndarray.js';
 import { componentsPerElement } from '../core/dtype.js';
 import { sliceArray } from '../core/slice.js';
 import { encodePng } from '../formats/image/png.js';
@@ -52,6 +53,8 @@ export interface PlannedSelection {
   /** Axes of the result, their offsets moved to the first selected sample. */
   axes: Axis[];
   elements: number;
+  /** The dataset axes the result keeps (not indexed), in order. */
+  kept: number[];
 }
 
 /** The ranges, shape and axes that `frame` and `slice` select from `info`. */
@@ -75,6 +78,7 @@ export function planSelection(
   const ranges: [number, number][] = [];
   const shape: number[] = [];
   const axes: Axis[] = [];
+  const kept: number[] = [];
   let elements = 1;
   for (const [d, n] of info.shape.entries()) {
     const item = items[d] ?? {};
@@ -92,6 +96,7 @@ export function planSelection(
     const start = clamp(item.start ?? 0);
     const stop = Math.max(start, clamp(item.stop ?? n));
     ranges.push([start, stop]);
+    kept.push(d);
     shape.push(stop - start);
     elements *= stop - start;
     if (axis !== undefined) {
@@ -100,7 +105,7 @@ export function planSelection(
       axes.push({ name: `axis${d}`, size: stop - start, scale: 1, offset: 0, units: '' });
     }
   }
-  return { ranges, shape, axes, elements };
+  return { ranges, shape, axes, elements, kept };
 }
 
 export type DataFormat = 'json' | 'npy' | 'png';
@@ -112,6 +117,8 @@ export interface DataRequest {
   format: DataFormat;
   scale?: Scaling;
   colormap?: ColormapName;
+  /** Block-mean downsampling of a 2D selection: `bin` × `bin` pixels → one (1: none). */
+  bin?: number;
 }
 
 /** The dataset `name` of `f` (default: the file's default dataset, else its first). */
@@ -235,4 +242,97 @@ export function encodeSelection(
       })),
     },
   };
+}
+
+/**
+ * Most elements a binned request reads (in strips, each within the NPY limit): 256 Mi, a
+ * 16384² image. The answer itself is held to the format's limits as any other.
+ */
+export const MAX_BINNED_READ = 1 << 28;
+
+/**
+ * The selection `plan` seen through `bin` × `bin` block means: a 2D selection of h × w becomes
+ * ⌈h/bin⌉ × ⌈w/bin⌉ (the last blocks of a side may be partial, averaged over what they hold);
+ * each axis' scale × bin, its offset moved to the first block's centre. Checked against
+ * `MAX_BINNED_READ` (before reading); the caller checks the result's format limits.
+ */
+export function planBinned(plan: PlannedSelection, info: ArrayInfo, bin: number): PlannedSelection {
+  if (plan.shape.length !== 2) {
+    throw new ValidationError(
+      `bin needs a 2D selection; this one has shape [${plan.shape.join(', ')}] — choose a frame or a slice`,
+      'bin',
+    );
+  }
+  if (info.dtype === 'string' || componentsPerElement(info.dtype) !== 1) {
+    throw new UnsupportedError(`bin of a ${info.dtype} dataset`, {
+      feature: `bin of ${info.dtype}`,
+    });
+  }
+  if (plan.elements > MAX_BINNED_READ) {
+    throw new BraggError(
+      'LIMIT',
+      `bin: the selection has ${plan.elements} elements, more than the ${MAX_BINNED_READ} a binned view reads (limit ${MAX_BINNED_READ}); choose a smaller slice`,
+    );
+  }
+  const shape = plan.shape.map((n) => Math.ceil(n / bin));
+  return {
+    ranges: plan.ranges,
+    shape,
+    kept: plan.kept,
+    elements: shape[0]! * shape[1]!,
+    axes: plan.axes.map((a, i) => ({
+      ...a,
+      size: shape[i]!,
+      scale: a.scale * bin,
+      offset: a.offset + (a.scale * (bin - 1)) / 2,
+    })),
+  };
+}
+
+/**
+ * Reads `plan` (2D) and block-means it by `bin` (`binned` = `planBinned(plan, info, bin)`): in
+ * strips of whole blocks of rows, each at most `stripElements`, so memory stays at the strip
+ * and the answer. NaN pixels are left out of their block's mean (a block of NaNs is NaN).
+ */
+export async function readBinned(
+  f: OpenedFile,
+  info: ArrayInfo,
+  plan: PlannedSelection,
+  binned: PlannedSelection,
+  bin: number,
+  stripElements: number,
+): Promise<NDArray> {
+  const [h, w] = plan.shape as [number, number];
+  const [oh, ow] = binned.shape as [number, number];
+  const rowDim = plan.kept[0]!;
+  const [r0] = plan.ranges[rowDim]!;
+  const blocksPerStrip = Math.max(1, Math.floor(stripElements / Math.max(1, w * bin)));
+  const sum = new Float64Array(oh * ow);
+  const count = new Uint32Array(oh * ow);
+  for (let by = 0; by < oh; by += blocksPerStrip) {
+    const y0 = by * bin;
+    const y1 = Math.min(h, (by + blocksPerStrip) * bin);
+    const ranges = plan.ranges.map((r, d) => (d === rowDim ? ([r0 + y0, r0 + y1] as [number, number]) : r)); // prettier-ignore
+    const strip = toFloat64(
+      await readSelection(f, info, {
+        ...plan,
+        ranges,
+        shape: [y1 - y0, w],
+        elements: (y1 - y0) * w,
+      }),
+    );
+    for (let y = 0; y < y1 - y0; y++) {
+      const orow = ((y0 + y) / bin) | 0;
+      for (let x = 0; x < w; x++) {
+        const v = strip[y * w + x]!;
+        if (Number.isNaN(v)) continue;
+        const o = orow * ow + ((x / bin) | 0);
+        sum[o] = sum[o]! + v;
+        count[o] = count[o]! + 1;
+      }
+    }
+  }
+  const out = new Float64Array(oh * ow);
+  for (let i = 0; i < out.length; i++) out[i] = count[i] ? sum[i]! / count[i]! : NaN;
+  return ndarray('float64', [oh, ow], out);
 }

@@ -80,6 +80,8 @@ export interface DataQuery extends FileRef {
   frame?: number;
   /** numpy-like slice, e.g. `0:10,5,:`. */
   slice?: string;
+  /** Block means of `bin` × `bin` pixels of a 2D selection (an overview). */
+  bin?: number;
 }
 
 export interface DataJson {
@@ -185,7 +187,8 @@ export type JobRequest =
   | {
       kind: 'train';
       workflow: string;
-      data: FileRef;
+      /** A served dataset, or `{run}`: a dataset run's output. */
+      data: FileRef | { run: string };
       options?: { epochs?: number; batchSize?: number; seed?: number };
     }
   | { kind: 'predict'; workflow: string; model: string; input: FileRef };

@@ -21,7 +21,9 @@ import {
   encodeSelection,
   parseSlice,
   pickDataset,
+  planBinned,
   planSelection,
+  readBinned,
   readSelection,
 } from '../data-view.js';
 import type { DataRequest } from '../data-view.js';
@@ -195,8 +197,9 @@ export async function filesRoutes(app: FastifyInstance, ctx: ServerContext): Pro
         summary: 'Part of a dataset as JSON, NPY or PNG',
         description:
           'A frame (index of the first axis) and a numpy-like slice over the remaining axes ' +
-          '("0:10,5,:"; no steps). Limits: json ≤ 1 Mi elements, npy ≤ 16 Mi, png ≤ 4096 px a side ' +
-          '(413 LIMIT beyond).',
+          '("0:10,5,:"; no steps); `bin` answers the block means of a 2D selection (an overview, ' +
+          'reading at most 256 Mi elements). Limits: json ≤ 1 Mi elements, npy ≤ 16 Mi, png ≤ 4096 px ' +
+          'a side (413 LIMIT beyond), on the answer.',
         tags: ['files'],
         querystring: Type.Object(
           {
@@ -212,6 +215,13 @@ export async function filesRoutes(app: FastifyInstance, ctx: ServerContext): Pro
               Type.Union([Type.Literal('linear'), Type.Literal('log'), Type.Literal('sqrt')]),
             ),
             colormap: Type.Optional(Type.Union([Type.Literal('viridis'), Type.Literal('gray')])),
+            bin: Type.Optional(
+              Type.Integer({
+                minimum: 1,
+                maximum: 4096,
+                description: 'block-mean bin × bin pixels of a 2D selection (an overview)',
+              }),
+            ),
           },
           { additionalProperties: false },
         ),
@@ -245,9 +255,13 @@ export async function filesRoutes(app: FastifyInstance, ctx: ServerContext): Pro
       try {
         const info = pickDataset(f, q.dataset);
         const plan = planSelection(info, q.frame, slice);
-        checkLimits(plan, info, request.format, ctx.limits);
+        const bin = q.bin ?? 1;
+        const binned = bin > 1 ? planBinned(plan, info, bin) : undefined;
+        checkLimits(binned ?? plan, info, request.format, ctx.limits);
         const out = await ctx.heavy(async () =>
-          encodeSelection(await readSelection(f, info, plan), plan, request),
+          binned
+            ? encodeSelection(await readBinned(f, info, plan, binned, bin, ctx.limits.npyElements), binned, request) // prettier-ignore
+            : encodeSelection(await readSelection(f, info, plan), plan, request),
         );
         if ('json' in out)
           return reply.type('application/json; charset=utf-8').send(jsonText(out.json));

@@ -48,12 +48,16 @@ export function modelInfo(b: ModelBundle): PacbedModelInfo {
   return { packed: true, ...p } as PacbedModelInfo;
 }
 
-/** The registered models of a key, loaded (thickness and mistilt required, scale optional). */
+/**
+ * The registered models of a key, loaded (thickness and mistilt required, scale optional);
+ * `load` loads one bundle (default `loadBundle`; the server's routes pass its model cache).
+ */
 export async function loadPacbedModels(
   root: string,
   material: string,
   kv: number,
   zone: Zone,
+  load: (dir: string) => Promise<ModelBundle> = loadBundle,
 ): Promise<Partial<Record<PacbedTarget, LoadedModel>>> {
   const e = await lookupModels(root, material, kv, zone);
   const out: Partial<Record<PacbedTarget, LoadedModel>> = {};
@@ -66,7 +70,7 @@ export async function loadPacbedModels(
         resource: `${describeKey(e)} ${t}`,
       });
     }
-    const bundle = await loadBundle(resolve(root, m.dir));
+    const bundle = await load(resolve(root, m.dir));
     out[t] = { bundle, info: modelInfo(bundle) };
   }
   return out;

@@ -7,6 +7,7 @@ import fastifyMultipart from '@fastify/multipart';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { modelCacheOf } from '../../ml/store/model-cache.js';
 import { routeApp, type RouteApp } from '../../../test/support/server/route-app.js';
 import { testServer, type TestServer } from '../../../test/support/server/server.js';
 import { writePacbedDm4 } from '../../../test/support/workflows/pacbed/dm4.js';
@@ -132,7 +133,10 @@ describe('pacbed routes', () => {
     expect(b.prediction.thickness.probabilities).toEqual(first.prediction.thickness.probabilities);
   });
 
-  it('answers concurrent requests alike', async () => {
+  it('answers concurrent requests alike, with the models loaded once per server', async () => {
+    const cache = modelCacheOf(r.ctx);
+    const loads = cache.stats().loads;
+    expect(loads).toBeGreaterThanOrEqual(2); // thickness and mistilt, by the requests before
     const all = await Promise.all(
       Array.from({ length: 5 }, () => infer({ file_params: RAW_PARAMS, physical_params: physical() })), // prettier-ignore
     );
@@ -142,6 +146,7 @@ describe('pacbed routes', () => {
         first.prediction.thickness.probabilities,
       );
     }
+    expect(cache.stats().loads).toBe(loads);
   });
 
   it.each([

@@ -18,6 +18,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { relative } from 'node:path';
 import { BraggError, LimitError, UnsupportedError, ValidationError } from '../../core/errors.js';
+import { modelCacheOf } from '../../ml/store/model-cache.js';
 import { errorResponses, type RouteContext, type RouteModule } from '../route.js';
 import { PATTERN_LIMITS } from './limits.js';
 import { decodeRaw, readPattern, type Pattern } from './pattern-io.js';
@@ -264,6 +265,7 @@ export const pacbedSeedRoutes: RouteModule = {
   name: 'pacbed-inference',
   prefix: '',
   register(app, ctx) {
+    app.addHook('onClose', async () => modelCacheOf(ctx).clear());
     app.post(
       '/inference/',
       {
@@ -294,6 +296,7 @@ export const pacbedSeedRoutes: RouteModule = {
 export const pacbedRoutes: RouteModule = {
   name: 'pacbed',
   register(app, ctx) {
+    app.addHook('onClose', async () => modelCacheOf(ctx).clear());
     app.get(
       '/models',
       {

@@ -2,7 +2,7 @@
  * What the PACBED routes share: the models root they read (the server's `--models`, or its
  * `pacbed/` folder when the register lives there), the checks of a request's key and
  * convergence angle with the request's own field names, and one prediction with its figure
- * (through the server's bounded queue, models loaded per request and disposed after).
+ * (through the server's bounded queue, models from the server's model cache).
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -11,8 +11,8 @@ import { initBackend } from '../../ml/backend/select.js';
 import type { RouteContext } from '../route.js';
 import type { PacbedTarget } from './labels.js';
 import type { Pattern } from './pattern-io.js';
+import { modelCacheOf, type ModelLease } from '../../ml/store/model-cache.js';
 import {
-  disposeModels,
   loadPacbedModels,
   predictWithModels,
   type LoadedModel,
@@ -101,9 +101,21 @@ export function servePrediction(
     const t1 = performance.now();
     const root = pacbedModelsRoot(ctx.modelsRoot);
     let models: Partial<Record<PacbedTarget, LoadedModel>>;
+    // through the server's model cache: loaded once (again when a bundle changes), held by
+    // this request until it is done
+    const leases: ModelLease[] = [];
+    const release = () => {
+      for (const l of leases.splice(0)) l.release();
+    };
+    const cache = modelCacheOf(ctx);
     try {
-      models = await loadPacbedModels(root, q.material, q.kv, q.zone);
+      models = await loadPacbedModels(root, q.material, q.kv, q.zone, async (dir) => {
+        const lease = await cache.acquire(dir);
+        leases.push(lease);
+        return lease.bundle;
+      });
     } catch (err) {
+      release();
       if (!(err instanceof NotFoundError)) throw err;
       // the server's folders stay out of answers
       const msg = err.message.split(resolve(root)).join("the server's models root");
@@ -128,7 +140,7 @@ export function servePrediction(
       });
       return { prediction, figure, key, timings: { readMs, loadMs } };
     } finally {
-      disposeModels(models);
+      release();
     }
   });
 }

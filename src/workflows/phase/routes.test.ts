@@ -4,11 +4,12 @@
  * `predictPhaseMap` gives) → `POST /evaluate` with the phases as bundled structures or as
  * served CIFs (what `evaluatePredictionFile`, behind `bragg phase evaluate`, gives); bad input.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNpz } from '../../formats/npy/npz.js';
 import { loadBundle } from '../../ml/store/bundle.js';
+import { modelCacheOf } from '../../ml/store/model-cache.js';
 import { routeApp, type RouteApp } from '../../../test/support/server/route-app.js';
 import {
   tinyPhaseCifs,
@@ -78,6 +79,28 @@ describe('phase routes', () => {
       const [a, b] = [pred.probabilities[2 * i]!, pred.probabilities[2 * i + 1]!];
       expect(pred.argmax[i]).toBe(b > a ? 1 : 0);
     }
+  });
+
+  it('loads the model once per server and again when its bundle changes', async () => {
+    const cache = modelCacheOf(r.ctx);
+    const loads = cache.stats().loads;
+    const ask = async () => {
+      const res = await r.app.inject({
+        method: 'POST',
+        url: '/api/phase/predict',
+        payload: { model: modelId, input: { root: 'uploads', path: mapId } },
+      });
+      expect(res.statusCode).toBe(200);
+      return res.json<PredictReply>().probabilities;
+    };
+    expect(await ask()).toEqual(pred.probabilities);
+    expect(cache.stats().loads).toBe(loads);
+    // the same bundle written again (a new mtime): loaded again, same answer
+    const meta = join(modelDir, 'bragg.json');
+    writeFileSync(meta, readFileSync(meta));
+    utimesSync(meta, new Date(), new Date(Date.now() + 5000));
+    expect(await ask()).toEqual(pred.probabilities);
+    expect(cache.stats().loads).toBe(loads + 1);
   });
 
   it('evaluates the prediction against bundled structures or served CIFs, as the CLI does', async () => {

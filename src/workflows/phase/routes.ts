@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { basename, extname, join } from 'node:path';
 import { LimitError, ValidationError } from '../../core/errors.js';
 import { initBackend } from '../../ml/backend/select.js';
-import { loadBundle } from '../../ml/store/bundle.js';
+import { modelCacheOf } from '../../ml/store/model-cache.js';
 import { findModel } from '../../ml/store/model-folders.js';
 import { errorResponses, type RouteContext, type RouteModule } from '../route.js';
 import { bundledStructurePath } from '../structures.js';
@@ -115,7 +115,9 @@ async function predict(ctx: RouteContext, b: Static<typeof predictBody>) {
       });
     }
     await initBackend(ctx.command.backendConfig());
-    const bundle = await loadBundle(m.dir);
+    // loaded once per server (and again when the bundle changes), not per request
+    const lease = await modelCacheOf(ctx).acquire(m.dir);
+    const bundle = lease.bundle;
     try {
       const p = await predictPhaseMap(bundle, map, {
         ...(b.batchSize !== undefined ? { batchSize: b.batchSize } : {}),
@@ -139,7 +141,7 @@ async function predict(ctx: RouteContext, b: Static<typeof predictBody>) {
         phaseMap: { root: 'uploads', path: stored.png.id },
       };
     } finally {
-      bundle.model.dispose();
+      lease.release();
     }
   });
 }
@@ -203,6 +205,7 @@ async function evaluate(ctx: RouteContext, b: Static<typeof evaluateBody>) {
 export const phaseRoutes: RouteModule = {
   name: 'phase',
   register(app, ctx) {
+    app.addHook('onClose', async () => modelCacheOf(ctx).clear());
     app.post<{ Body: Static<typeof predictBody> }>(
       '/predict',
       {

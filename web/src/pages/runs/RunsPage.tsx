@@ -1,6 +1,7 @@
 /**
  * Runs: the run registry's list, and one run's detail with live progress (Server-Sent Events
  * from `/api/runs/:id/events`), its shards, artifacts and lineage; a running run can be cancelled.
+ * "New run" opens a form that submits a job (`NewRunForm.tsx`) and then follows it here.
  */
 import { useEffect, useState } from 'react';
 import { api } from '../../api';
@@ -9,6 +10,7 @@ import { ErrorBox, JsonBlock, Loading } from '../../components/common';
 import { Curves } from '../../components/model-charts';
 import { useAsync } from '../../hooks';
 import { href, useRoute } from '../../router';
+import { NewRunForm } from './NewRunForm';
 
 const ACTIVE = new Set(['queued', 'pending', 'running']);
 
@@ -31,11 +33,14 @@ function Progress({ done, total, failed }: { done: number; total: number; failed
 
 function RunList() {
   const runs = useAsync(() => api.runs(), []);
+  const [creating, setCreating] = useState(false);
   return (
     <section>
       <h2>
-        Runs <button onClick={runs.reload}>refresh</button>
+        Runs <button onClick={runs.reload}>refresh</button>{' '}
+        {creating ? null : <button onClick={() => setCreating(true)}>New run</button>}
       </h2>
+      {creating ? <NewRunForm onClose={() => setCreating(false)} /> : null}
       <ErrorBox error={runs.error} />
       <Loading when={runs.loading && !runs.data} />
       {runs.data && runs.data.runs.length === 0 ? <p className="muted">No runs yet.</p> : null}
