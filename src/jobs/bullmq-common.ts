@@ -138,6 +138,26 @@ export function jobIdFor(runId: string, shardId: string): string {
 }
 
 /**
+ * A job as it is queued: the request, and how long a stop waits for it (`Task.stopGraceMs`).
+ * A job with a grace can be stopped where it runs: the coordinator sets its
+ * {@link cancelKey} and the worker, which looks for the keys of its running jobs every second,
+ * aborts the job's signal.
+ */
+export interface QueuedJob {
+  type: string;
+  payload: unknown;
+  stopGraceMs?: number;
+}
+
+/** The Redis key that asks the worker running job `jobId` of `queue` to stop it. */
+export function cancelKey(queue: string, jobId: string): string {
+  return `bragg:${queue}:cancel:${jobId}`;
+}
+
+/** How long a cancel request is kept [s]. */
+export const CANCEL_TTL_S = 24 * 3600;
+
+/**
  * A job's error as BullMQ carries it: a failed job keeps only a message (`failedReason`), so
  * the message is the error's line for people, then the error as data after a marker line.
  */

@@ -16,7 +16,9 @@ import type { EventEmitter } from 'node:events';
 import { Queue, QueueEvents } from 'bullmq';
 import type { ConnectionOptions, Job } from 'bullmq';
 import {
+  CANCEL_TTL_S,
   DEFAULT_CONNECT_TIMEOUT_MS,
+  cancelKey,
   DEFAULT_QUEUE,
   closeWithin,
   redisLost,
@@ -24,8 +26,11 @@ import {
   jobIdFor,
   redisConnection,
   waitReady,
+  type QueuedJob,
 } from './bullmq-common.js';
 import type { Executor, ExecutorCapabilities, ExecutorHooks, Task } from './executor.js';
+import { deliverProgress } from './executor.js';
+import { isProgressBatch } from './progress.js';
 
 export interface BullmqExecutorOptions {
   redis: string;
@@ -45,6 +50,9 @@ export const DEFAULT_RECONNECT_TIMEOUT_MS = 30_000;
 function coordinatorBackoffMs(times: number): number {
   return Math.min(250 * 2 ** Math.max(0, times - 1), 2000);
 }
+
+/** Beyond a job's stop grace: the worker's look for cancel keys (1 s) and the way back [ms]. */
+const CANCEL_MARGIN_MS = 5000;
 
 /** How long closing waits for a Redis that may have gone away [ms]. */
 const CLOSE_WAIT_MS = 5000;
@@ -143,7 +151,12 @@ export class BullmqExecutor implements Executor {
       const key = keyOf.get(jobId);
       if (key !== undefined) hooks.onStart(key);
     };
+    const onProgress = ({ jobId, data }: { jobId: string; data: unknown }): void => {
+      const key = keyOf.get(jobId);
+      if (key !== undefined && isProgressBatch(data)) deliverProgress(hooks, key, data);
+    };
     events.on('active', onActive);
+    events.on('progress', onProgress);
     try {
       // A finished job with the same id is stale (its shard file is missing): run it again.
       for (const t of tasks) {
@@ -153,10 +166,14 @@ export class BullmqExecutor implements Executor {
       const jobs = await queue.addBulk(
         tasks.map((t) => ({
           name: t.request.type,
-          data: t.request,
+          data: {
+            type: t.request.type,
+            payload: t.request.payload,
+            ...(t.stopGraceMs ? { stopGraceMs: t.stopGraceMs } : {}),
+          } satisfies QueuedJob,
           opts: {
             jobId: jobIdFor(runId, t.key),
-            attempts: this.attempts,
+            attempts: t.attempts ?? this.attempts,
             backoff: { type: 'exponential', delay: 1000 },
             removeOnComplete: { age: 24 * 3600 },
             removeOnFail: { age: 7 * 24 * 3600 },
@@ -175,18 +192,32 @@ export class BullmqExecutor implements Executor {
         );
       let finished = 0;
       const lost = this.lostWatch(() => `${finished} of ${tasks.length} jobs of this run finished`);
+      const following = Promise.all(
+        jobs.map((j, i) => follow(j, tasks[i]!.key).then(() => void finished++)),
+      );
       try {
-        await Promise.race([
-          Promise.all(jobs.map((j, i) => follow(j, tasks[i]!.key).then(() => void finished++))),
-          aborted,
-          lost.promise,
-        ]);
+        await Promise.race([following, aborted, lost.promise]);
+        if (signal?.aborted) {
+          await this.removeUnstarted(queue, runId, tasks);
+          // Jobs that stop by themselves are asked to, and waited for (their grace, and a bit).
+          const grace = Math.max(0, ...tasks.map((t) => t.stopGraceMs ?? 0));
+          if (grace > 0) {
+            await this.cancelStarted(queue, runId, tasks);
+            let timer: NodeJS.Timeout | undefined;
+            await Promise.race([
+              following,
+              lost.promise,
+              new Promise<void>((r) => (timer = setTimeout(r, grace + CANCEL_MARGIN_MS))),
+            ]);
+            clearTimeout(timer);
+          }
+        }
       } finally {
         lost.stop();
       }
-      if (signal?.aborted) await this.removeUnstarted(queue, runId, tasks);
     } finally {
       events.off('active', onActive);
+      events.off('progress', onProgress);
     }
   }
 
@@ -233,6 +264,16 @@ export class BullmqExecutor implements Executor {
       if (state === 'waiting' || state === 'delayed' || state === 'prioritized') {
         await job.remove().catch(() => undefined);
       }
+    }
+  }
+
+  /** Asks the workers running the run's jobs that have a stop grace to stop them. */
+  private async cancelStarted(queue: Queue, runId: string, tasks: readonly Task[]): Promise<void> {
+    const client = await queue.getBackend().client;
+    for (const t of tasks) {
+      if (!t.stopGraceMs) continue;
+      const id = jobIdFor(runId, t.key);
+      await client.set(cancelKey(this.queueName, id), '1', { EX: CANCEL_TTL_S });
     }
   }
 

@@ -5,6 +5,12 @@
  * fails the job at once (UnrecoverableError); other errors are retried by BullMQ. The error
  * travels as data in the failed job's reason and is rebuilt as its class by the coordinator.
  *
+ * **Progress and stop.** A job's progress batches (`ctx.progress`) go to `job.updateProgress`
+ * in order, the last before its result; the coordinator reads them from `QueueEvents`. A job
+ * queued with a stop grace (`Task.stopGraceMs`: a training) is stopped when the coordinator
+ * sets its cancel key (looked for every `cancelPollMs`): its `ctx.signal` aborts, its thread
+ * is terminated after the grace, and it fails INTERRUPTED without a retry.
+ *
  * **Redis that goes away.** The worker keeps reconnecting (`workerBackoffMs`: 0.5 s doubling
  * to 10 s) and reports each back-off step once (`redis-down`, with the connection's error), and
  * `redis-up` when it is back. Closing never waits on a Redis that is not there: a worker whose
@@ -14,18 +20,21 @@
 import { UnrecoverableError, Worker } from 'bullmq';
 import type { Job } from 'bullmq';
 import type { EventEmitter } from 'node:events';
+import { BraggError, errorToData } from '../core/errors.js';
 import {
   DEFAULT_QUEUE,
+  cancelKey,
   closeWithin,
   decodeFailure,
   encodeFailure,
   isConnectionError,
   redisConnection,
   workerBackoffMs,
+  type QueuedJob,
 } from './bullmq-common.js';
 import type { WorkerModule } from '../core/worker-loader.js';
 import { JobPool, defaultWorkers } from './job-pool.js';
-import type { JobRequest } from './types.js';
+import type { ProgressBatch } from './progress.js';
 
 export interface QueueWorkerOptions {
   redis: string;
@@ -37,6 +46,8 @@ export interface QueueWorkerOptions {
   lockDurationMs?: number;
   /** How often this worker looks for stalled jobs of dead workers [ms] (default 30 000). */
   stalledIntervalMs?: number;
+  /** How often the worker looks whether a running job was cancelled [ms] (default 1000). */
+  cancelPollMs?: number;
   /** Called on every job event and connection change (for logs). */
   onEvent?: (e: QueueWorkerEvent) => void;
 }
@@ -74,11 +85,48 @@ export interface QueueWorker {
 export function startQueueWorker(o: QueueWorkerOptions): QueueWorker {
   const concurrency = o.concurrency ?? defaultWorkers();
   const pool = new JobPool(o.worker, concurrency);
-  const processor = async (job: Job): Promise<unknown> => {
-    const out = await pool.run(job.data as JobRequest);
-    if (out.ok) return out.result;
-    const msg = encodeFailure(out.error);
-    throw out.error.permanent ? new UnrecoverableError(msg) : new Error(msg);
+  const queueName = o.queue ?? DEFAULT_QUEUE;
+  // Running jobs that a cancel key can stop, by job id.
+  const stoppable = new Map<string, AbortController>();
+  const processor = async (
+    job: Job,
+    _token?: string,
+    bullSignal?: AbortSignal,
+  ): Promise<unknown> => {
+    const data = job.data as QueuedJob;
+    const stop = new AbortController();
+    const onBullAbort = (): void => stop.abort(bullSignal?.reason);
+    bullSignal?.addEventListener('abort', onBullAbort, { once: true });
+    if (data.stopGraceMs && job.id !== undefined) stoppable.set(job.id, stop);
+    // Progress goes to Redis in order; the result waits for the last of it.
+    let sent: Promise<unknown> = Promise.resolve();
+    const onProgress = (batch: ProgressBatch): void => {
+      sent = sent.then(() => job.updateProgress(batch)).catch(() => undefined);
+    };
+    try {
+      const out = await pool
+        .run(
+          { type: data.type, payload: data.payload },
+          { signal: stop.signal, stopGraceMs: data.stopGraceMs, onProgress },
+        )
+        .catch((err: unknown) => {
+          if (!stop.signal.aborted) throw err;
+          return {
+            ok: false as const,
+            error: errorToData(new BraggError('INTERRUPTED', 'the job was stopped on request')),
+          };
+        });
+      await sent;
+      if (out.ok) return out.result;
+      const msg = encodeFailure(out.error);
+      // A job stopped on request is not tried again.
+      throw out.error.permanent || stop.signal.aborted
+        ? new UnrecoverableError(msg)
+        : new Error(msg);
+    } finally {
+      if (job.id !== undefined) stoppable.delete(job.id);
+      bullSignal?.removeEventListener('abort', onBullAbort);
+    }
   };
   // Connection state: down when a connection asks for a back-off step, up when one is ready.
   let connected = false;
@@ -102,7 +150,7 @@ export function startQueueWorker(o: QueueWorkerOptions): QueueWorker {
     }
     return ms;
   };
-  const worker = new Worker(o.queue ?? DEFAULT_QUEUE, processor, {
+  const worker = new Worker(queueName, processor, {
     connection: redisConnection(o.redis, { retryStrategy }),
     concurrency,
     lockDuration: o.lockDurationMs ?? 30_000,
@@ -127,6 +175,25 @@ export function startQueueWorker(o: QueueWorkerOptions): QueueWorker {
     if (isConnectionError(err)) lastError = err;
     else o.onEvent?.({ kind: 'error', jobId: '', message: err.message });
   });
+  // Cancel keys of the running stoppable jobs, looked for while there are any.
+  let polling = false;
+  const poll = setInterval(() => {
+    if (polling || stoppable.size === 0 || !connected) return;
+    polling = true;
+    void (async () => {
+      try {
+        const client = await worker.getBackend().client;
+        for (const [id, stop] of stoppable) {
+          if ((await client.get(cancelKey(queueName, id))) !== null) stop.abort('cancel');
+        }
+      } catch {
+        // Redis is down: the next look tries again
+      } finally {
+        polling = false;
+      }
+    })();
+  }, o.cancelPollMs ?? 1000);
+  poll.unref();
   const ready = new Promise<void>((resolve) => {
     if (connected) resolve();
     else worker.once('ready', () => resolve());
@@ -141,6 +208,7 @@ export function startQueueWorker(o: QueueWorkerOptions): QueueWorker {
     },
     ready: () => ready,
     async close(force = false) {
+      clearInterval(poll);
       if (force || !connected) {
         await abandon();
         return;

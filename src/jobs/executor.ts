@@ -11,18 +11,35 @@ import { JobPool } from './job-pool.js';
 import type { JobRegistry } from './registry.js';
 import type { JobFailure } from './run-job.js';
 import { runJob } from './run-job.js';
+import type { ProgressBatch } from './progress.js';
 import type { JobRequest } from './types.js';
 
 export interface Task {
   /** Unique within a run (the shard id). */
   key: string;
   request: JobRequest;
+  /**
+   * How long stopping the run waits for this job to end by itself (it watches `ctx.signal`:
+   * a training stops between two batches) before it is terminated [ms]. Default 0: at once.
+   * Through BullMQ, a job with a grace is also stopped where it runs (`bragg worker`).
+   */
+  stopGraceMs?: number;
+  /** Tries for errors that might be transient (BullMQ; default the executor's `attempts`). */
+  attempts?: number;
 }
 
 export interface ExecutorHooks {
   onStart(key: string): void;
   onDone(key: string, result: unknown): void;
   onFail(key: string, error: JobFailure): void;
+  /** A message the job reported with `ctx.progress` (in order, before its done or fail). */
+  onProgress?(key: string, data: unknown): void;
+}
+
+/** Calls `hooks.onProgress` with each message of a batch of task `key`. */
+export function deliverProgress(hooks: ExecutorHooks, key: string, batch: ProgressBatch): void {
+  if (!hooks.onProgress) return;
+  for (const data of batch.progress) hooks.onProgress(key, data);
 }
 
 export interface ExecutorCapabilities {
@@ -65,7 +82,9 @@ export class InlineExecutor implements Executor {
     for (const t of tasks) {
       if (signal?.aborted) return;
       hooks.onStart(t.key);
-      const out = await runJob(this.registry, t.request, signal);
+      const out = await runJob(this.registry, t.request, signal, (b) =>
+        deliverProgress(hooks, t.key, b),
+      );
       if (out.ok) hooks.onDone(t.key, out.result);
       else hooks.onFail(t.key, out.error);
     }
@@ -105,7 +124,11 @@ export class LocalExecutor implements Executor {
         const task = tasks[next++]!;
         hooks.onStart(task.key);
         try {
-          const out = await this.pool.run(task.request, signal);
+          const out = await this.pool.run(task.request, {
+            signal,
+            stopGraceMs: task.stopGraceMs,
+            onProgress: (b) => deliverProgress(hooks, task.key, b),
+          });
           if (out.ok) hooks.onDone(task.key, out.result);
           else hooks.onFail(task.key, out.error);
         } catch (err) {

@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import { threadId } from 'node:worker_threads';
 import { BraggError, ValidationError, errorFromData, errorToData } from '../core/errors.js';
 import type { ErrorData } from '../core/errors.js';
+import { ProgressChannel, type ProgressBatch } from './progress.js';
 import type { JobRegistry } from './registry.js';
 import type { JobRequest } from './types.js';
 
@@ -40,11 +41,23 @@ export function failureText(f: JobFailure): string {
   return `${f.name}: ${f.message}`;
 }
 
+/**
+ * Run `req` here. `onProgress` gets the job's progress in batches (see `ProgressChannel`); the
+ * last batch is sent before this resolves.
+ */
 export async function runJob(
   registry: JobRegistry,
   req: JobRequest,
   signal?: AbortSignal,
+  onProgress?: (batch: ProgressBatch) => void,
 ): Promise<JobOutcome> {
+  const channel = new ProgressChannel((b) => {
+    try {
+      onProgress?.(b);
+    } catch {
+      // a listener's failure is not the job's
+    }
+  });
   try {
     const type = registry.get(req.type);
     const parsed = type.payload.safeParse(req.payload);
@@ -55,9 +68,15 @@ export async function runJob(
         issue.path.join('.') || 'payload',
       );
     }
-    const result = await type.run(parsed.data, { signal, worker: workerName() });
+    const result = await type.run(parsed.data, {
+      signal,
+      worker: workerName(),
+      progress: (data, o) => channel.push(data, o),
+    });
     return { ok: true, result };
   } catch (err) {
     return { ok: false, error: toFailure(err) };
+  } finally {
+    channel.close();
   }
 }

@@ -81,6 +81,8 @@ export interface TrackTrainingOptions {
   /** Inputs beyond the dataset ids the model records (a training table). */
   inputs?: readonly LineageRecord[];
   signal?: AbortSignal;
+  /** Where the training runs, as recorded (default `inline`: the calling thread). */
+  executor?: string;
 }
 
 /**
@@ -104,6 +106,7 @@ export function trackTraining<O extends object, R extends TrainedModel>(
       configHash: sha256Hex(canonicalJson(recorded)),
       config: recorded,
       outDir: t.outDir,
+      ...(t.executor !== undefined ? { executor: t.executor } : {}),
     },
     async () => {
       const value = await train(options);

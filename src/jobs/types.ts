@@ -4,6 +4,7 @@
  * The runtime knows no job type itself: the composition root registers them (`src/app/job-types.ts`).
  */
 import type { ZodType, ZodTypeDef } from 'zod';
+import type { ProgressOptions } from './progress.js';
 
 /** What a running job can use. */
 export interface JobContext {
@@ -11,6 +12,11 @@ export interface JobContext {
   signal: AbortSignal | undefined;
   /** Name of the worker running the job (host:pid:thread), recorded in the run registry. */
   worker: string;
+  /**
+   * Report progress (JSON data) to whoever queued the job (`ExecutorHooks.onProgress`):
+   * coalesced and rate-limited (see `ProgressChannel`); a `milestone` is never coalesced away.
+   */
+  progress(data: unknown, options?: ProgressOptions): void;
 }
 
 export interface JobType<P = unknown, R = unknown> {

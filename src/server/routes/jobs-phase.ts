@@ -1,10 +1,12 @@
 /**
  * The phase workflow's runs as the Web API submits them: a request is checked whole before
  * anything runs (the sweep parsed and its CIFs read, the dataset, model and maps found), so a
- * bad one is a 4xx and never a failed run; then the run itself is the library's: a dataset
- * through `runPhaseDataset` on the server's executor, a training through
- * `trackedPhaseTraining`, a batch prediction through `trackedPhasePrediction` — each recorded
- * in the run registry as the CLI's runs are.
+ * bad one is a 4xx and never a failed run; then the run goes to the server's executor (the
+ * local pool, or BullMQ with `--redis`): a dataset through `runPhaseDataset`, a training as a
+ * `phase-train` job, a batch prediction as a `phase-predict` job (`workflows/phase/ml-jobs.ts`;
+ * nothing of the tensor backend runs in the server) — each recorded in the run registry as the
+ * CLI's runs are, with the executor's name. A cancel stops a training between two batches
+ * (its checkpoints stay in `checkpoints/<run id>/` of the work area; no model is written).
  *
  * Where outputs go: the `--data` roots are served read-only, so a run writes into the server's
  * work area, `<run registry folder>/server/` (`$BRAGG_HOME/server`, next to `runs.sqlite`):
@@ -14,26 +16,27 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { LimitError, NotFoundError, ValidationError } from '../../core/errors.js';
 import { formatKeyPath } from '../../core/yaml-config.js';
 import { datasetRunId } from '../../jobs/dataset-run.js';
-import { initBackend } from '../../ml/backend/select.js';
-import { loadBundle } from '../../ml/store/bundle.js';
+import { canonicalJson, sha256Hex } from '../../core/hash.js';
+import { runSingleJob } from '../../jobs/single-job.js';
+import { trackRun, trackTraining } from '../../jobs/tracked-run.js';
 import { findModel } from '../../ml/store/model-folders.js';
-import type { TrainCallback } from '../../ml/train/callbacks.js';
 import type { CommandContext, ExecutorChoice } from '../../workflows/command.js';
-import { throwIfStopped } from '../../workflows/command.js';
+import {
+  PHASE_PREDICT_JOB,
+  PHASE_TRAIN_JOB,
+  backendPayload,
+  type PhasePredictJobResult,
+  type PhaseTrainJobResult,
+} from '../../workflows/phase/ml-jobs.js';
 import { PHASE_DATASET_RUN_PREFIX, runPhaseDataset } from '../../workflows/phase/dataset/run.js';
 import { sweepSchema } from '../../workflows/phase/dataset/sweep-schema.js';
 import { resolveSweep, type ResolvedSweep } from '../../workflows/phase/dataset/sweep.js';
-import {
-  predictRunId,
-  trackedPhasePrediction,
-  trackedPhaseTraining,
-  trainRunId,
-} from '../../workflows/phase/runs.js';
+import { predictRunId, trainRunId } from '../../workflows/phase/runs.js';
 import type { PhaseTrainOptions } from '../../workflows/phase/train.js';
 import type { FileRef, RouteContext } from '../../workflows/route.js';
 import { bundledStructurePath } from '../../workflows/structures.js';
@@ -228,6 +231,33 @@ export interface TrainRequestOptions {
   architecture?: PhaseTrainOptions['architecture'] | undefined;
 }
 
+/** How long a cancelled training or prediction may take to stop by itself [ms]. */
+export const ML_STOP_GRACE_MS = 60_000;
+
+/**
+ * The executor of a training or prediction: the server's (BullMQ with `--redis`), else a
+ * pool of one thread (one job; the thread's tensor backend uses the cores).
+ */
+function mlExecutor(env: JobsEnv) {
+  const c = env.executorChoice;
+  return env.ctx.command.executor(c.redis ? c : { ...c, inline: false, workers: 1 });
+}
+
+/** A training job's progress → the live run's progress and epoch lines. */
+function trainProgress(live: LiveRun, epochs: number): (data: unknown) => void {
+  return (data) => {
+    if (!isObject(data)) return;
+    if (data.type === 'batch' && typeof data.epoch === 'number') {
+      live.progressed({ done: data.epoch, total: epochs, failed: 0 });
+    } else if (data.type === 'epoch' && typeof data.epoch === 'number') {
+      live.progressed({ done: data.epoch + 1, total: epochs, failed: 0 });
+      const num = (k: string): number => (typeof data[k] === 'number' ? (data[k] as number) : NaN);
+      const v = typeof data.val_loss === 'number' ? `, val_loss ${data.val_loss.toFixed(4)}` : '';
+      live.log(`epoch ${data.epoch + 1}: loss ${num('loss').toFixed(4)}, acc ${(100 * num('accuracy')).toFixed(2)} %${v}`); // prettier-ignore
+    }
+  };
+}
+
 export async function prepareTraining(
   data: unknown,
   options: TrainRequestOptions,
@@ -241,35 +271,51 @@ export async function prepareTraining(
     kind: 'train',
     ml: true,
     async run(live) {
-      await initBackend(env.ctx.command.backendConfig());
-      const callbacks: TrainCallback[] = [
-        {
-          onEvent(e) {
-            throwIfStopped(live.signal, 'interrupted');
-            if (e.type !== 'epoch') return;
-            live.progressed({ done: e.epoch + 1, total: epochs, failed: 0 });
-            const v = e.val_loss === undefined ? '' : `, val_loss ${e.val_loss.toFixed(4)}`;
-            live.log(`epoch ${e.epoch + 1}: loss ${e.loss.toFixed(4)}, acc ${(100 * e.accuracy).toFixed(2)} %${v}`); // prettier-ignore
-          },
-        },
-      ];
       live.progressed({ done: 0, total: epochs, failed: 0 });
+      const executor = mlExecutor(env);
       const registry = env.ctx.command.openRegistry();
+      const checkpointDir = join(env.workDir, 'checkpoints', runId);
+      const trainOptions = {
+        data: dir,
+        outDir: env.ctx.modelsRoot,
+        checkpointDir,
+        ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
+      };
       try {
-        const r = await trackedPhaseTraining(
+        live.log(`training on ${executor.name}`);
+        const r = await trackTraining(
           registry,
+          trainOptions,
+          async (o) =>
+            (await runSingleJob(executor, {
+              runId,
+              key: 'train',
+              request: {
+                type: PHASE_TRAIN_JOB,
+                payload: { ...o, backend: backendPayload(env.ctx.command.backendConfig()) },
+              },
+              stopGraceMs: ML_STOP_GRACE_MS,
+              attempts: 1,
+              signal: live.signal,
+              onProgress: trainProgress(live, epochs),
+            })) as PhaseTrainJobResult,
           {
-            data: dir,
-            outDir: env.ctx.modelsRoot,
-            callbacks,
-            ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
+            id: runId,
+            kind: 'phase-train',
+            outDir: resolve(env.ctx.modelsRoot),
+            signal: live.signal,
+            executor: executor.name,
           },
-          live.signal,
-          runId,
         );
         live.log(`model ${r.meta.id}: held-out accuracy ${(100 * r.confusion.accuracy).toFixed(2)} %`); // prettier-ignore
         return { status: 'completed', outputs: [] };
+      } catch (err) {
+        if (live.signal.aborted && existsSync(join(checkpointDir, 'last'))) {
+          live.log(`stopped; checkpoints kept in the server's work area (checkpoints/${runId})`);
+        }
+        throw err;
       } finally {
+        await executor.close();
         registry.close();
       }
     },
@@ -298,40 +344,71 @@ export async function preparePrediction(
     kind: 'predict',
     ml: true,
     async run(live) {
-      await initBackend(env.ctx.command.backendConfig());
-      const bundle = await loadBundle(m.dir);
+      const executor = mlExecutor(env);
       const registry = env.ctx.command.openRegistry();
+      const outDir = join(env.workDir, 'predictions', runId);
       const outputs: NonNullable<RunEnd['outputs']> = [];
       live.progressed({ done: 0, total: maps.length, failed: 0 });
       try {
-        await trackedPhasePrediction(
+        // recorded as `trackedPhasePrediction` records it, the work on the executor
+        const done = await trackRun(
           registry,
           {
-            bundle,
-            maps,
-            outDir: join(env.workDir, 'predictions', runId),
-            onMap: (done, i) => {
-              live.progressed({ done: i + 1, total: maps.length, failed: 0 });
-              live.log(`${refs.length > 1 ? `map ${i + 1}: ` : ''}${done.prediction.ny} × ${done.prediction.nx} pixels`); // prettier-ignore
-            },
+            id: runId,
+            kind: 'phase-predict',
+            configHash: sha256Hex(canonicalJson({ model: m.meta.id, maps })),
+            config: { model: m.dir, maps: maps.map((x) => resolve(x)) },
+            outDir: resolve(outDir),
+            executor: executor.name,
+          },
+          async () => {
+            const r = (await runSingleJob(executor, {
+              runId,
+              key: 'predict',
+              request: {
+                type: PHASE_PREDICT_JOB,
+                payload: { modelDir: m.dir, maps, outDir, backend: backendPayload(env.ctx.command.backendConfig()) }, // prettier-ignore
+              },
+              stopGraceMs: ML_STOP_GRACE_MS,
+              attempts: 1,
+              signal: live.signal,
+              onProgress: (d) => {
+                if (!isObject(d) || d.type !== 'map' || typeof d.index !== 'number') return;
+                live.progressed({ done: d.index + 1, total: maps.length, failed: 0 });
+                live.log(`${refs.length > 1 ? `map ${d.index + 1}: ` : ''}${String(d.ny)} × ${String(d.nx)} pixels`); // prettier-ignore
+              },
+            })) as PhasePredictJobResult;
+            return {
+              value: r.maps,
+              artifacts: r.maps.flatMap((x) => [
+                { kind: 'prediction', path: x.npz },
+                { kind: 'phase-map', path: x.png },
+              ]),
+              lineage: [
+                { role: 'input' as const, kind: 'model', refId: r.modelId },
+                ...r.maps.map((x) => ({
+                  role: 'output' as const,
+                  kind: 'prediction',
+                  refId: x.npz,
+                })),
+              ],
+            };
           },
           live.signal,
-          runId,
-        ).then(async (results) => {
-          for (const r of results) {
-            for (const [kind, file] of [
-              ['prediction', r.npz],
-              ['phase-map', r.png],
-            ] as const) {
-              const name = file.split('/').pop()!;
-              const rec = await env.ctx.saveUpload(name, new Uint8Array(await readFile(file)));
-              outputs.push({ kind, root: 'uploads', path: rec.id, name: rec.name });
-            }
+        );
+        for (const r of done) {
+          for (const [kind, file] of [
+            ['prediction', r.npz],
+            ['phase-map', r.png],
+          ] as const) {
+            const name = file.split('/').pop()!;
+            const rec = await env.ctx.saveUpload(name, new Uint8Array(await readFile(file)));
+            outputs.push({ kind, root: 'uploads', path: rec.id, name: rec.name });
           }
-        });
+        }
         return { status: 'completed', outputs };
       } finally {
-        bundle.model.dispose();
+        await executor.close();
         registry.close();
       }
     },

@@ -6,8 +6,11 @@
  * `GET /api/runs/:id/events` streams a run's progress as Server-Sent Events;
  * `POST /api/runs/:id/cancel` aborts a run of this server (it ends `interrupted`).
  *
- * Bounded: at most `MAX_LIVE_RUNS` runs at once and one training or prediction at a time (they
- * share the tensor backend); more is 503 BUSY. The server's shutdown (`ctx.signal`) aborts every
+ * Every run goes to the server's executor (the local pool, BullMQ with `--redis`): trainings
+ * and predictions as jobs of their own (`phase-train`, `phase-predict`), whose progress comes
+ * back through the job system's progress channel. Bounded: at most `MAX_LIVE_RUNS` runs at
+ * once and, on the local pool, one training or prediction at a time (they share the cores);
+ * more is 503 BUSY. The server's shutdown (`ctx.signal`) aborts every
  * run, so each is recorded as interrupted, and `close` waits for them.
  */
 import type {} from '@fastify/swagger';
@@ -46,7 +49,7 @@ class LiveRuns {
     return [...this.runs.values()].filter((r) => !r.end);
   }
 
-  start(p: PreparedRun, ml: (r: LiveRun) => boolean): LiveRun {
+  start(p: PreparedRun, ml: ((r: LiveRun) => boolean) | undefined): LiveRun {
     const active = this.active();
     if (active.some((r) => r.runId === p.runId)) {
       throw new BraggError('CONFLICT', `run ${p.runId} is running already`);
@@ -54,7 +57,7 @@ class LiveRuns {
     if (active.length >= MAX_LIVE_RUNS) {
       throw new BraggError('BUSY', `${active.length} runs are running (the most this server runs at once)`); // prettier-ignore
     }
-    if (p.ml && active.some(ml)) {
+    if (p.ml && ml && active.some(ml)) {
       throw new BraggError('BUSY', 'a training or prediction is running; one runs at a time');
     }
     const live = new LiveRun(p.runId, p.kind);
@@ -154,7 +157,10 @@ export async function jobsRoutes(app: FastifyInstance, ctx: RouteContext): Promi
         check(b, ['model', 'input'], ['config', 'data', 'options']);
         p = await preparePrediction(b.model!, b.input, env);
       }
-      const r = live.start(p, (x) => mlKinds.has(x.kind));
+      // Trainings and predictions share this machine's cores (one pool thread each, its backend
+      // on every core): one at a time. Through BullMQ the workers' concurrency decides.
+      const oneMl = env.executorChoice.redis ? undefined : (x: LiveRun) => mlKinds.has(x.kind);
+      const r = live.start(p, oneMl);
       return reply.status(202).send({ runId: r.runId, kind: r.kind });
     },
   );

@@ -4,7 +4,10 @@
  */
 import type { JobType } from '../../jobs/types.js';
 import { simulateShardJob } from './dataset/shard-job.js';
+import { phasePredictJob, phaseTrainJob } from './ml-jobs.js';
 
 export const PHASE_JOB_TYPES: readonly JobType<never, unknown>[] = [
   simulateShardJob as unknown as JobType<never, unknown>,
+  phaseTrainJob as unknown as JobType<never, unknown>,
+  phasePredictJob as unknown as JobType<never, unknown>,
 ];

@@ -9,11 +9,16 @@ import { syntheticShardJob } from '../../../src/jobs/synthetic-shard.js';
 import type { JobType } from '../../../src/jobs/types.js';
 import { pacbedShardJob } from '../../../src/workflows/pacbed/dataset/shard-job.js';
 import { simulateShardJob } from '../../../src/workflows/phase/dataset/shard-job.js';
+import { phasePredictJob, phaseTrainJob } from '../../../src/workflows/phase/ml-jobs.js';
+import { tickerJob } from './ticker-job.js';
 
 export const testJobs = new JobRegistry([
   syntheticShardJob,
   simulateShardJob,
   pacbedShardJob,
+  phaseTrainJob,
+  phasePredictJob,
+  tickerJob,
 ] as unknown as JobType<never, unknown>[]);
 
 /** The worker module of the test pools (runs jobs from `testJobs`). */

@@ -1,8 +1,8 @@
-/** Worker module of the test pools: runs one job from the test registry. */
-import { runJob, type JobOutcome } from '../../../src/jobs/run-job.js';
-import type { JobRequest } from '../../../src/jobs/types.js';
+/** Worker module of the test pools: runs one pool task from the test registry. */
+import { runPoolTask, type PoolTask } from '../../../src/jobs/pool-task.js';
+import type { JobOutcome } from '../../../src/jobs/run-job.js';
 import { testJobs } from './executors.js';
 
-export default function runInThread(req: JobRequest): Promise<JobOutcome> {
-  return runJob(testJobs, req);
+export default function runInThread(task: PoolTask): Promise<JobOutcome> {
+  return runPoolTask(testJobs, task);
 }

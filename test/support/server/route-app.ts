@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join, sep } from 'node:path';
 import { BraggError, NotFoundError, ValidationError } from '../../../src/core/errors.js';
 import type { ErrorCode } from '../../../src/core/errors.js';
+import { BullmqExecutor } from '../../../src/jobs/bullmq-executor.js';
 import { RunRegistry } from '../../../src/jobs/run-registry.js';
 import { backendConfig } from '../../../src/ml/backend/select.js';
 import type { CommandContext } from '../../../src/workflows/command.js';
@@ -51,6 +52,8 @@ export interface TestRouteContext extends RouteContext {
 export interface RouteAppOptions {
   /** `inline` (default) or a local pool of this many threads. */
   workers?: number;
+  /** BullMQ through this Redis (and `queue`) instead: a worker must take the jobs. */
+  redis?: { url: string; queue: string };
   /** Heavy work at once (default 2); more waiting than `backlog` (default 4) → BUSY. */
   heavyConcurrency?: number;
   backlog?: number;
@@ -63,7 +66,12 @@ function fakeCommandContext(dir: string, o: RouteAppOptions, signal: AbortSignal
     env,
     signal,
     interruptible: () => () => undefined,
-    executor: () => (o.workers ? localExecutor(o.workers) : inlineExecutor()),
+    executor: () =>
+      o.redis
+        ? new BullmqExecutor({ redis: o.redis.url, queue: o.redis.queue })
+        : o.workers
+          ? localExecutor(o.workers)
+          : inlineExecutor(),
     registryPath: () => registryFile,
     openRegistry: (path) => RunRegistry.open(path ?? registryFile),
     backendConfig: (flags = {}) => backendConfig({ backend: 'wasm', threads: 2, ...flags }),
