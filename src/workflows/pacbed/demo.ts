@@ -25,6 +25,7 @@ import type { PacbedTarget } from './labels.js';
 import { disposeModels, loadPacbedModels, predictWithModels } from './predict.js';
 import { readTrainingTable } from './table.js';
 import { trainPacbedModel } from './train.js';
+import { predictionValidation } from './validation-figure.js';
 
 export interface PacbedDemoOptions {
   outDir: string;
@@ -47,6 +48,8 @@ export interface DemoRow {
 
 export interface PacbedDemoResult {
   modelsRoot: string;
+  /** The validation figure of the first held-out pattern (PNG). */
+  validationPng: string;
   rows: DemoRow[];
   /** Held-out patterns whose thickness is the true class (and within one class). */
   thicknessExact: number;
@@ -190,14 +193,41 @@ export async function runPacbedDemo(o: PacbedDemoOptions): Promise<PacbedDemoRes
         scale: { true: 1 / zoom, predicted: p.scale },
       });
     }
-    const cls = (v: number) => labels.indexOf(v);
-    const exact = rows.filter((x) => x.thickness.predicted === x.thickness.true).length;
+    // the validation figure of the first held-out pattern (the seed's figure, item 4)
+    const validationPng = join(out, 'validation.png');
+    {
+      const r0 = 0;
+      const zoom = 1.2;
+      const img = measuredLike(await tableImage(held.paths[r0]!, SIZE), SIZE, zoom, deriveSeed(seed, 'demo', r0)); // prettier-ignore
+      const pattern = { data: Float64Array.from(img), ny: DETECTOR.ny, nx: DETECTOR.nx };
+      const p = predictWithModels(models, pattern, held.convAngle[r0]!);
+      const v = await predictionValidation(
+        models,
+        pattern,
+        p,
+        held.convAngle[r0]!,
+        `held-out ${held.thickness[r0]} Å, ${held.mistilt[r0]} mrad (Rutile [001], 80 kV)`,
+        true,
+      );
+      await writeFile(validationPng, v.png);
+    }
+    // the class of a value: the nearest label (the held-out thicknesses are whole slices, so
+    // they differ from the training labels by a fraction of a slice; indexOf would give −1)
+    const cls = (v: number) => {
+      let best = 0;
+      labels.forEach((l, i) => {
+        if (Math.abs(l - v) < Math.abs(labels[best]! - v)) best = i;
+      });
+      return best;
+    };
+    const exact = rows.filter((x) => cls(x.thickness.predicted) === cls(x.thickness.true)).length;
     const within = rows.filter(
       (x) => Math.abs(cls(x.thickness.predicted) - cls(x.thickness.true)) <= 1,
     ).length;
     const mis = rows.filter((x) => Math.abs(x.mistilt.predicted - x.mistilt.true) <= 1).length;
     return {
       modelsRoot,
+      validationPng,
       rows,
       thicknessExact: exact,
       thicknessWithinOne: within,

@@ -27,6 +27,7 @@ import {
   type Zone,
 } from './register.js';
 import { resultFigurePng } from './result-figure.js';
+import { nearestSimulated, validationFigure } from './validation-figure.js';
 
 /**
  * The PACBED models root under the server's models root: the root itself when it holds a
@@ -132,12 +133,12 @@ export function servePrediction(
       const prep = preparePattern(pattern, size);
       const image = rescaleResize(prep.a, prediction.scale, th.info.size);
       const key = describeKey(q);
-      const figure = resultFigurePng({
-        image,
-        side: th.info.size,
-        prediction,
-        title: `${pattern.source}: ${key}, ${q.convAngle} mrad`,
-      });
+      const title = `${pattern.source}: ${key}, ${q.convAngle} mrad`;
+      // the seed's validation figure when the training table is at hand, else the result figure
+      const nearest = await nearestSimulated(th, prediction, q.convAngle, th.info.size);
+      const figure = nearest.found
+        ? validationFigure({ image, side: th.info.size, prediction, nearest, title }).png
+        : resultFigurePng({ image, side: th.info.size, prediction, title });
       return { prediction, figure, key, timings: { readMs, loadMs } };
     } finally {
       release();

@@ -52,6 +52,7 @@ export const pacbedDemoCommand: CommandModule = {
           ),
           `thickness: ${r.thicknessExact}/${r.rows.length} exact, ${r.thicknessWithinOne}/${r.rows.length} within one class; ` +
             `mistilt within 1 mrad: ${r.mistiltWithin1}/${r.rows.length}`,
+          `validation figure (nearest training simulation, polar-log registered): ${r.validationPng}`,
         ];
         process.stdout.write(`${lines.join('\n')}\n`);
       } finally {

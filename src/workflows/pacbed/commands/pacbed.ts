@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { trackTraining } from '../../../jobs/tracked-run.js';
 import { jsonLines, progressBar, type TrainCallback } from '../../../ml/train/callbacks.js';
@@ -16,6 +17,7 @@ import { disposeModels, loadPacbedModels, predictWithModels } from '../predict.j
 import { DEFAULT_MODELS_ROOT, describeKey, readRegister } from '../register.js';
 import { parseZone } from '../table.js';
 import { trainPacbedModel } from '../train.js';
+import { predictionValidation } from '../validation-figure.js';
 import {
   backendOptions,
   defined,
@@ -193,6 +195,7 @@ interface PredictOpts extends BackendOpts {
   width?: string;
   height?: string;
   json?: boolean;
+  validation?: string;
 }
 
 function registerPredict(group: Command, ctx: CommandContext): void {
@@ -212,7 +215,12 @@ function registerPredict(group: Command, ctx: CommandContext): void {
       .option('--dtype <t>', 'raw pixels: uint8, uint16, float32, … (numpy codes <u2, >f4 too)')
       .option('--width <px>', 'raw pixels: width')
       .option('--height <px>', 'raw pixels: height')
-      .option('--json', 'print JSON'),
+      .option('--json', 'print JSON')
+      .option(
+        '--validation <png>',
+        'write the validation figure: the pattern vs the nearest training simulation (polar-log\n' +
+          'registered) and the probability curves (needs the training table at hand)',
+      ),
   ).action(async (file: string, o: PredictOpts) => {
     const kv = num(o.kv, 'kv', { above: 0 })!;
     const zone = parseZone(o.zone);
@@ -234,7 +242,29 @@ function registerPredict(group: Command, ctx: CommandContext): void {
     const loadMs = performance.now() - t1;
     try {
       const p = predictWithModels(models, pattern, convAngle);
-      const result = { pattern: resolve(file), ...p, timings: { readMs, loadMs, ...p.timings } };
+      let validation: Record<string, unknown> | undefined;
+      if (o.validation !== undefined) {
+        const v = await predictionValidation(
+          models,
+          pattern,
+          p,
+          convAngle,
+          `${file}: ${o.material}, ${kv} kV, [${zone.join(' ')}], ${convAngle} mrad`,
+          true,
+        );
+        await writeFile(o.validation, v.png);
+        validation = {
+          file: resolve(o.validation),
+          ...(v.registration ? { registration: v.registration } : {}),
+          ...(v.nearest.found ? { simulated: { ...v.nearest.simulation, image: undefined } } : {}),
+        };
+      }
+      const result = {
+        pattern: resolve(file),
+        ...p,
+        timings: { readMs, loadMs, ...p.timings },
+        ...(validation ? { validation } : {}),
+      };
       if (o.json === true) {
         printJson(result);
         return;
@@ -246,7 +276,8 @@ function registerPredict(group: Command, ctx: CommandContext): void {
           `  mistilt   ${f(p.mistilt.value)} mrad  (p ${f(p.mistilt.probability, 2)}; expected ${f(p.mistilt.expected, 2)} ± ${f(p.mistilt.spread, 2)} mrad)\n` +
           `  scale     ${p.scaleModel ? f(p.scale, 4) : '1 (no scale model registered)'}` +
           `${p.scaleModel ? `  (${p.scaleSteps.length} passes)` : ''}\n` +
-          `  ${f(result.timings.totalMs, 0)} ms predict, ${f(loadMs, 0)} ms loading models\n`,
+          `  ${f(result.timings.totalMs, 0)} ms predict, ${f(loadMs, 0)} ms loading models\n` +
+          (validation ? `  validation figure ${String(validation.file)}\n` : ''),
       );
     } finally {
       disposeModels(models);
