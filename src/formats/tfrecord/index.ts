@@ -26,7 +26,11 @@ export type {
   EncodeOptions,
 } from './example.js';
 export {
+  bunchId,
+  layoutKeys,
   LayoutScan,
+  parseTfrecordLayout,
+  SEED_LAYOUT,
   singleShotSizes,
   KEY_FORMAT,
   KEY_HEIGHT,
@@ -34,7 +38,7 @@ export {
   KEY_LABEL,
   KEY_WIDTH,
 } from './layout.js';
-export type { FeatureSummary, SingleShot } from './layout.js';
+export type { FeatureSummary, SingleShot, TfrecordLayout } from './layout.js';
 export { openTfrecord, readExamples, tfrecordReader, TFRECORD_EXTENSIONS } from './reader.js';
 export {
   arraysToExamples,

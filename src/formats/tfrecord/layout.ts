@@ -9,8 +9,13 @@
  * - `image/format`: a byte string naming the encoding (`raw`).
  *
  * Such a file is presented as data arrays `images` (n, h, w) uint16 and `labels` (n, c) int16.
+ * Other layouts map their keys onto these roles (`TfrecordLayout`, `--layout image=…,label=…`);
+ * the seed's predict mode keeps an **int32 bunch id** in `image/class/label` (4 raw bytes; an
+ * int64 feature is read too): with `bunch=<key>` that feature is the data array `bunch_id` (n)
+ * int32 instead of labels.
  */
 import type { Metadata } from '../../core/data-array.js';
+import { ValidationError } from '../../core/errors.js';
 import type { ExampleRecord, Feature, FeatureMap } from './example.js';
 import { featureLength } from './example.js';
 
@@ -28,6 +33,70 @@ export const SINGLE_SHOT_KEYS: readonly string[] = [
   KEY_LABEL,
   KEY_FORMAT,
 ];
+
+/** Which feature keys hold the single-shot roles (defaults: the seed's keys, no bunch id). */
+export interface TfrecordLayout {
+  image: string;
+  label: string;
+  height: string;
+  width: string;
+  format: string;
+  /** The feature holding an int32 bunch id (the seed's predict mode: `image/class/label`). */
+  bunch?: string;
+}
+
+export const SEED_LAYOUT: TfrecordLayout = {
+  image: KEY_IMAGE,
+  label: KEY_LABEL,
+  height: KEY_HEIGHT,
+  width: KEY_WIDTH,
+  format: KEY_FORMAT,
+};
+
+const ROLES = ['image', 'label', 'height', 'width', 'format', 'bunch'] as const;
+
+/**
+ * `image=<key>,label=<key>,height=<key>,width=<key>,format=<key>,bunch=<key>` (any subset; the
+ * others keep the seed's keys) → a layout. A ValidationError on `field` for a malformed spec.
+ */
+export function parseTfrecordLayout(spec: string, field = 'layout'): TfrecordLayout {
+  const out: TfrecordLayout = { ...SEED_LAYOUT };
+  const seen = new Set<string>();
+  for (const part of spec.split(',')) {
+    const eq = part.indexOf('=');
+    const role = (eq < 0 ? part : part.slice(0, eq)).trim();
+    const key = eq < 0 ? '' : part.slice(eq + 1).trim();
+    if (!(ROLES as readonly string[]).includes(role)) {
+      throw new ValidationError(
+        `'${part.slice(0, 80)}': expected <role>=<feature key> with role one of ${ROLES.join(', ')}`,
+        field,
+      );
+    }
+    if (key === '' || key.length > 256) {
+      throw new ValidationError(`${role}: give a feature key (1–256 characters)`, field);
+    }
+    if (seen.has(role)) throw new ValidationError(`${role} is given twice`, field);
+    seen.add(role);
+    out[role as (typeof ROLES)[number]] = key;
+  }
+  const keys = [out.image, out.height, out.width];
+  if (new Set(keys).size !== keys.length || (keys.includes(out.label) && out.bunch !== out.label)) {
+    throw new ValidationError('image, height, width and label must be different features', field);
+  }
+  return out;
+}
+
+/** The keys a layout consumes (not listed again as generic arrays). */
+export function layoutKeys(l: TfrecordLayout): string[] {
+  return [
+    l.image,
+    l.height,
+    l.width,
+    l.label,
+    l.format,
+    ...(l.bunch !== undefined ? [l.bunch] : []),
+  ];
+}
 
 export type FeatureKind = Feature['kind'];
 
@@ -57,6 +126,7 @@ export interface SingleShot {
 }
 
 export class LayoutScan {
+  constructor(readonly layout: TfrecordLayout = SEED_LAYOUT) {}
   records = 0;
   examples = 0;
   sequences = 0;
@@ -112,7 +182,7 @@ export class LayoutScan {
 
   private checkSingle(m: FeatureMap): void {
     if (this.single === null) return;
-    const s = singleShotSizes(m);
+    const s = singleShotSizes(m, this.layout);
     if (s === undefined) {
       this.single = null;
       return;
@@ -148,7 +218,7 @@ export class LayoutScan {
         s.minLength === s.maxLength &&
         s.minLength > 0 &&
         (s.kind !== 'bytes' || (!single && s.minLength === 1 && s.minBytes === s.maxBytes)) &&
-        !(single && SINGLE_SHOT_KEYS.includes(s.name)),
+        !(single && layoutKeys(this.layout).includes(s.name)),
     );
   }
 
@@ -182,14 +252,29 @@ function oneBytes(f: Feature | undefined): Uint8Array | undefined {
   return f?.kind === 'bytes' && f.value.length === 1 ? f.value[0] : undefined;
 }
 
+/** The bunch id of a record: 4 raw bytes (int32 little-endian) or one int64 within int32. */
+export function bunchId(f: Feature | undefined): number | undefined {
+  const b = oneBytes(f);
+  if (b !== undefined) {
+    return b.length === 4 ? new DataView(b.buffer, b.byteOffset, 4).getInt32(0, true) : undefined;
+  }
+  if (f?.kind !== 'int64' || f.value.length !== 1) return undefined;
+  const v = f.value[0]!;
+  return v >= -(2n ** 31n) && v < 2n ** 31n ? Number(v) : undefined;
+}
+
 /** The single-shot sizes of one record, or undefined when it does not follow the layout. */
-export function singleShotSizes(m: FeatureMap): SingleShot | undefined {
-  const height = scalarInt(m[KEY_HEIGHT]);
-  const width = scalarInt(m[KEY_WIDTH]);
-  const img = oneBytes(m[KEY_IMAGE]);
+export function singleShotSizes(
+  m: FeatureMap,
+  l: TfrecordLayout = SEED_LAYOUT,
+): SingleShot | undefined {
+  const height = scalarInt(m[l.height]);
+  const width = scalarInt(m[l.width]);
+  const img = oneBytes(m[l.image]);
   if (height === undefined || width === undefined || img === undefined) return undefined;
   if (img.length !== 2 * height * width) return undefined;
-  const label = m[KEY_LABEL];
+  if (l.bunch !== undefined && bunchId(m[l.bunch]) === undefined) return undefined;
+  const label = l.label === l.bunch ? undefined : m[l.label];
   if (label === undefined) return { height, width, classes: 0 };
   const lb = oneBytes(label);
   if (lb === undefined || lb.length % 2 !== 0) return undefined;

@@ -22,8 +22,8 @@ import type { Compression } from './framing.js';
 import { detectCompression, readRecordAt, readRecords, TFRECORD } from './framing.js';
 import type { Example, FeatureMap } from './example.js';
 import { decodeExampleRecord } from './example.js';
-import type { FeatureSummary, SingleShot } from './layout.js';
-import { KEY_IMAGE, KEY_LABEL, LayoutScan } from './layout.js';
+import type { FeatureSummary, SingleShot, TfrecordLayout } from './layout.js';
+import { bunchId, LayoutScan, SEED_LAYOUT } from './layout.js';
 
 export const TFRECORD_EXTENSIONS = ['tfrecord', 'tfrecords', 'tfr'] as const;
 
@@ -35,8 +35,12 @@ interface Index {
   scan: LayoutScan;
 }
 
-async function indexFile(source: ByteSource, compression: Compression): Promise<Index> {
-  const scan = new LayoutScan();
+async function indexFile(
+  source: ByteSource,
+  compression: Compression,
+  layout: TfrecordLayout,
+): Promise<Index> {
+  const scan = new LayoutScan(layout);
   const offsets: number[] = [];
   for await (const r of readRecords(source, compression)) {
     if (compression === 'none') offsets.push(r.offset);
@@ -74,7 +78,7 @@ function mismatch(file: string, index: number, key: string, what: string): Forma
   );
 }
 
-function singleShotPlans(file: string, n: number, s: SingleShot): Plan[] {
+function singleShotPlans(file: string, n: number, s: SingleShot, l: TfrecordLayout): Plan[] {
   const px = s.height * s.width;
   const plans: Plan[] = [
     {
@@ -83,14 +87,14 @@ function singleShotPlans(file: string, n: number, s: SingleShot): Plan[] {
         shape: [n, s.height, s.width],
         dtype: 'uint16',
         axes: frameAxes([n, s.height, s.width], ['frame', 'y', 'x']),
-        metadata: { feature: KEY_IMAGE, encoding: 'raw uint16 little-endian' },
+        metadata: { feature: l.image, encoding: 'raw uint16 little-endian' },
         role: 'image',
       },
       per: px,
       fill(m, into, at, index) {
-        const f = m[KEY_IMAGE];
+        const f = m[l.image];
         const b = f?.kind === 'bytes' && f.value.length === 1 ? f.value[0]! : undefined;
-        if (b?.length !== 2 * px) throw mismatch(file, index, KEY_IMAGE, `is not ${2 * px} bytes`);
+        if (b?.length !== 2 * px) throw mismatch(file, index, l.image, `is not ${2 * px} bytes`);
         const v = new DataView(b.buffer, b.byteOffset, b.length);
         const out = into.data as Uint16Array;
         for (let i = 0; i < px; i++) out[at + i] = v.getUint16(2 * i, true);
@@ -104,17 +108,35 @@ function singleShotPlans(file: string, n: number, s: SingleShot): Plan[] {
         shape: [n, s.classes],
         dtype: 'int16',
         axes: frameAxes([n, s.classes], ['frame', 'class']),
-        metadata: { feature: KEY_LABEL, encoding: 'raw int16 little-endian multi-hot' },
+        metadata: { feature: l.label, encoding: 'raw int16 little-endian multi-hot' },
       },
       per: s.classes,
       fill(m, into, at, index) {
-        const f = m[KEY_LABEL];
+        const f = m[l.label];
         const b = f?.kind === 'bytes' && f.value.length === 1 ? f.value[0]! : undefined;
         if (b?.length !== 2 * s.classes)
-          throw mismatch(file, index, KEY_LABEL, `is not ${2 * s.classes} bytes`);
+          throw mismatch(file, index, l.label, `is not ${2 * s.classes} bytes`);
         const v = new DataView(b.buffer, b.byteOffset, b.length);
         const out = into.data as Int16Array;
         for (let i = 0; i < s.classes; i++) out[at + i] = v.getInt16(2 * i, true);
+      },
+    });
+  }
+  if (l.bunch !== undefined) {
+    const key = l.bunch;
+    plans.push({
+      info: {
+        name: 'bunch_id',
+        shape: [n],
+        dtype: 'int32',
+        axes: frameAxes([n], ['frame']),
+        metadata: { feature: key, encoding: 'int32 bunch id (raw little-endian or int64)' },
+      },
+      per: 1,
+      fill(m, into, at, index) {
+        const v = bunchId(m[key]);
+        if (v === undefined) throw mismatch(file, index, key, 'is not an int32 bunch id');
+        (into.data as Int32Array)[at] = v;
       },
     });
   }
@@ -151,10 +173,14 @@ function selectRanges(a: NDArray, sel: Selection | undefined): NDArray {
   return sel?.ranges === undefined ? a : sliceArray(a, sel.ranges);
 }
 
-/** Open a TFRecord file from a path, bytes or a stream. */
+/**
+ * Open a TFRecord file from a path, bytes or a stream; `layout` maps other feature keys onto
+ * the single-shot roles (default: the seed's keys).
+ */
 export async function openTfrecord(
   input: SourceInput,
   options?: SourceOptions,
+  layout: TfrecordLayout = SEED_LAYOUT,
 ): Promise<OpenedFile> {
   const source = await openSource(input, options);
   const file = source.name;
@@ -171,7 +197,7 @@ export async function openTfrecord(
         },
       );
     }
-    index = await indexFile(source, compression);
+    index = await indexFile(source, compression, layout);
   } catch (err) {
     source.close();
     throw err;
@@ -179,7 +205,7 @@ export async function openTfrecord(
   const n = index.scan.records;
   const single = index.scan.singleShot();
   const plans: Plan[] = [
-    ...(single ? singleShotPlans(file, n, single) : []),
+    ...(single ? singleShotPlans(file, n, single, layout) : []),
     ...index.scan.uniform().map((s) => uniformPlan(file, n, s)),
   ];
   const names = plans.map((p) => p.info.name);
@@ -273,7 +299,7 @@ export const tfrecordReader: FormatReader = {
     // an empty head is not claimed by sniffing (the extension decides)
     return head.length >= 12 && detectCompression(head) !== undefined;
   },
-  open: openTfrecord,
+  open: (input, options) => openTfrecord(input, options),
 };
 
 /** Every record of a TFRecord file decoded (for tools and tests; holds them all in memory). */

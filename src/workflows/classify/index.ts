@@ -2,7 +2,8 @@
  * The classify workflow (seed AiryNet, Zimmermann et al., Phys. Rev. E 99, 063309 (2019)):
  * single-shot diffraction images → multi-label classes. So far: synthetic TFRecord datasets
  * (`bragg classify simulate`), the ResNet v2 / VGG architectures, training (`train`),
- * prediction with Grad-CAM++ (`predict`), `evaluate` and `demo`; the routes are to come.
+ * prediction with Grad-CAM++ (`predict`), `evaluate`, `demo`, and the Web API (`routes.ts`) with its
+ * page.
  */
 import type { Workflow } from '../workflow.js';
 import { classifySimulateCommand } from './commands/simulate.js';
@@ -11,6 +12,7 @@ import { classifyPredictCommand } from './commands/predict.js';
 import { classifyTrainCommand } from './commands/train.js';
 import { CLASSIFY_JOB_TYPES } from './jobs.js';
 import { AIRYNET_RESNET, AIRYNET_VGG } from './models/index.js';
+import { classifyRoutes } from './routes.js';
 
 export const classifyWorkflow: Workflow = {
   name: 'classify',
@@ -31,4 +33,6 @@ export const classifyWorkflow: Workflow = {
     classifyPredictCommand,
     classifyDemoCommand,
   ],
+  routes: [classifyRoutes],
+  page: 'classify',
 };

@@ -1,6 +1,7 @@
 /** `bragg classify predict` and `bragg classify evaluate`: a classify bundle on images. */
 import { ValidationError } from '../../../core/errors.js';
 import { initBackend, type BackendName } from '../../../ml/backend/select.js';
+import { parseTfrecordLayout } from '../../../formats/tfrecord/index.js';
 import { loadBundle } from '../../../ml/store/bundle.js';
 import { commandGroup, printJson, type CommandContext, type CommandModule } from '../../command.js';
 import { predictClassify } from '../predict.js';
@@ -46,16 +47,31 @@ export const classifyPredictCommand: CommandModule = {
       .option('--method <m>', 'gradcam++ or gradcam', 'gradcam++')
       .option('--overlays <n>', 'overlay PNGs of the first n images (default 4)')
       .option('--batch-size <n>', 'images per batch (default 16)')
+      .option(
+        '--layout <spec>',
+        'TFRecord feature keys of another layout: image=<key>,label=<key>,height=<key>,\n' +
+          "width=<key>,format=<key>,bunch=<key> (any subset; default the seed's image/encoded,\n" +
+          'image/class/label, image/height, image/width; bunch=<key>: an int32 bunch id names the\n' +
+          "outputs, as the seed's predict mode — found by itself in image/class/label when it is 4 bytes)",
+      )
       .option('--backend <name>', 'tensorflow | wasm | cpu (default: best available)')
       .option('--threads <n>', 'threads for the wasm backend (default: all cores)')
       .option('--json', 'a JSON summary on stdout')
       .action(
         async (
           input: string,
-          o: Common & { output: string; method: string; overlays?: string; batchSize?: string },
+          o: Common & {
+            output: string;
+            method: string;
+            overlays?: string;
+            batchSize?: string;
+            layout?: string;
+          },
         ) => {
           if (o.method !== 'gradcam++' && o.method !== 'gradcam')
             throw new ValidationError(`must be gradcam++ or gradcam, got '${o.method}'`, 'method');
+          const layout =
+            o.layout !== undefined ? parseTfrecordLayout(o.layout, 'layout') : undefined;
           await start(o, ctx);
           const bundle = await loadBundle(o.model);
           try {
@@ -65,6 +81,7 @@ export const classifyPredictCommand: CommandModule = {
               input,
               outDir: o.output,
               method: o.method,
+              ...(layout !== undefined ? { layout } : {}),
               ...(overlays !== undefined ? { overlays } : {}),
               ...(batchSize !== undefined ? { batchSize } : {}),
             });
