@@ -133,7 +133,8 @@ export async function loadBundle(dir: string): Promise<ModelBundle> {
   const outShape = model.outputs[0]?.shape.slice(1) ?? [];
   if (
     inShape.join(',') !== meta.input.shape.join(',') ||
-    outShape.join(',') !== String(meta.labels.length)
+    // the last output axis holds the labels (a class vector, or the channels of a dense map)
+    String(outShape[outShape.length - 1]) !== String(meta.labels.length)
   ) {
     model.dispose();
     throw new FormatError('bragg model', 'model.json does not match bragg.json', {

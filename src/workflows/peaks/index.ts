@@ -2,11 +2,15 @@
  * The peaks workflow (seed DiPID, Diamond I16): Bragg-peak instance segmentation in detector
  * scans — NeXus in, per-peak masks, a peak table and a 3D volume out. So far: scan input,
  * Zooniverse labels, synthetic scans (a sharded dataset), the classic peakfinder8-style
- * baseline, predict and evaluate. The CNN models (issue 16 items 4, 5) are not here yet.
+ * baseline, the supervised U-Net (`models/unet.ts`, `cnn/`: `bragg peaks train`), predict
+ * (classic or a trained model) and evaluate.
  */
 import type { Workflow } from '../workflow.js';
 import { peaksCommand } from './commands/peaks.js';
+import { peaksDemoCommand } from './commands/demo.js';
 import { PEAKS_JOB_TYPES } from './jobs.js';
+import { peaksRoutes } from './routes.js';
+import { PEAKS_UNET_ARCHITECTURE } from './models/unet.js';
 
 export const peaksWorkflow: Workflow = {
   name: 'peaks',
@@ -34,6 +38,8 @@ export const peaksWorkflow: Workflow = {
     },
   ],
   jobTypes: PEAKS_JOB_TYPES,
-  architectures: [],
-  commands: [peaksCommand],
+  architectures: [PEAKS_UNET_ARCHITECTURE],
+  commands: [peaksCommand, peaksDemoCommand],
+  routes: [peaksRoutes],
+  page: 'peaks',
 };

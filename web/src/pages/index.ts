@@ -4,9 +4,11 @@
  * the platform's own pages.
  */
 import type { ComponentType } from 'react';
+import { ClassifyPage } from './classify/ClassifyPage';
 import { FilesPage } from './files/FilesPage';
 import { ModelsPage } from './models/ModelsPage';
 import { PacbedPage } from './pacbed/PacbedPage';
+import { PeaksPage } from './peaks/PeaksPage';
 import { PhasePage } from './phase/PhasePage';
 import { RunsPage } from './runs/RunsPage';
 import { SimulatePage } from './simulate/SimulatePage';
@@ -27,6 +29,8 @@ export const PAGES: readonly PageDef[] = [
   { id: 'models', title: 'Models', component: ModelsPage },
   { id: 'phase', title: 'Phase', component: PhasePage, workflow: 'phase' },
   { id: 'pacbed', title: 'PACBED', component: PacbedPage, workflow: 'pacbed' },
+  { id: 'peaks', title: 'Peaks', component: PeaksPage, workflow: 'peaks' },
+  { id: 'classify', title: 'Classify', component: ClassifyPage, workflow: 'classify' },
 ];
 
 export function findPage(id: string): PageDef | undefined {

@@ -3,6 +3,7 @@ import { commandGroup, type CommandModule } from '../../command.js';
 import { registerLabels } from './labels.js';
 import { registerPredict } from './predict.js';
 import { registerSimulate } from './simulate.js';
+import { registerTrain } from './train.js';
 
 export const peaksCommand: CommandModule = {
   name: 'peaks',
@@ -10,10 +11,11 @@ export const peaksCommand: CommandModule = {
     const group = commandGroup(
       program,
       'peaks',
-      'Bragg-peak segmentation in detector scans: simulate, label, predict, evaluate',
+      'Bragg-peak segmentation in detector scans: simulate, label, train, predict, evaluate',
     );
     registerSimulate(group, ctx);
     registerLabels(group);
+    registerTrain(group, ctx);
     registerPredict(group, ctx);
   },
 };

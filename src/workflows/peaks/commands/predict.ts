@@ -1,9 +1,11 @@
 /** `bragg peaks predict` and `bragg peaks evaluate`. */
 import type { Command } from 'commander';
+import { ValidationError } from '../../../core/errors.js';
+import { initBackend } from '../../../ml/backend/select.js';
 import { printJson, type CommandContext } from '../../command.js';
 import type { ClassicOptions } from '../classic/finder.js';
 import { evaluateMasks } from '../evaluate/evaluate.js';
-import { checkMethod, predictScan } from '../predict/predict.js';
+import { checkMethod, predictScan, type PredictOptions } from '../predict/predict.js';
 import { openScan, parseFrameRange } from '../scan/input.js';
 import { intFlag, numFlag } from './options.js';
 
@@ -12,6 +14,8 @@ interface PredictOpts {
   frames?: string;
   method: string;
   model?: string;
+  threshold?: string;
+  nmsIou?: string;
   dataset?: string;
   snr?: string;
   radius?: string;
@@ -33,8 +37,10 @@ export function registerPredict(group: Command, ctx: CommandContext): void {
     .argument('<scan>', 'scan file')
     .requiredOption('-o, --output <dir>', 'output directory')
     .option('--frames <a:b>', 'frame range (default: all)')
-    .option('--method <m>', 'classic (peakfinder8-style)', 'classic')
-    .option('--model <dir>', 'a trained model (not available yet)')
+    .option('--method <m>', 'classic (peakfinder8-style) or model (with --model)', 'classic')
+    .option('--model <dir>', 'a model trained by bragg peaks train (implies --method model)')
+    .option('--threshold <c>', 'model: smallest peak confidence kept (default 0.4)')
+    .option('--nms-iou <x>', 'model: mask IoU of the greedy NMS (default 0.5)')
     .option('--dataset <path>', 'the frame stack inside the file')
     .option('--snr <x>', 'classic: seed signal-to-noise threshold (default 8)')
     .option('--radius <px>', 'classic: background window half-width (default 20)')
@@ -47,8 +53,21 @@ export function registerPredict(group: Command, ctx: CommandContext): void {
     .option('--overlays <n>', 'overlay figures to write (default 4)')
     .option('--json', 'JSON progress lines and a JSON summary on stdout')
     .action(async (path: string, o: PredictOpts) => {
-      if (o.model !== undefined) checkMethod('model');
-      const method = checkMethod(o.method);
+      const named = checkMethod(o.method);
+      if (named === 'model' && o.model === undefined)
+        throw new ValidationError('--method model needs --model <dir>', 'model');
+      const threshold = numFlag(o.threshold, 'threshold');
+      const nmsIou = numFlag(o.nmsIou, 'nmsIou');
+      if (o.model === undefined && (threshold !== undefined || nmsIou !== undefined))
+        throw new ValidationError('--threshold and --nms-iou apply to --model only', 'model');
+      const method: PredictOptions['method'] =
+        o.model !== undefined
+          ? {
+              model: o.model,
+              ...(threshold !== undefined ? { threshold } : {}),
+              ...(nmsIou !== undefined ? { nmsIou } : {}),
+            }
+          : 'classic';
       const classic: ClassicOptions = {};
       const snr = numFlag(o.snr, 'snr');
       if (snr !== undefined) classic.snr = snr;
@@ -70,6 +89,8 @@ export function registerPredict(group: Command, ctx: CommandContext): void {
           await s.close();
         }
       }
+      // the network runs on the configured tfjs backend (BRAGG_BACKEND…; default: best available)
+      if (o.model !== undefined) await initBackend(ctx.backendConfig());
       const release = ctx.interruptible('stopping after the running block of frames…');
       const r = await predictScan({
         signal: ctx.signal,
@@ -91,7 +112,8 @@ export function registerPredict(group: Command, ctx: CommandContext): void {
         scan: r.scan.file,
         dataset: r.scan.dataset,
         frames: r.frames,
-        method,
+        method: typeof method === 'string' ? method : 'model',
+        ...(o.model !== undefined ? { model: o.model } : {}),
         peaks: r.peaks,
         framesWithPeaks: r.framesWithPeaks,
         masks: r.masks,

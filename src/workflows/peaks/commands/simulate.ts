@@ -1,10 +1,11 @@
 /** `bragg peaks simulate`: a synthetic dataset of I16-layout scans with label files (resumable). */
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { BraggError } from '../../../core/errors.js';
+import { BraggError, ValidationError } from '../../../core/errors.js';
 import type { Progress } from '../../../jobs/sharded-run.js';
 import { interruptedError, type CommandContext } from '../../command.js';
 import { parseDetector, runPeaksDataset } from '../synthetic/run.js';
+import { SCENE_PRESETS, type ScenePreset } from '../synthetic/scene.js';
 import { intFlag, numFlag } from './options.js';
 
 interface Opts {
@@ -14,6 +15,7 @@ interface Opts {
   seed?: string;
   detector?: string;
   density?: string;
+  preset?: string;
   workers?: string;
   redis?: string;
   queue?: string;
@@ -36,7 +38,11 @@ export function registerSimulate(group: Command, ctx: CommandContext): void {
     .option('--scans <n>', 'scans (default 1)')
     .option('--seed <s>', 'seed (default 0)')
     .option('--detector <d>', 'pilatus100k (195×487, default) or WxH')
-    .option('--density <d>', 'peaks started per frame, mean (default 0.5)')
+    .option('--density <d>', 'peaks started per frame, mean (default 0.5; hard preset 1.5)')
+    .option(
+      '--preset <p>',
+      'default | hard (weaker peaks near the noise, touching peaks, strong ring/streak/fluorescence backgrounds)',
+    )
     .option('--workers <n>', 'scans in parallel on a local worker pool')
     .option('--redis <url>', 'run scans on BullMQ workers through this Redis')
     .option('--queue <name>', 'BullMQ queue name (with --redis)')
@@ -50,8 +56,16 @@ export function registerSimulate(group: Command, ctx: CommandContext): void {
         seed: intFlag(o.seed, 'seed', 0, 2 ** 32 - 1) ?? 0,
         height: det.height,
         width: det.width,
-        density: numFlag(o.density, 'density') ?? 0.5,
+        density: numFlag(o.density, 'density') ?? (o.preset === 'hard' ? 1.5 : 0.5),
+        ...(o.preset !== undefined && o.preset !== 'default'
+          ? { preset: o.preset as ScenePreset }
+          : {}),
       };
+      if (o.preset !== undefined && !(SCENE_PRESETS as readonly string[]).includes(o.preset))
+        throw new ValidationError(
+          `preset '${o.preset}' is not one of ${SCENE_PRESETS.join(', ')}`,
+          'preset',
+        );
       const workers = intFlag(o.workers, 'workers', 1, 1024);
       const executor = ctx.executor({
         ...(o.redis ? { redis: o.redis } : {}),

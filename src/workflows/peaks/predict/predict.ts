@@ -1,7 +1,9 @@
 /**
  * `bragg peaks predict`: a scan (or a frame range of it) → per-peak instance masks by a method
- * (`classic` now; trained models come with the CNN work), streamed in blocks of frames so the
- * memory is a block whatever the scan's length. Writes, in the output folder:
+ * (`classic`, the peakfinder8-style finder, or `{ model }`, a network trained by
+ * `bragg peaks train`, decoded with a confidence threshold and mask NMS: `cnn/decode.ts`),
+ * streamed in blocks of frames so the memory is a block whatever the scan's length. Writes, in
+ * the output folder:
  *
  * - `<scan>_masks.h5` — the mask file contract (`label-file.ts`, kind `prediction`);
  * - `<scan>_peaks.csv` — frame, id, centroid y/x, bbox, area, integrated intensity (counts above
@@ -14,22 +16,40 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import { ValidationError } from '../../../core/errors.js';
 import { interruptedError } from '../../command.js';
+import { localBackground } from '../classic/background.js';
 import { checkClassicOptions, findPeaksClassic, type ClassicOptions } from '../classic/finder.js';
+import { checkDecodeOptions } from '../cnn/decode.js';
+import { loadPeaksModel, type PeaksModel } from '../cnn/model.js';
 import { MaskFileWriter } from '../labels/label-file.js';
 import { peakRows, peaksCsv, type PeakRow } from '../labels/peak-table.js';
 import { openScan, type Frames, type ScanInfo } from '../scan/input.js';
 import { overlayPng } from './overlay.js';
+import { ProjectionAccumulator } from './projections.js';
 import { VolumeWriter } from './volume.js';
 
-export const METHODS = ['classic'] as const;
+export const METHODS = ['classic', 'model'] as const;
 export type Method = (typeof METHODS)[number];
+
+/** A trained peaks model (`bragg peaks train`) and its decoding. */
+export interface ModelMethod {
+  /** The model bundle's folder. */
+  model: string;
+  /** Smallest confidence kept (default 0.4, as the seed). */
+  threshold?: number;
+  /** Mask IoU of the greedy NMS (default 0.5). */
+  nmsIou?: number;
+}
+
+/** The classic background window for the intensities of model predictions (finder defaults). */
+const MODEL_BACKGROUND = { radius: 20, passes: 5, clip: 3, grid: 4 } as const;
 
 export interface PredictOptions {
   scan: string;
   outDir: string;
   /** Frames [a, b) of the scan (default all). */
   frames?: [number, number];
-  method: Method;
+  /** `classic`, or a trained model (`{ model: dir }`). */
+  method: 'classic' | ModelMethod;
   classic?: ClassicOptions;
   /** The stack inside the file (default: the I16 path, else the first stack). */
   dataset?: string;
@@ -50,13 +70,15 @@ export interface PredictResult {
   table: string;
   volume: string;
   overlays: string[];
+  /** `<scan>_projection_{frame_x,frame_y,y_x}.png`: the volume's max-projections (projections.ts). */
+  projections?: string[];
   elapsedS: number;
 }
 
 export function checkMethod(m: string): Method {
   if (!(METHODS as readonly string[]).includes(m)) {
     throw new ValidationError(
-      `method '${m}' is not one of ${METHODS.join(', ')} (trained models: not yet)`,
+      `method '${m}' is not one of ${METHODS.join(', ')} (model: give --model <dir>)`,
       'method',
     );
   }
@@ -74,7 +96,13 @@ export function overlayFrames(a: number, b: number, k: number): Set<number> {
 
 export async function predictScan(o: PredictOptions): Promise<PredictResult> {
   const t0 = performance.now();
-  checkMethod(o.method);
+  const modelMethod = typeof o.method === 'object' ? o.method : undefined;
+  if (modelMethod === undefined && o.method !== 'classic') checkMethod(String(o.method));
+  if (modelMethod !== undefined) {
+    if (typeof modelMethod.model !== 'string' || modelMethod.model === '')
+      throw new ValidationError('method.model must be a model folder', 'model');
+    checkDecodeOptions({ threshold: modelMethod.threshold, nmsIou: modelMethod.nmsIou });
+  }
   checkClassicOptions(o.classic ?? {});
   const block = o.block ?? 32;
   if (!Number.isInteger(block) || block < 1 || block > 4096)
@@ -82,7 +110,15 @@ export async function predictScan(o: PredictOptions): Promise<PredictResult> {
   const nOverlays = o.overlays ?? 4;
   if (!Number.isInteger(nOverlays) || nOverlays < 0 || nOverlays > 1000)
     throw new ValidationError(`overlays must be 0..1000, got ${nOverlays}`, 'overlays');
-  const scan = await openScan(o.scan, o.dataset !== undefined ? { dataset: o.dataset } : {});
+  const net: PeaksModel | undefined = modelMethod
+    ? await loadPeaksModel(modelMethod.model)
+    : undefined;
+  const scan = await openScan(o.scan, o.dataset !== undefined ? { dataset: o.dataset } : {}).catch(
+    (err: unknown) => {
+      net?.dispose();
+      throw err;
+    },
+  );
   try {
     const { frames, height: h, width: w } = scan.info;
     const [a, b] = o.frames ?? [0, frames];
@@ -95,7 +131,12 @@ export async function predictScan(o: PredictOptions): Promise<PredictResult> {
     const masksPath = join(outDir, `${stem}_masks.h5`);
     const tablePath = join(outDir, `${stem}_peaks.csv`);
     const volumePath = join(outDir, `${stem}_volume.nxs`);
-    const rule = `${o.method}: ${JSON.stringify(o.classic ?? {})} (defaults for the rest; see classic/finder.ts)`;
+    const decode = modelMethod
+      ? { threshold: modelMethod.threshold, nmsIou: modelMethod.nmsIou }
+      : undefined;
+    const rule = net
+      ? `model ${net.meta.id} (${net.dir}): ${JSON.stringify(checkDecodeOptions({ ...net.decode, ...Object.fromEntries(Object.entries(decode ?? {}).filter(([, v]) => v !== undefined)) }))} (cnn/decode.ts)`
+      : `classic: ${JSON.stringify(o.classic ?? {})} (defaults for the rest; see classic/finder.ts)`;
     const masks = await MaskFileWriter.create(masksPath, {
       kind: 'prediction',
       source: basename(o.scan),
@@ -105,6 +146,7 @@ export async function predictScan(o: PredictOptions): Promise<PredictResult> {
       width: w,
     });
     const volume = await VolumeWriter.create(volumePath, frameIndex, h, w, scan.info.scanAxis);
+    const proj = new ProjectionAccumulator(b - a, h, w);
     const rows: PeakRow[] = [];
     const wanted = overlayFrames(a, b, nOverlays);
     const overlays: string[] = [];
@@ -128,13 +170,25 @@ export async function predictScan(o: PredictOptions): Promise<PredictResult> {
         const blk: Frames = await reading!;
         reading = f1 < b ? readBlock(f1) : undefined;
         const out = new Uint16Array(blk.count * h * w);
+        const decoded = net?.predict(blk.data, blk.count, h, w, decode);
         for (let k = 0; k < blk.count; k++) {
           const frame = blk.data.subarray(k * h * w, (k + 1) * h * w);
-          const r = findPeaksClassic(frame, h, w, o.classic ?? {}, scan.pixelMask);
+          let r: {
+            mask: Uint16Array;
+            peaks: { id: number; confidence: number }[];
+            background?: Float32Array;
+          };
+          if (decoded) {
+            const d = decoded[k]!;
+            r = { mask: d.mask, peaks: d.confidence.map((c, i) => ({ id: i + 1, confidence: c })) };
+          } else r = findPeaksClassic(frame, h, w, o.classic ?? {}, scan.pixelMask);
           out.set(r.mask, k * h * w);
           // Counts above the local background, for the intensities (only where there are peaks).
-          if (r.peaks.length > 0)
-            for (let i = 0; i < h * w; i++) signal[i] = frame[i]! - r.background[i]!;
+          if (r.peaks.length > 0) {
+            const bg =
+              r.background ?? localBackground(frame, h, w, MODEL_BACKGROUND, scan.pixelMask).mean;
+            for (let i = 0; i < h * w; i++) signal[i] = frame[i]! - bg[i]!;
+          }
           const conf = new Map(r.peaks.map((p) => [p.id, p.confidence]));
           const fr = peakRows(f0 + k, r.mask, h, w, signal, (id) => conf.get(id) ?? 0);
           if (fr.length > 0) withPeaks++;
@@ -145,6 +199,7 @@ export async function predictScan(o: PredictOptions): Promise<PredictResult> {
             overlays.push(p);
           }
         }
+        proj.add(f0 - a, blk.data, out);
         await writing;
         writing = (async () => {
           await masks.write(out);
@@ -166,6 +221,7 @@ export async function predictScan(o: PredictOptions): Promise<PredictResult> {
     const tmp = `${tablePath}.tmp-${process.pid}`;
     await writeFile(tmp, peaksCsv(rows));
     await rename(tmp, tablePath);
+    const projections = await proj.write(outDir, stem);
     return {
       scan: scan.info,
       frames: [a, b],
@@ -175,9 +231,11 @@ export async function predictScan(o: PredictOptions): Promise<PredictResult> {
       table: tablePath,
       volume: volumePath,
       overlays,
+      projections,
       elapsedS: (performance.now() - t0) / 1000,
     };
   } finally {
     await scan.close();
+    net?.dispose();
   }
 }

@@ -11,7 +11,7 @@ import { canonicalJson, sha256Hex, uuidFromHash } from '../../../core/hash.js';
 import { deriveSeed } from '../../../core/rng.js';
 import { runDataset, type DatasetRunOptions } from '../../../jobs/dataset-run.js';
 import type { ShardedRunResult } from '../../../jobs/sharded-run.js';
-import { PILATUS_100K } from './scene.js';
+import { PILATUS_100K, SCENE_PRESETS, type ScenePreset } from './scene.js';
 import { labelFile, scanFile, type PeaksScanPayload } from './shard-job.js';
 
 export const PEAKS_DATASET_RUN_PREFIX = 'peaks';
@@ -25,6 +25,8 @@ export interface PeaksDatasetConfig {
   width: number;
   /** Mean peaks started per frame. */
   density: number;
+  /** Scene preset (`scene.ts`); absent = default (and absent from the dataset id's hash). */
+  preset?: ScenePreset;
 }
 
 /** Parse a detector size: `pilatus100k` (195×487) or `WxH` (columns × rows). */
@@ -52,6 +54,11 @@ export function checkConfig(c: PeaksDatasetConfig): void {
   int(c.seed, 0, 2 ** 32 - 1, 'seed');
   if (!(c.density >= 0 && c.density <= 20))
     throw new ValidationError(`density must be in [0, 20], got ${c.density}`, 'density');
+  if (c.preset !== undefined && !(SCENE_PRESETS as readonly string[]).includes(c.preset))
+    throw new ValidationError(
+      `preset '${String(c.preset)}' is not one of ${SCENE_PRESETS.join(', ')}`,
+      'preset',
+    );
   // Bounded memory: one frame block of counts + masks per worker.
   if (c.frames * c.height * c.width * c.scans > 2 ** 40)
     throw new ValidationError('dataset larger than 2^40 pixels', 'frames');
@@ -99,6 +106,9 @@ export async function runPeaksDataset(
             height: config.height,
             width: config.width,
             density: config.density,
+            ...(config.preset !== undefined && config.preset !== 'default'
+              ? { preset: config.preset }
+              : {}),
           };
           return {
             id: s.scan,

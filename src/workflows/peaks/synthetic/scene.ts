@@ -88,7 +88,17 @@ export interface PlanOptions {
   /** Mean number of peaks started per frame (default 0.5; about 2 visible per frame). */
   density?: number;
   saturation?: number;
+  /**
+   * `default`, or `hard` (SCENE_PRESETS): weaker peaks (many near the detection limit), 40 % of
+   * the peaks placed touching an earlier one at the same rocking angle, and stronger structured
+   * backgrounds (always a ring and fluorescence, 1–3 streaks, 3–10× the amplitudes). The
+   * default preset draws exactly what it always drew (same seed → same scan).
+   */
+  preset?: ScenePreset;
 }
+
+export const SCENE_PRESETS = ['default', 'hard'] as const;
+export type ScenePreset = (typeof SCENE_PRESETS)[number];
 
 function pick<T>(rng: Rng, xs: readonly T[]): T {
   return xs[rng.int(xs.length)]!;
@@ -99,6 +109,7 @@ export function planScan(o: PlanOptions): ScanPlan {
   const width = o.width ?? PILATUS_100K.width;
   const saturation = o.saturation ?? PILATUS_SATURATION;
   const rng = createRng(deriveSeed(o.seed, 'peaks-scan-plan'));
+  if (o.preset === 'hard') return planHard(o, rng, height, width, saturation);
   const background: BackgroundSpec = { flat: rng.uniform(0.2, 5), streaks: [] };
   if (rng.next() < 0.5) {
     const radius = rng.uniform(0.6, 1.4) * Math.max(height, width);
@@ -179,6 +190,143 @@ export function planScan(o: PlanOptions): ScanPlan {
     hot.push([rng.int(height * width), Math.round(10 ** rng.uniform(4, 5.5))]);
   }
   // The detector mask knows about half of the bad pixels (the rest are found by value).
+  const masked = [
+    ...dead.filter((_, i) => i % 2 === 0),
+    ...hot.filter((_, i) => i % 2 === 0).map((h) => h[0]),
+  ];
+  return {
+    seed: o.seed,
+    frames: o.frames,
+    height,
+    width,
+    saturation,
+    background,
+    peaks,
+    dead,
+    hot,
+    masked,
+  };
+}
+
+/** One peak of a kind at (y, x) (the draws of `planScan`'s peaks, amplitude given). */
+function drawPeak(
+  rng: Rng,
+  kind: PeakKind,
+  y: number,
+  x: number,
+  amplitude: number,
+  f0: number,
+  fw: number,
+  saturation: number,
+): PeakSpec {
+  const p: PeakSpec = {
+    kind,
+    y,
+    x,
+    dy: rng.normal(0, 0.3),
+    dx: rng.normal(0, 0.3),
+    su: rng.uniform(0.9, 2.5),
+    sv: 0,
+    theta: rng.uniform(0, Math.PI),
+    amplitude,
+    f0,
+    fw,
+  };
+  p.sv = p.su;
+  if (kind === 'anisotropic') p.sv = p.su * rng.uniform(1.6, 3);
+  if (kind === 'streaked') {
+    p.su = rng.uniform(0.8, 1.5);
+    p.sv = rng.uniform(5, 14);
+  }
+  if (kind === 'split') {
+    const d = rng.uniform(2.5, 4) * p.su;
+    const a = rng.uniform(0, 2 * Math.PI);
+    p.lobe = { dy: d * Math.sin(a), dx: d * Math.cos(a), ratio: rng.uniform(0.4, 1) };
+  }
+  if (kind === 'saturated') p.amplitude = saturation * rng.uniform(1.5, 6);
+  return p;
+}
+
+/** The `hard` preset (see `PlanOptions.preset`). */
+function planHard(
+  o: PlanOptions,
+  rng: Rng,
+  height: number,
+  width: number,
+  saturation: number,
+): ScanPlan {
+  const background: BackgroundSpec = {
+    flat: rng.uniform(1, 20),
+    ring: {
+      radius: 0,
+      cy: 0,
+      cx: rng.uniform(0, width),
+      width: rng.uniform(5, 25),
+      amplitude: rng.uniform(10, 80),
+    },
+    streaks: [],
+    fluorescence: {
+      amplitude: rng.uniform(10, 100),
+      gy: rng.uniform(-0.8, 0.8),
+      gx: rng.uniform(-0.8, 0.8),
+    },
+  };
+  const ring = background.ring!;
+  ring.radius = rng.uniform(0.4, 1.0) * Math.max(height, width);
+  ring.cy = height + rng.uniform(-0.2, 0.4) * ring.radius;
+  for (let k = 0, m = 1 + rng.int(3); k < m; k++) {
+    background.streaks.push({
+      cy: rng.uniform(0, height),
+      cx: rng.uniform(0, width),
+      angle: rng.uniform(0, Math.PI),
+      width: rng.uniform(2, 10),
+      length: rng.uniform(80, 400),
+      amplitude: rng.uniform(5, 40),
+    });
+  }
+  const density = o.density ?? 1.5;
+  const n = Math.max(
+    0,
+    Math.round(o.frames * density + rng.normal(0, Math.sqrt(o.frames * density))),
+  );
+  const peaks: PeakSpec[] = [];
+  for (let k = 0; k < n; k++) {
+    const kind = pick(rng, PEAK_KINDS);
+    // weak: 10^0.8 … 10^3.5 counts, many within a few σ of the background noise
+    const amplitude = 10 ** rng.uniform(0.8, 3.5);
+    const prev = peaks.length > 0 && rng.next() < 0.4 ? peaks[rng.int(peaks.length)]! : undefined;
+    let y: number;
+    let x: number;
+    let f0: number;
+    let fw: number;
+    if (prev) {
+      // touching: 2–3.5 widths away, at the same rocking angle
+      const d = rng.uniform(2, 3.5) * Math.max(prev.su, 1.2);
+      const a = rng.uniform(0, 2 * Math.PI);
+      y = Math.min(height - 6, Math.max(6, prev.y + d * Math.sin(a)));
+      x = Math.min(width - 6, Math.max(6, prev.x + d * Math.cos(a)));
+      f0 = prev.f0 + rng.uniform(-0.5, 0.5);
+      fw = prev.fw;
+    } else {
+      fw = rng.uniform(0.6, 2.5);
+      y = rng.uniform(6, height - 6);
+      x = rng.uniform(6, width - 6);
+      f0 = rng.uniform(-fw, o.frames - 1 + fw);
+    }
+    peaks.push(drawPeak(rng, kind, y, x, amplitude, f0, fw, saturation));
+  }
+  const dead: number[] = [];
+  if (height === PILATUS_100K.height && width === PILATUS_100K.width) {
+    for (const [yy, xx] of I16_DEAD_PIXELS) dead.push(yy * width + xx);
+  } else {
+    for (let k = 0; k < Math.max(1, Math.round((height * width) / 10000)); k++) {
+      dead.push(rng.int(height * width));
+    }
+  }
+  const hot: [number, number][] = [];
+  for (let k = 0, m = 2 + rng.int(6); k < m; k++) {
+    hot.push([rng.int(height * width), Math.round(10 ** rng.uniform(3, 5.5))]);
+  }
   const masked = [
     ...dead.filter((_, i) => i % 2 === 0),
     ...hot.filter((_, i) => i % 2 === 0).map((h) => h[0]),

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { publishAtomically, sha256File, tempNameFor } from '../../../jobs/output.js';
 import type { JobType, ShardResult } from '../../../jobs/types.js';
-import { planScan } from './scene.js';
+import { planScan, SCENE_PRESETS } from './scene.js';
 import { writeSyntheticScan } from './write-scan.js';
 
 const payload = z
@@ -22,6 +22,7 @@ const payload = z
     height: z.number().int().min(8).max(4096),
     width: z.number().int().min(8).max(4096),
     density: z.number().min(0).max(20),
+    preset: z.enum(SCENE_PRESETS).optional(),
   })
   .strict();
 
@@ -45,6 +46,7 @@ export const peaksScanJob: JobType<z.output<typeof payload>, ShardResult> = {
         width: p.width,
         seed: p.seed,
         density: p.density,
+        ...(p.preset !== undefined ? { preset: p.preset } : {}),
       });
       const tmpScan = tempNameFor(finalScan);
       try {
