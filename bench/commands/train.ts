@@ -8,6 +8,7 @@ import { commandGroup, printJson } from '../../src/workflows/command.js';
 import type { CommandContext, CommandModule } from '../../src/workflows/command.js';
 import { benchTrain, formatProfile } from '../train/train-bench.js';
 import { referenceNetNames } from '../../src/ml/models/reference.js';
+import { AIRYNET_BENCH_NETS } from '../train/airynet-nets.js';
 
 function int(v: string, field: string): number {
   const n = Number(v);
@@ -22,7 +23,10 @@ export const benchTrainCommand: CommandModule = {
     commandGroup(program, 'bench', 'Benchmarks (results as text or --json)')
       .command('train')
       .description('Time training steps of a reference net (small2d, phase1d, xception)')
-      .requiredOption('--net <name>', `reference net: ${referenceNetNames().join(', ')}`)
+      .requiredOption(
+        '--net <name>',
+        `reference net: ${[...referenceNetNames(), ...Object.keys(AIRYNET_BENCH_NETS)].join(', ')}`,
+      )
       .option('--steps <n>', 'timed steps', '20')
       .option('--warmup <n>', 'untimed steps first', '3')
       .option('--threads <n>', 'wasm threads (default: all cores)')

@@ -1,9 +1,10 @@
 #!/usr/bin/python3
-"""PyTorch reference for `bragg bench train`: the same three nets, same batch sizes, Adam,
+"""PyTorch reference for `bragg bench train`: the same nets, same batch sizes, Adam (the AiryNet
+nets: SGD Nesterov + sigmoid cross-entropy on 11 multi-hot classes, as the seed trains them),
 random inputs; median ms per training step. Run with Debian's python3-torch:
     /usr/bin/python3 bench/reference/torch_train_bench.py --net small2d --threads 2 --steps 20
 Prints one JSON object (ms_per_step, cpu_ms_per_step: CPU time of all threads, samples_per_s) like `bragg bench train --json`."""
-import argparse, json, statistics, time
+import argparse, json, math, statistics, time
 import torch
 import torch.nn as nn
 
@@ -67,7 +68,68 @@ def xception():
     return net, (3, 128, 128), 8, 10
 
 
-NETS = {'small2d': small2d, 'phase1d': phase1d, 'xception': xception}
+class LogAct(nn.Module):
+    """AiryNet's logarithmic first activation, sign(x)·α(ln(|x| + e⁻¹) + 1) + β (α 0.2, β 0)."""
+    def __init__(self, alpha=0.2, beta=0.0):
+        super().__init__()
+        self.alpha, self.beta = alpha, beta
+
+    def forward(self, x):
+        return torch.sign(x) * self.alpha * (torch.log(x.abs() + math.exp(-1)) + 1) + self.beta
+
+
+def bn_act(c):
+    return nn.Sequential(nn.BatchNorm2d(c, eps=1e-5, momentum=0.003), nn.LeakyReLU(0.2))
+
+
+class PreActBlock(nn.Module):
+    """ResNet v2 basic block as bragg's airynet-resnet: BN → leaky ReLU → (1×1 projection on the
+    first block of a layer) → 3×3/s → BN → leaky ReLU → 3×3, + shortcut; no conv bias."""
+    def __init__(self, cin, cout, stride, project):
+        super().__init__()
+        self.pre = bn_act(cin)
+        self.proj = nn.Conv2d(cin, cout, 1, stride, bias=False) if project else None
+        self.c1 = nn.Conv2d(cin, cout, 3, stride, padding=1, bias=False)
+        self.mid = bn_act(cout)
+        self.c2 = nn.Conv2d(cout, cout, 3, 1, padding=1, bias=False)
+
+    def forward(self, x):
+        p = self.pre(x)
+        s = self.proj(p) if self.proj is not None else x
+        return self.c2(self.mid(self.c1(p))) + s
+
+
+def airynet_resnet18(side):
+    layers = [nn.Conv2d(1, 64, 7, 2, padding=3, bias=False), LogAct(), nn.MaxPool2d(3, 2, padding=1)]
+    cin = 64
+    for i, f in enumerate([64, 128, 256, 512]):
+        for k in range(2):
+            layers.append(PreActBlock(cin, f, 2 if (k == 0 and i > 0) else 1, k == 0))
+            cin = f
+    layers += [bn_act(512), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(512, 11)]
+    return nn.Sequential(*layers), (1, side, side), 24, 11
+
+
+def airynet_vgg16(side=224):
+    layers, cin, first = [], 1, True
+    for f, n in [(64, 2), (128, 2), (256, 3), (512, 3), (512, 3)]:
+        for _ in range(n):
+            layers += [nn.Conv2d(cin, f, 3, padding=1), LogAct() if first else nn.LeakyReLU(0.1)]
+            cin, first = f, False
+        layers.append(nn.MaxPool2d(2, 2))
+    fm = side // 32
+    layers += [nn.Conv2d(512, 4096, 7, padding=0 if fm >= 7 else 3), nn.LeakyReLU(0.1), nn.Dropout(0.5),
+               nn.Conv2d(4096, 4096, 1), nn.LeakyReLU(0.1), nn.Dropout(0.5),
+               nn.AdaptiveAvgPool2d(1), nn.Conv2d(4096, 11, 1), nn.Flatten()]
+    return nn.Sequential(*layers), (1, side, side), 24, 11
+
+
+NETS = {'small2d': small2d, 'phase1d': phase1d, 'xception': xception,
+        'airynet-resnet18-64': lambda: airynet_resnet18(64),
+        'airynet-resnet18-224': lambda: airynet_resnet18(224),
+        'airynet-vgg16-224': lambda: airynet_vgg16(224)}
+# AiryNet nets train as the seed does: multi-label sigmoid cross-entropy, SGD Nesterov 0.9
+MULTILABEL = {n for n in NETS if n.startswith('airynet-')}
 
 if __name__ == '__main__':
     p = argparse.ArgumentParser()
@@ -75,14 +137,23 @@ if __name__ == '__main__':
     p.add_argument('--steps', type=int, default=20)
     p.add_argument('--warmup', type=int, default=3)
     p.add_argument('--threads', type=int, default=torch.get_num_threads())
+    p.add_argument('--batch-size', type=int)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(1)
     net, shape, batch, k = NETS[a.net]()
-    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    batch = a.batch_size or batch
     x = torch.randn(batch, *shape)
-    y = torch.randint(0, k, (batch,))
-    loss_fn = nn.CrossEntropyLoss()
+    if a.net in MULTILABEL:
+        opt = torch.optim.SGD(net.parameters(), lr=0.1 * batch / 128, momentum=0.9, nesterov=True)
+        y = (torch.rand(batch, k) < 0.3).float()
+        # the model's sigmoid output + binary cross-entropy, as bragg computes it
+        bce = nn.BCELoss()
+        loss_fn = lambda out, t: bce(torch.sigmoid(out), t)
+    else:
+        opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+        y = torch.randint(0, k, (batch,))
+        loss_fn = nn.CrossEntropyLoss()
     times, cpu = [], []
     for i in range(a.warmup + a.steps):
         t0 = time.perf_counter()

@@ -16,6 +16,9 @@ import type { AbResult, StepVariant } from '../../src/ml/train/ab.js';
 import { formatProfile, profileSteps } from '../../src/ml/train/kernel-profile.js';
 import type { StepProfile } from '../../src/ml/train/kernel-profile.js';
 import { trainStep } from '../../src/ml/train/step.js';
+import type { LossName } from '../../src/ml/train/step.js';
+import type { OptimizerSpec } from '../../src/ml/train/optimizers.js';
+import { AIRYNET_BENCH_NETS } from './airynet-nets.js';
 
 export interface TrainBenchOptions {
   net: string;
@@ -103,10 +106,10 @@ function medianOf(v: readonly number[]): number {
 }
 
 export async function benchTrain(o: TrainBenchOptions): Promise<TrainBenchResult> {
-  const spec = REFERENCE_NETS[o.net];
+  const spec = REFERENCE_NETS[o.net] ?? AIRYNET_BENCH_NETS[o.net];
   if (spec === undefined) {
     throw new ValidationError(
-      `unknown net '${o.net}'; expected one of ${referenceNetNames().join(', ')}`,
+      `unknown net '${o.net}'; expected one of ${[...referenceNetNames(), ...Object.keys(AIRYNET_BENCH_NETS)].join(', ')}`,
       '--net',
     );
   }
@@ -122,10 +125,24 @@ export async function benchTrain(o: TrainBenchOptions): Promise<TrainBenchResult
   const batch = o.batchSize ?? spec.batchSize;
   const seed = o.seed ?? 1;
   const model = spec.build(seed);
-  const optimizer = createOptimizer({ kind: 'adam', learningRate: 1e-3 });
+  // the AiryNet nets train as the seed: SGD Nesterov + sigmoid cross-entropy on multi-hot labels
+  const multi = 'multiLabel' in spec;
+  const lr = multi ? (0.1 * batch) / 128 : 1e-3;
+  const optSpec: OptimizerSpec = multi
+    ? { kind: 'sgd', learningRate: lr, momentum: 0.9, nesterov: true }
+    : { kind: 'adam', learningRate: lr };
+  const lossName: LossName = multi ? 'binaryCrossentropy' : 'categoricalCrossentropy';
+  const optimizer = createOptimizer(optSpec);
   const x = tf.randomNormal([batch, ...spec.inputShape], 0, 1, 'float32', seed);
   const labels = tf.tidy(() => tf.randomUniform([batch], 0, spec.numClasses, 'int32', seed + 1));
-  const y = tf.oneHot(labels as tf.Tensor1D, spec.numClasses);
+  const y = multi
+    ? tf.tidy(() =>
+        tf
+          .randomUniform([batch, spec.numClasses], 0, 1, 'float32', seed + 2)
+          .less(0.3)
+          .cast('float32'),
+      )
+    : tf.oneHot(labels as tf.Tensor1D, spec.numClasses);
   const times: number[] = [];
   const cpu: number[] = [];
   let loss = NaN;
@@ -135,7 +152,7 @@ export async function benchTrain(o: TrainBenchOptions): Promise<TrainBenchResult
     for (let i = 0; i < (o.warmup ?? 3) + o.steps; i++) {
       const t0 = performance.now();
       const c0 = process.cpuUsage();
-      loss = trainStep(model, optimizer, x, y, 1e-3, 'categoricalCrossentropy', {}).loss;
+      loss = trainStep(model, optimizer, x, y, lr, lossName, {}).loss;
       if (i >= (o.warmup ?? 3)) {
         times.push(performance.now() - t0);
         const c = process.cpuUsage(c0);
@@ -144,18 +161,10 @@ export async function benchTrain(o: TrainBenchOptions): Promise<TrainBenchResult
     }
     if (o.compareStock !== undefined && o.compareStock.length > 0) {
       const variants = stockVariants(o.compareStock);
-      ab = abSteps(model, optimizer, x, y, 'categoricalCrossentropy', variants, o.steps);
+      ab = abSteps(model, optimizer, x, y, lossName, variants, o.steps);
     }
     if (o.profileSteps !== undefined && o.profileSteps > 0) {
-      profile = profileSteps(
-        model,
-        optimizer,
-        x,
-        y,
-        1e-3,
-        'categoricalCrossentropy',
-        o.profileSteps,
-      );
+      profile = profileSteps(model, optimizer, x, y, lr, lossName, o.profileSteps);
     }
   } finally {
     optimizer.dispose();

@@ -20,6 +20,7 @@ interface Opts {
   learningRate?: string;
   lrBoundaries?: string;
   lrDecay?: string;
+  stepsPerEval?: string;
   firstActivation?: string;
   resume?: boolean;
   db?: string;
@@ -99,6 +100,10 @@ export const classifyTrainCommand: CommandModule = {
         'epochs where lr is multiplied by --lr-decay (default 30,60,120,150)',
       )
       .option('--lr-decay <g>', 'factor at each boundary (default 0.1)')
+      .option(
+        '--steps-per-eval <n>',
+        "train/eval cycles of n steps (the seed's steps_per_eval): evaluation + checkpoint after each",
+      )
       .option('--first-activation <a>', 'log (AiryNet) or none (default log)')
       .option('--resume', 'continue from the last checkpoint of the same output folder')
       .option('--db <path>', `run registry (default ${ctx.registryPath()})`)
@@ -142,6 +147,7 @@ export const classifyTrainCommand: CommandModule = {
               ...opt('learningRate', numberFlag(o.learningRate, 'learningRate')),
               ...opt('lrBoundaries', boundaries),
               ...opt('lrDecay', numberFlag(o.lrDecay, 'lrDecay')),
+              ...opt('stepsPerEval', intFlag(o.stepsPerEval, 'stepsPerEval')),
               ...opt('firstActivation', fa),
               ...(o.resume ? { resume: true } : {}),
               callbacks: [

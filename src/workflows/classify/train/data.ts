@@ -207,13 +207,17 @@ export function cropPad(
   return out;
 }
 
-export async function readImage(d: LabelledImages, r: ImageRef): Promise<Float32Array> {
+export async function readImage(
+  d: LabelledImages,
+  r: ImageRef,
+  side = CROP_SIZE,
+): Promise<Float32Array> {
   const f = d.files[r.file]!;
   const name = f.datasets.find((x) => isMember(x.name, 'images'))!.name;
   const a = (await f.read(name, { frame: r.frame })).array;
   const h = a.shape[0]!;
   const w = a.shape[1]!;
-  return cropPad(a.data as ArrayLike<number>, h, w);
+  return cropPad(a.data as ArrayLike<number>, h, w, side);
 }
 
 export interface SourceOptions {
@@ -223,32 +227,69 @@ export interface SourceOptions {
   seed: number;
   /** Shuffle and flip (training). */
   augment: boolean;
+  /**
+   * Side the images are centre-cropped / zero-padded to before the resize (default
+   * {@link CROP_SIZE}, the seed's 256).
+   */
+  cropSize?: number;
+  /**
+   * Train/eval cycles (the seed's `--steps_per_eval`): call `k` of the source yields the global
+   * batches k·stepsPerEval … (k+1)·stepsPerEval − 1 of the endless stream of shuffled data epochs
+   * (data epoch e = the same order and flips as without cycles). Unset: call e is data epoch e.
+   */
+  stepsPerEval?: number;
 }
 
-/** Batches x (n, size, size, 1) and y (n, classes) for the trainer; a pure function of the epoch. */
+/** Batches per pass over `n` images. */
+export function batchesPerEpoch(n: number, batchSize: number): number {
+  return Math.ceil(n / batchSize);
+}
+
+/** Batches x (n, size, size, 1) and y (n, classes) for the trainer; a pure function of the epoch (or cycle). */
 export function classifySource(d: LabelledImages, o: SourceOptions): DataSource {
   if (!(Number.isInteger(o.batchSize) && o.batchSize >= 1))
     throw new ValidationError(`must be a positive integer, got ${o.batchSize}`, 'batchSize');
+  const side = o.cropSize ?? CROP_SIZE;
+  if (!(Number.isInteger(side) && side >= 1 && side <= 4096))
+    throw new ValidationError(`must be an integer in [1, 4096], got ${side}`, 'cropSize');
+  const spe = o.stepsPerEval;
+  if (spe !== undefined && !(Number.isInteger(spe) && spe >= 1))
+    throw new ValidationError(`must be a positive integer, got ${spe}`, 'stepsPerEval');
   const c = d.classes.length;
-  return (epoch: number) => ({
+  const bpe = batchesPerEpoch(o.refs.length, o.batchSize);
+  const orderOf = (epoch: number): ImageRef[] => {
+    const order = o.refs.slice();
+    if (o.augment) createRng(deriveSeed(o.seed, 'classify-shuffle', epoch)).shuffle(order);
+    return order;
+  };
+  // the (data epoch, batch) pairs of call k
+  const windows = (k: number): Array<[number, number]> => {
+    if (spe === undefined) return Array.from({ length: bpe }, (_, j) => [k, j]);
+    return Array.from({ length: spe }, (_, s) => {
+      const g = k * spe + s;
+      return [Math.floor(g / bpe), g % bpe];
+    });
+  };
+  return (k: number) => ({
     async *[Symbol.asyncIterator]() {
-      const order = o.refs.slice();
-      if (o.augment) createRng(deriveSeed(o.seed, 'classify-shuffle', epoch)).shuffle(order);
-      for (let s = 0; s < order.length; s += o.batchSize) {
-        const refs = order.slice(s, s + o.batchSize);
-        const raw = new Float32Array(refs.length * CROP_SIZE * CROP_SIZE);
+      if (o.refs.length === 0) return;
+      let cached: [number, ImageRef[]] | undefined;
+      for (const [epoch, j] of windows(k)) {
+        if (cached?.[0] !== epoch) cached = [epoch, orderOf(epoch)];
+        const refs = cached[1].slice(j * o.batchSize, (j + 1) * o.batchSize);
+        const raw = new Float32Array(refs.length * side * side);
         const y = new Float32Array(refs.length * c);
-        for (let k = 0; k < refs.length; k++) {
-          const r = refs[k]!;
-          const img = await readImage(d, r);
+        for (let i = 0; i < refs.length; i++) {
+          const r = refs[i]!;
+          const img = await readImage(d, r, side);
           if (o.augment)
-            flip(img, createRng(deriveSeed(o.seed, 'classify-flip', epoch, r.file, r.frame)));
-          raw.set(img, k * CROP_SIZE * CROP_SIZE);
-          y.set(d.labels.get(key(r))!, k * c);
+            flip(img, createRng(deriveSeed(o.seed, 'classify-flip', epoch, r.file, r.frame)), side);
+          raw.set(img, i * side * side);
+          y.set(d.labels.get(key(r))!, i * c);
         }
         const x = tf.tidy(() => {
-          const t = tf.tensor4d(raw, [refs.length, CROP_SIZE, CROP_SIZE, 1]);
-          return o.size === CROP_SIZE ? t : tf.image.resizeBilinear(t, [o.size, o.size]);
+          const t = tf.tensor4d(raw, [refs.length, side, side, 1]);
+          return o.size === side ? t : tf.image.resizeBilinear(t, [o.size, o.size]);
         });
         yield { x, y: tf.tensor2d(y, [refs.length, c]) };
       }
@@ -256,13 +297,12 @@ export function classifySource(d: LabelledImages, o: SourceOptions): DataSource 
   });
 }
 
-function flip(img: Float32Array, rng: { next(): number }): void {
-  const n = CROP_SIZE;
+function flip(img: Float32Array, rng: { next(): number }, n = CROP_SIZE): void {
   if (rng.next() < 0.5) {
     for (let y = 0; y < n; y++) img.subarray(y * n, (y + 1) * n).reverse();
   }
   if (rng.next() < 0.5) {
-    for (let y = 0; y < n / 2; y++) {
+    for (let y = 0; y < Math.floor(n / 2); y++) {
       const a = img.slice(y * n, (y + 1) * n);
       img.copyWithin(y * n, (n - 1 - y) * n, (n - y) * n);
       img.set(a, (n - 1 - y) * n);

@@ -22,8 +22,10 @@ import { train } from '../../../ml/train/trainer.js';
 import { AIRYNET_RESNET, AIRYNET_VGG } from '../models/index.js';
 import type { FirstActivation } from '../models/index.js';
 import {
+  batchesPerEpoch,
   classifySource,
   CLASSIFY_PREPROCESSING,
+  CROP_SIZE,
   openLabelledImages,
   singleLabel,
   type ImageRef,
@@ -41,6 +43,12 @@ export interface ClassifyTrainOptions {
   vggSize?: number;
   /** Network input side [px] (the seed: 224). */
   targetSize?: number;
+  /**
+   * Train/eval cycles of this many steps (the seed's `--steps_per_eval`): the trainer's
+   * "epochs" become cycles, each followed by an evaluation and a checkpoint; `epochs` and the
+   * learning-rate boundaries stay in data epochs (converted to cycles, rounded up).
+   */
+  stepsPerEval?: number;
   batchSize?: number;
   epochs?: number;
   seed?: number;
@@ -83,9 +91,11 @@ export async function evaluateClassifier(
   size: number,
   batchSize = 32,
   single = false,
+  cropSize = CROP_SIZE,
 ): Promise<MultiLabelReport> {
   const m = new MultiLabelMetrics(d.classes);
-  for await (const b of classifySource(d, { refs, size, batchSize, seed: 0, augment: false })(0)) {
+  const src = classifySource(d, { refs, size, batchSize, seed: 0, augment: false, cropSize });
+  for await (const b of src(0)) {
     const p = tf.tidy(() => {
       const out = model.predict(b.x) as tf.Tensor2D;
       // single-label: the arg-max is the prediction
@@ -107,7 +117,12 @@ export async function trainClassifyModel(o: ClassifyTrainOptions): Promise<Class
   const boundaries = o.lrBoundaries ?? [30, 60, 120, 150];
   const gamma = o.lrDecay ?? 0.1;
   const momentum = o.momentum ?? 0.9;
+  const spe = o.stepsPerEval;
   if (!(base > 0)) throw new ValidationError(`must be > 0, got ${base}`, 'learningRate');
+  if (!(Number.isInteger(epochs) && epochs >= 1))
+    throw new ValidationError(`must be a positive integer, got ${epochs}`, 'epochs');
+  if (spe !== undefined && !(Number.isInteger(spe) && spe >= 1))
+    throw new ValidationError(`must be a positive integer, got ${spe}`, 'stepsPerEval');
   const d = await openLabelledImages(o.data);
   try {
     const single = singleLabel(d);
@@ -141,14 +156,24 @@ export async function trainClassifyModel(o: ClassifyTrainOptions): Promise<Class
     try {
       const learningRate = (base * batchSize) / 128;
       const optimizer = { kind: 'sgd' as const, learningRate, momentum, nesterov: true };
-      const schedule = { kind: 'piecewise' as const, boundaries, gamma };
+      // with --steps-per-eval the trainer counts cycles: epochs and boundaries → cycles
+      const bpe = batchesPerEpoch(d.train.length, batchSize);
+      const toCycles = (e: number): number => (spe === undefined ? e : Math.ceil((e * bpe) / spe));
+      const cycles = toCycles(epochs);
+      const cycleBoundaries = [...new Set(boundaries.map(toCycles))].filter((b) => b >= 1);
+      const schedule = { kind: 'piecewise' as const, boundaries: cycleBoundaries, gamma };
       const hasEval = d.eval.length > 0;
       const src = { size, batchSize, seed };
       const result = await train(
         model,
-        classifySource(d, { ...src, refs: d.train, augment: true }),
+        classifySource(d, {
+          ...src,
+          refs: d.train,
+          augment: true,
+          ...(spe !== undefined ? { stepsPerEval: spe } : {}),
+        }),
         {
-          epochs,
+          epochs: cycles,
           optimizer,
           schedule,
           loss,
@@ -179,7 +204,16 @@ export async function trainClassifyModel(o: ClassifyTrainOptions): Promise<Class
           data: o.data.map((p) => resolve(p)),
           images: { train: d.train.length, eval: d.eval.length },
           epochs,
-          epochsRun: result.history.length,
+          epochsRun:
+            spe === undefined ? result.history.length : (result.history.length * spe) / bpe,
+          ...(spe !== undefined
+            ? {
+                stepsPerEval: spe,
+                cycles,
+                cyclesRun: result.history.length,
+                lrBoundaryEpochs: [...boundaries],
+              }
+            : {}),
           batchSize,
           seed,
           loss,
