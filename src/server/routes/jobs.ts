@@ -161,6 +161,9 @@ export async function jobsRoutes(app: FastifyInstance, ctx: RouteContext): Promi
       // on every core): one at a time. Through BullMQ the workers' concurrency decides.
       const oneMl = env.executorChoice.redis ? undefined : (x: LiveRun) => mlKinds.has(x.kind);
       const r = live.start(p, oneMl);
+      // answer once the run registry holds the run, so that `GET /api/runs/<id>` right after
+      // the 202 finds it (a run records itself as it starts; bounded wait, then answer anyway)
+      await until(() => r.end !== undefined || withRegistry((reg) => reg.findRun(r.runId) !== undefined), 10_000);
       return reply.status(202).send({ runId: r.runId, kind: r.kind });
     },
   );
@@ -279,4 +282,10 @@ function check(
   if (missing) throw new ValidationError(`a ${b.kind} job needs it`, missing);
   const extra = refuse.find((k) => b[k] !== undefined);
   if (extra) throw new ValidationError(`not used by a ${b.kind} job`, extra);
+}
+
+/** Resolves when `done()` holds (checked every 20 ms) or after `ms`, whichever comes first. */
+async function until(done: () => boolean, ms: number): Promise<void> {
+  const t0 = Date.now();
+  while (!done() && Date.now() - t0 < ms) await new Promise((r) => setTimeout(r, 20));
 }
