@@ -23,7 +23,7 @@ import type { OpenedFile } from '../../formats/types.js';
 import { Explainer, type CamMethod } from '../../ml/explain/gradcam.js';
 import { loadBundle, type ModelBundle } from '../../ml/store/bundle.js';
 import { camLayerOf } from './train/train.js';
-import { CROP_SIZE, cropPad, isMember } from './train/data.js';
+import { CROP_SIZE, cropPad, isMember, resizeToInput } from './train/data.js';
 
 export interface ClassifyPredictOptions {
   input: string;
@@ -108,6 +108,7 @@ export function classifyDecision(bundle: ModelBundle, field = 'model'): Classify
 export class ClassifyPredictor {
   readonly decision: ClassifyDecision;
   private readonly explainer: Explainer;
+  private readonly preprocessing: string;
 
   constructor(
     private readonly bundle: ModelBundle,
@@ -115,6 +116,8 @@ export class ClassifyPredictor {
     field = 'model',
   ) {
     this.decision = classifyDecision(bundle, field);
+    // `classify/1` bundles were trained with the bilinear resize: they keep it
+    this.preprocessing = bundle.meta.input.preprocessing;
     const cls = (bundle.meta as { classify?: { camLayer?: string } }).classify;
     this.explainer = new Explainer(bundle.model, {
       layer: cls?.camLayer ?? camLayerOf(bundle.model),
@@ -130,7 +133,7 @@ export class ClassifyPredictor {
     const raw = new Float32Array(k * CROP_SIZE * CROP_SIZE);
     raws.forEach((r, j) => raw.set(r, j * CROP_SIZE * CROP_SIZE));
     const x = tf.tidy(() =>
-      tf.image.resizeBilinear(tf.tensor4d(raw, [k, CROP_SIZE, CROP_SIZE, 1]), [side, side]),
+      resizeToInput(tf.tensor4d(raw, [k, CROP_SIZE, CROP_SIZE, 1]), side, this.preprocessing),
     );
     const prob = tf.tidy(() => this.bundle.model.predict(x) as tf.Tensor2D);
     const { maps, scores } = this.explainer.explain(x);

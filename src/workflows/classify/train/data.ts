@@ -24,7 +24,29 @@ import { MANIFEST_NAME } from '../dataset/run.js';
 export const CROP_SIZE = 256;
 
 export const CLASSIFY_PREPROCESSING =
-  'classify/1: centre crop / zero pad to 256², resize bilinear to the target size, raw counts as float32';
+  'classify/2: centre crop / zero pad to 256², area-average to the target size when 256 is a multiple of it (else bilinear), raw counts as float32';
+
+/**
+ * The crop (CROP_SIZE²) → network input resize of a model's preprocessing. A plain bilinear
+ * resize from 256² to 64² reads 4 of every 16 pixels and aliases rings spaced under 8 px (and
+ * loses spheroid ellipticity), so `classify/2` averages f×f blocks (a box antialiasing filter)
+ * when the factor f is an integer; `classify/1` bundles (trained with the bilinear resize)
+ * keep it, so they predict as they were trained.
+ */
+export function resizeToInput(
+  t: tf.Tensor4D,
+  side: number,
+  preprocessing: string = CLASSIFY_PREPROCESSING,
+): tf.Tensor4D {
+  // prettier-ignore
+  const from = t.shape[1];
+  if (from === side) return t;
+  const f = from / side;
+  if (!preprocessing.startsWith('classify/1') && Number.isInteger(f) && f > 1) {
+    return tf.avgPool(t, f, f, 'valid');
+  }
+  return tf.image.resizeBilinear(t, [side, side]);
+}
 
 export interface ImageRef {
   file: number;
@@ -289,7 +311,7 @@ export function classifySource(d: LabelledImages, o: SourceOptions): DataSource 
         }
         const x = tf.tidy(() => {
           const t = tf.tensor4d(raw, [refs.length, side, side, 1]);
-          return o.size === side ? t : tf.image.resizeBilinear(t, [o.size, o.size]);
+          return resizeToInput(t, o.size);
         });
         yield { x, y: tf.tensor2d(y, [refs.length, c]) };
       }
