@@ -2,7 +2,7 @@
  * Client of the PACBED routes (`/api/pacbed/models`, `/api/pacbed/predict`). Failures throw the
  * shared `ApiError` with the server's message, code and field.
  */
-import { ApiError } from './api';
+import { request } from './api';
 import type { FileRef } from './api-types';
 
 export interface PacbedRegisteredModel {
@@ -55,29 +55,7 @@ export interface PacbedPrediction {
 }
 
 async function call<T>(path: string, init?: RequestInit): Promise<T> {
-  let res: Response;
-  try {
-    res = await fetch(path, init);
-  } catch (e) {
-    throw new ApiError(`cannot reach the server: ${(e as Error).message}`, 0, 'NETWORK');
-  }
-  const text = await res.text();
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
-  if (!res.ok) {
-    const e = (body as { error?: { message?: string; code?: string; field?: string } } | undefined)?.error; // prettier-ignore
-    throw new ApiError(
-      e?.message ?? (text.split('\n')[0]?.slice(0, 200) || `${res.status} ${res.statusText}`),
-      res.status,
-      e?.code ?? 'HTTP',
-      e?.field,
-    );
-  }
-  return body as T;
+  return (await request(path, init)).json() as Promise<T>;
 }
 
 export const pacbedApi = {

@@ -2,7 +2,7 @@
  * Client of the peaks routes (`/api/peaks/scan`, `/api/peaks/predict`, `/api/peaks/overlay`).
  * Failures throw the shared `ApiError` with the server's message, code and field.
  */
-import { ApiError } from './api';
+import { request } from './api';
 import type { FileRef } from './api-types';
 
 export interface PeaksScan {
@@ -55,36 +55,12 @@ export interface PeaksRequest {
 /** Most frames of one predict request (the server's MAX_PREDICT_FRAMES). */
 export const PEAKS_WINDOW = 64;
 
-async function failure(res: Response): Promise<ApiError> {
-  const text = await res.text();
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
-  const e = (body as { error?: { message?: string; code?: string; field?: string } } | undefined)?.error; // prettier-ignore
-  return new ApiError(
-    e?.message ?? (text.split('\n')[0]?.slice(0, 200) || `${res.status} ${res.statusText}`),
-    res.status,
-    e?.code ?? 'HTTP',
-    e?.field,
-  );
-}
-
-async function post(path: string, body: unknown): Promise<Response> {
-  let res: Response;
-  try {
-    res = await fetch(path, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-  } catch (e) {
-    throw new ApiError(`cannot reach the server: ${(e as Error).message}`, 0, 'NETWORK');
-  }
-  if (!res.ok) throw await failure(res);
-  return res;
+function post(path: string, body: unknown): Promise<Response> {
+  return request(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 }
 
 export const peaksApi = {

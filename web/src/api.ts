@@ -67,7 +67,8 @@ async function failure(res: Response): Promise<ApiError> {
   return new ApiError(line || `${res.status} ${res.statusText}`, res.status, 'HTTP');
 }
 
-async function request(path: string, init?: RequestInit): Promise<Response> {
+/** `fetch`, with a network failure or a non-2xx answer as an ApiError (every page's API goes through it). */
+export async function request(path: string, init?: RequestInit): Promise<Response> {
   let res: Response;
   try {
     res = await fetch(path, init);
