@@ -86,6 +86,8 @@ export class InlineExecutor implements Executor {
         deliverProgress(hooks, t.key, b),
       );
       if (out.ok) hooks.onDone(t.key, out.result);
+      // stopped, not failed (as in the pool below)
+      else if (signal?.aborted) return;
       else hooks.onFail(t.key, out.error);
     }
   }
@@ -130,6 +132,9 @@ export class LocalExecutor implements Executor {
             onProgress: (b) => deliverProgress(hooks, task.key, b),
           });
           if (out.ok) hooks.onDone(task.key, out.result);
+          // a job that failed because the run was stopped (its thread saw the stop first) is
+          // interrupted, not failed: as for a thread terminated mid-job below
+          else if (signal?.aborted) return;
           else hooks.onFail(task.key, out.error);
         } catch (err) {
           if (signal?.aborted) return;
