@@ -11,28 +11,29 @@ import { isScaling, SCALINGS } from '../../formats/image/scale.js';
 import { createPngWriter } from '../../formats/image/formats.js';
 import { structureFormats } from '../../crystal/cif-format.js';
 import { writerFor } from '../../formats/registry.js';
+import {
+  LAYOUT_HELP,
+  openInLayout,
+  parseTfrecordLayout,
+  type TfrecordLayout,
+} from '../../formats/tfrecord/index.js';
 import type { FormatWriter, OpenedFile, Selection } from '../../formats/types.js';
 import type { CommandModule } from '../../workflows/command.js';
 import { printJson } from '../../workflows/command.js';
+import { numberArg } from '../../workflows/flags.js';
 
 export interface ConvertOptions {
   dataset?: string;
   frame?: number;
   scale?: string;
   colormap?: string;
+  /** TFRecord feature keys of another layout (`--layout`, parsed). */
+  layout?: TfrecordLayout;
   json?: boolean;
 }
 
 /** Formats that hold one array: they need one dataset chosen. */
 const SINGLE = new Set(['npy', 'png', 'tiff']);
-
-function parseFrame(v: string): number {
-  const n = Number(v);
-  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n)) {
-    throw new ValidationError(`expected a non-negative integer, got '${v}'`, '--frame');
-  }
-  return n;
-}
 
 /** The parts of a file its reader refused (listed in its metadata as `refused`). */
 function refusedParts(f: OpenedFile): string[] {
@@ -102,7 +103,7 @@ export async function convert(
       '--scale',
     );
   }
-  const f = await structureFormats.open(input);
+  const f = await openInLayout(input, o.layout, (p) => structureFormats.open(p), '--layout');
   try {
     // A whole-file conversion must not drop what the reader refused (a corrupt NPZ member):
     // say so and stop; `--dataset` converts one readable array on purpose.
@@ -151,7 +152,11 @@ export const convertCommand: CommandModule = {
         '--dataset <path>',
         'the dataset to convert (default: all but thumbnails and TIFF page views for npz/h5, else the main one)',
       )
-      .option('--frame <n>', 'only frame n of the first axis (0-based)', parseFrame)
+      .option(
+        '--frame <n>',
+        'only frame n of the first axis (0-based)',
+        numberArg('frame', { int: true, min: 0 }),
+      )
       .option(
         '--scale <scaling>',
         `PNG output: intensity scaling (${SCALINGS.join(', ')}); default linear`,
@@ -160,20 +165,32 @@ export const convertCommand: CommandModule = {
         '--colormap <name>',
         `PNG output: colormap (${Object.keys(COLORMAPS).join(', ')}); default gray`,
       )
+      .option('--layout <spec>', LAYOUT_HELP)
       .option('--json', 'print what was written as JSON')
-      .action(async (input: string, output: string, opts: ConvertOptions) => {
-        const written = await convert(input, output, opts);
-        const summary = written.map((d) => ({
-          name: d.name,
-          dtype: d.array.dtype,
-          shape: d.array.shape,
-        }));
-        if (opts.json) printJson({ input, output, datasets: summary });
-        else {
-          process.stdout.write(`wrote ${output}\n`);
-          for (const d of summary)
-            process.stdout.write(`  ${d.name}: ${d.dtype} [${d.shape.join(', ')}]\n`);
-        }
-      });
+      .action(
+        async (
+          input: string,
+          output: string,
+          raw: Omit<ConvertOptions, 'layout'> & { layout?: string },
+        ) => {
+          const { layout, ...rest } = raw;
+          const opts: ConvertOptions = {
+            ...rest,
+            ...(layout !== undefined ? { layout: parseTfrecordLayout(layout, '--layout') } : {}),
+          };
+          const written = await convert(input, output, opts);
+          const summary = written.map((d) => ({
+            name: d.name,
+            dtype: d.array.dtype,
+            shape: d.array.shape,
+          }));
+          if (opts.json) printJson({ input, output, datasets: summary });
+          else {
+            process.stdout.write(`wrote ${output}\n`);
+            for (const d of summary)
+              process.stdout.write(`  ${d.name}: ${d.dtype} [${d.shape.join(', ')}]\n`);
+          }
+        },
+      );
   },
 };

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import type { Executor } from '../../jobs/executor.js';
 import type { CommandModule } from '../../workflows/command.js';
 import { printJson, throwIfStopped } from '../../workflows/command.js';
-import { ValidationError } from '../../core/errors.js';
+import { numberFlag } from '../../workflows/flags.js';
 import { packageRoot, samplesDir } from '../../core/paths.js';
 import { structureFormats } from '../../crystal/cif-format.js';
 import { axisText } from './info.js';
@@ -21,15 +21,6 @@ interface DemoOpts {
   count?: string;
   epochs?: string;
   json?: boolean;
-}
-
-function positiveInt(v: string | undefined, field: string): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 1_000_000) {
-    throw new ValidationError(`expected a positive integer, got '${v}'`, field);
-  }
-  return n;
 }
 
 /** Key metadata shown for a sample, when the file has it. */
@@ -124,16 +115,10 @@ export const demoCommand: CommandModule = {
           (o.json ? process.stderr : process.stdout).write(text);
         };
         // Every option checked before any work: a demo that cannot write its folder fails now.
-        const count = o.count !== undefined ? positiveInt(o.count, 'count') : undefined;
-        const epochs = o.epochs !== undefined ? positiveInt(o.epochs, 'epochs') : undefined;
+        const count = numberFlag(o.count, 'count', { int: true, min: 1, max: 1_000_000 });
+        const epochs = numberFlag(o.epochs, 'epochs', { int: true, min: 1, max: 1_000_000 });
         if (o.output) await checkOutputDir(o.output);
-        let workers: number | undefined;
-        if (o.workers !== undefined) {
-          workers = Number(o.workers);
-          if (!Number.isInteger(workers) || workers < 1 || workers > 256) {
-            throw new ValidationError(`expected a positive integer, got '${o.workers}'`, 'workers');
-          }
-        }
+        const workers = numberFlag(o.workers, 'workers', { int: true, min: 1, max: 256 });
         await printSamples(say);
         throwIfStopped(stop, 'interrupted');
         const outDir = o.output ? resolve(o.output) : await mkdtemp(join(tmpdir(), 'bragg-demo-'));

@@ -6,6 +6,7 @@ import type { Axis } from '../../core/axes.js';
 import type { Metadata, MetadataValue } from '../../core/data-array.js';
 import { structureFormats } from '../../crystal/cif-format.js';
 import { summarize } from '../../formats/summary.js';
+import { LAYOUT_HELP, openInLayout, parseTfrecordLayout } from '../../formats/tfrecord/index.js';
 import type { FileSummary } from '../../formats/summary.js';
 import type { CommandModule } from '../../workflows/command.js';
 import { printJson } from '../../workflows/command.js';
@@ -82,9 +83,12 @@ export const infoCommand: CommandModule = {
         'Show the format, datasets (shape, dtype, calibrated axes) and key metadata of a file.',
       )
       .argument('<file>', 'any supported file (dm3, dm4, h5, nxs, npy, npz, tif, png, csv, ...)')
+      .option('--layout <spec>', LAYOUT_HELP)
       .option('--json', 'print everything as JSON (full metadata trees included)')
-      .action(async (file: string, opts: { json?: boolean }) => {
-        const f = await structureFormats.open(file);
+      .action(async (file: string, opts: { json?: boolean; layout?: string }) => {
+        const layout =
+          opts.layout !== undefined ? parseTfrecordLayout(opts.layout, '--layout') : undefined;
+        const f = await openInLayout(file, layout, (p) => structureFormats.open(p), '--layout');
         try {
           const s = summarize(f);
           if (opts.json) printJson(s);

@@ -19,6 +19,7 @@ import { loadBundle, readBundleMeta } from '../../ml/store/bundle.js';
 import { atomicWrite } from '../../ml/train/checkpoint.js';
 import type { CommandContext, CommandModule } from '../../workflows/command.js';
 import { commandGroup, printJson } from '../../workflows/command.js';
+import { numberFlag } from '../../workflows/flags.js';
 
 interface BackendOpts {
   backend?: string;
@@ -31,17 +32,8 @@ function withBackend(c: Command): Command {
     .option('--threads <n>', 'threads for the wasm backend (default: all cores)');
 }
 
-function positiveInt(v: string | undefined, field: string): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new ValidationError(`expected a positive integer, got '${v}'`, field);
-  }
-  return n;
-}
-
 async function startBackend(o: BackendOpts, ctx: CommandContext): Promise<void> {
-  const threads = positiveInt(o.threads, 'threads');
+  const threads = numberFlag(o.threads, 'threads', { int: true, min: 1 });
   await initBackend(
     ctx.backendConfig({
       ...(o.backend !== undefined ? { backend: o.backend as BackendName } : {}),
@@ -139,7 +131,7 @@ function register(program: Command, ctx: CommandContext): void {
       .requiredOption('-o, --output <file>', 'predictions as .npy (float32, [N, outputs])')
       .option('--batch <n>', `samples per step (default ${DEFAULT_PREDICT_BATCH})`),
   ).action(async (dir: string, inputs: string[], o: PredictOpts) => {
-    const batch = positiveInt(o.batch, 'batch') ?? DEFAULT_PREDICT_BATCH;
+    const batch = numberFlag(o.batch, 'batch', { int: true, min: 1 }) ?? DEFAULT_PREDICT_BATCH;
     await startBackend(o, ctx);
     const arrays = [];
     for (const p of inputs) arrays.push(await readNpy(p));

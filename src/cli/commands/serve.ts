@@ -5,6 +5,7 @@
  * accepting, aborts the running work (runs end as `interrupted`), closes and exits 0.
  */
 import type { CommandContext, CommandModule } from '../../workflows/command.js';
+import { numberFlag } from '../../workflows/flags.js';
 import { existsSync, statSync } from 'node:fs';
 import { ValidationError } from '../../core/errors.js';
 import { createServer, DEFAULT_HOST, DEFAULT_PORT, LISTEN_BACKLOG } from '../../server/app.js';
@@ -19,20 +20,6 @@ interface ServeFlags {
   workers?: string;
   redis?: string;
   json?: boolean;
-}
-
-function integer(
-  text: string | undefined,
-  field: string,
-  min: number,
-  max: number,
-): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
-    throw new ValidationError(`expected an integer ${min}…${max}, got '${text}'`, field);
-  }
-  return n;
 }
 
 /** Resolves when `signal` aborts. */
@@ -63,8 +50,8 @@ export const serveCommand: CommandModule = {
       .option('--json', 'print {"url": …} as one JSON line once listening')
       .action(async (o: ServeFlags) => {
         const host = o.host ?? DEFAULT_HOST;
-        const port = integer(o.port, 'port', 0, 65535) ?? DEFAULT_PORT;
-        const workers = integer(o.workers, 'workers', 1, 1024);
+        const port = numberFlag(o.port, 'port', { int: true, min: 0, max: 65535 }) ?? DEFAULT_PORT;
+        const workers = numberFlag(o.workers, 'workers', { int: true, min: 1, max: 1024 });
         // a models or uploads folder may not exist yet (it is created), but may not be a file
         for (const [field, dir] of [
           ['models', o.models],

@@ -8,6 +8,7 @@ import type { CommandModule } from '../../workflows/command.js';
 import { commandGroup, printJson } from '../../workflows/command.js';
 import { UnsupportedError, ValidationError } from '../../core/errors.js';
 import { ndarray } from '../../core/ndarray.js';
+import { numberArg, parseNumberFlag } from '../../workflows/flags.js';
 import { loadCrystal } from '../../crystal/structure.js';
 import { assertParametrization } from '../../crystal/scattering/index.js';
 import { encodePng } from '../../formats/image/png.js';
@@ -29,25 +30,9 @@ import type {
   ReflectionTable,
 } from '../../simulate/kinematic/index.js';
 
-export function num(field: string, min = -Infinity, max = Infinity) {
-  return (v: string): number => {
-    const x = Number(v);
-    if (v.trim() === '' || !Number.isFinite(x) || x < min || x > max) {
-      throw new ValidationError(`expected a number in [${min}, ${max}], got '${v}'`, field);
-    }
-    return x;
-  };
-}
-export function int(field: string, min: number, max: number) {
-  return (v: string): number => {
-    const x = num(field, min, max)(v);
-    if (!Number.isInteger(x)) throw new ValidationError(`expected an integer, got '${v}'`, field);
-    return x;
-  };
-}
 export function list(field: string, n: number) {
   return (v: string): number[] => {
-    const xs = v.split(',').map((s) => num(field)(s));
+    const xs = v.split(',').map((s) => parseNumberFlag(s, field));
     if (xs.length !== n)
       throw new ValidationError(`expected ${n} comma-separated numbers, got '${v}'`, field);
     return xs;
@@ -63,8 +48,17 @@ interface CommonOpts {
 
 function common(cmd: Command): Command {
   return cmd
-    .requiredOption('--kv <kV>', 'accelerating voltage [kV]', num('--kv', 1e-3, 1e4))
-    .option('--gmax <1/Å>', 'largest |g| = 1/d [Å⁻¹]', num('--gmax', 1e-3, 20), 1.5)
+    .requiredOption(
+      '--kv <kV>',
+      'accelerating voltage [kV]',
+      numberArg('--kv', { min: 1e-3, max: 1e4 }),
+    )
+    .option(
+      '--gmax <1/Å>',
+      'largest |g| = 1/d [Å⁻¹]',
+      numberArg('--gmax', { min: 1e-3, max: 20 }),
+      1.5,
+    )
     .option('--params <name>', 'scattering factors: lobato | kirkland | peng', 'lobato')
     .option('--no-dw', 'ignore Debye–Waller factors (Uiso/Biso) of the CIF');
 }
@@ -134,12 +128,22 @@ export const simulateKinematicCommand: CommandModule = {
       .description('1D kinematic profile I(q), q = 1/d [Å⁻¹], written as .npy, .csv or .png.')
       .requiredOption('-o, --output <file>', 'output file (.npy, .csv, .png)')
       .option('--axis <name>', "preset q axis: 'seed147' (the seed pipeline's 147 points)")
-      .option('--qmin <1/Å>', 'first q', num('--qmin', 0, 20), 0.1)
-      .option('--qmax <1/Å>', 'last q', num('--qmax', 0, 20), 1.4)
-      .option('--n <points>', 'number of q points', int('--n', 2, 1e7), 1000)
+      .option('--qmin <1/Å>', 'first q', numberArg('--qmin', { min: 0, max: 20 }), 0.1)
+      .option('--qmax <1/Å>', 'last q', numberArg('--qmax', { min: 0, max: 20 }), 1.4)
+      .option(
+        '--n <points>',
+        'number of q points',
+        numberArg('--n', { int: true, min: 2, max: 1e7 }),
+        1000,
+      )
       .option('--shape <name>', `peak shape: ${PEAK_SHAPES.join(' | ')}`, 'gaussian')
-      .option('--fwhm <1/Å>', 'peak FWHM [Å⁻¹]', num('--fwhm', 1e-6, 1), 0.01)
-      .option('--eta <0..1>', 'Lorentzian fraction of the pseudo-Voigt', num('--eta', 0, 1), 0.5)
+      .option('--fwhm <1/Å>', 'peak FWHM [Å⁻¹]', numberArg('--fwhm', { min: 1e-6, max: 1 }), 0.01)
+      .option(
+        '--eta <0..1>',
+        'Lorentzian fraction of the pseudo-Voigt',
+        numberArg('--eta', { min: 0, max: 1 }),
+        0.5,
+      )
       .action(
         async (
           cif: string,
@@ -209,7 +213,7 @@ export const simulateKinematicCommand: CommandModule = {
       .option(
         '--rotation <deg>',
         'in-plane rotation about the zone axis [deg]',
-        num('--rotation'),
+        numberArg('--rotation'),
         0,
       )
       .option(
@@ -222,25 +226,40 @@ export const simulateKinematicCommand: CommandModule = {
         'orientation quaternion instead of --zone',
         list('--quaternion', 4),
       )
-      .option('--size <px>', 'detector size [px]', int('--size', 2, 8192), 256)
+      .option(
+        '--size <px>',
+        'detector size [px]',
+        numberArg('--size', { int: true, min: 2, max: 8192 }),
+        256,
+      )
       .option(
         '--calibration <1/Å per px>',
         'reciprocal-space sampling',
-        num('--calibration', 1e-6, 10),
+        numberArg('--calibration', { min: 1e-6, max: 10 }),
         0.01,
       )
-      .option('--sigma <px>', 'spot σ [px]', num('--sigma', 0.05, 100), 1)
-      .option('--relrod <1/Å>', 'excitation-error width [Å⁻¹]', num('--relrod', 1e-6, 10), 0.01)
+      .option('--sigma <px>', 'spot σ [px]', numberArg('--sigma', { min: 0.05, max: 100 }), 1)
+      .option(
+        '--relrod <1/Å>',
+        'excitation-error width [Å⁻¹]',
+        numberArg('--relrod', { min: 1e-6, max: 10 }),
+        0.01,
+      )
       .option(
         '--shape <name>',
         `excitation-error shape: ${EXCITATION_SHAPES.join(' | ')}`,
         'lorentzian',
       )
-      .option('--precession <deg>', 'precession semi-angle [deg]', num('--precession', 0, 9.99), 0)
+      .option(
+        '--precession <deg>',
+        'precession semi-angle [deg]',
+        numberArg('--precession', { min: 0, max: 9.99 }),
+        0,
+      )
       .option(
         '--direct-beam <I>',
         'add the direct beam with this intensity',
-        num('--direct-beam', 0),
+        numberArg('--direct-beam', { min: 0 }),
       )
       .option('--scale <linear|log|sqrt>', 'PNG intensity scale', 'log')
       .option('--json', 'print the spot list as JSON')

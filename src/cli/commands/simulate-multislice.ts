@@ -6,6 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { commandGroup, printJson, type CommandModule } from '../../workflows/command.js';
+import { parseNumberFlag } from '../../workflows/flags.js';
 import { ValidationError } from '../../core/errors.js';
 import { ndarray } from '../../core/ndarray.js';
 import { loadCrystal } from '../../crystal/structure.js';
@@ -46,15 +47,8 @@ interface Opts {
   json?: boolean;
 }
 
-function num(v: string, field: string): number {
-  const x = Number(v);
-  if (v.trim() === '' || !Number.isFinite(x))
-    throw new ValidationError(`expected a number, got ${JSON.stringify(v)}`, field);
-  return x;
-}
-
 function list(v: string, field: string): number[] {
-  return v.split(',').map((s) => num(s, field));
+  return v.split(',').map((s) => parseNumberFlag(s, field));
 }
 
 function params(o: Opts): MultisliceParams {
@@ -66,25 +60,25 @@ function params(o: Opts): MultisliceParams {
   }
   return {
     zone: [zone[0]!, zone[1]!, zone[2]!],
-    kv: num(o.kv, '--kv'),
-    convergenceAngle: num(o.convAngle, '--conv-angle'),
+    kv: parseNumberFlag(o.kv, '--kv'),
+    convergenceAngle: parseNumberFlag(o.convAngle, '--conv-angle'),
     thicknesses: list(o.thickness, '--thickness'),
-    sampling: num(o.sampling, '--sampling'),
-    ...(o.extent !== undefined ? { extent: num(o.extent, '--extent') } : {}),
-    ...(o.scan !== undefined ? { scan: num(o.scan, '--scan') } : {}),
-    ...(o.maxAngle !== undefined ? { maxAngle: num(o.maxAngle, '--max-angle') } : {}),
-    sliceThickness: num(o.slice, '--slice'),
-    phonons: num(o.phonons, '--phonons'),
-    mistilt: num(o.mistilt, '--mistilt'),
-    azimuth: num(o.azimuth, '--azimuth'),
+    sampling: parseNumberFlag(o.sampling, '--sampling'),
+    ...(o.extent !== undefined ? { extent: parseNumberFlag(o.extent, '--extent') } : {}),
+    ...(o.scan !== undefined ? { scan: parseNumberFlag(o.scan, '--scan') } : {}),
+    ...(o.maxAngle !== undefined ? { maxAngle: parseNumberFlag(o.maxAngle, '--max-angle') } : {}),
+    sliceThickness: parseNumberFlag(o.slice, '--slice'),
+    phonons: parseNumberFlag(o.phonons, '--phonons'),
+    mistilt: parseNumberFlag(o.mistilt, '--mistilt'),
+    azimuth: parseNumberFlag(o.azimuth, '--azimuth'),
     parametrization: assertParametrization(o.params, '--params'),
     projection,
-    seed: num(o.seed, '--seed'),
+    seed: parseNumberFlag(o.seed, '--seed'),
   };
 }
 
 function runOpts(o: Opts): { memoryBytes: number } {
-  const mib = num(o.memory ?? '1024', '--memory');
+  const mib = parseNumberFlag(o.memory ?? '1024', '--memory');
   if (!(mib > 0)) throw new ValidationError(`must be > 0 MiB, got ${mib}`, '--memory');
   return { memoryBytes: mib * 2 ** 20 };
 }
@@ -167,9 +161,10 @@ export const simulateMultisliceCommand: CommandModule = {
       .action(async (cif: string, o: Opts) => {
         await checkOutputs(o);
         const crystal = await loadCrystal(cif);
-        const threads = o.threads !== undefined ? num(o.threads, '--threads') : undefined;
+        const threads =
+          o.threads !== undefined ? parseNumberFlag(o.threads, '--threads') : undefined;
         const p = params(o);
-        if (o.prism) p.prism = num(o.interpolation, '--interpolation');
+        if (o.prism) p.prism = parseNumberFlag(o.interpolation, '--interpolation');
         const r = await simulatePacbed(crystal, p, {
           ...runOpts(o),
           ...(threads !== undefined ? { threads } : {}),

@@ -18,7 +18,8 @@ import {
   fundamentalZoneGrid,
   randomQuaternions,
 } from '../../simulate/orientation/sampling.js';
-import { int, num, outputExt } from './simulate-kinematic.js';
+import { numberArg } from '../../workflows/flags.js';
+import { outputExt } from './simulate-kinematic.js';
 
 /** Memory the orientation arrays of one `simulate orientations --random` may take [bytes]. */
 export const ORIENTATION_MEMORY_BYTES = 2 ** 31;
@@ -66,14 +67,19 @@ export const simulateOrientationsCommand: CommandModule = {
       .option(
         '--step <deg>',
         'angular step of the fundamental-zone grid [deg]',
-        num('--step', 0.5, 90),
+        numberArg('--step', { min: 0.5, max: 90 }),
       )
       .option(
         '--random <n>',
         `number of uniform random orientations (at most ${maxRandomOrientations(true, true)} with -o and --euler, ${maxRandomOrientations(false, false)} without -o: ${ORIENTATION_MEMORY_BYTES / 2 ** 30} GiB of arrays)`,
-        int('--random', 1, Number.MAX_SAFE_INTEGER),
+        numberArg('--random', { int: true, min: 1, max: Number.MAX_SAFE_INTEGER }),
       )
-      .option('--seed <n>', 'seed of --random', int('--seed', 0, 2 ** 32 - 1), 0)
+      .option(
+        '--seed <n>',
+        'seed of --random',
+        numberArg('--seed', { int: true, min: 0, max: 2 ** 32 - 1 }),
+        0,
+      )
       .option(
         '-o, --output <file.npy>',
         'write quaternions (n, 4) [w, x, y, z], or with --euler Bunge angles (n, 3) [deg]',

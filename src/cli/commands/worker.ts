@@ -1,18 +1,8 @@
 import type { CommandModule } from '../../workflows/command.js';
-import { ValidationError } from '../../core/errors.js';
+import { numberArg } from '../../workflows/flags.js';
 import { DEFAULT_QUEUE } from '../../jobs/bullmq-common.js';
 import { startQueueWorker, type QueueWorkerEvent } from '../../jobs/bullmq-worker.js';
 import { appJobWorker } from '../../app/jobs.js';
-
-function positiveInt(flag: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n <= 0) {
-      throw new ValidationError(`expected a positive integer, got '${v}'`, flag);
-    }
-    return n;
-  };
-}
 
 /** A worker event as a log line's fields (`redis-down` says where, why and when it retries). */
 function eventLine(e: QueueWorkerEvent, redis: string): Record<string, unknown> {
@@ -44,14 +34,19 @@ export const workerCommand: CommandModule = {
       .option(
         '--concurrency <n>',
         'jobs at a time, one worker thread each (default: cores)',
-        positiveInt('concurrency'),
+        numberArg('concurrency', { int: true, min: 1 }),
       )
       .option('--queue <name>', 'queue name', DEFAULT_QUEUE)
-      .option('--lock-duration <ms>', 'job lock duration [ms]', positiveInt('lockDuration'), 30_000)
+      .option(
+        '--lock-duration <ms>',
+        'job lock duration [ms]',
+        numberArg('lockDuration', { int: true, min: 1 }),
+        30_000,
+      )
       .option(
         '--stalled-interval <ms>',
         'stalled-job check interval [ms]',
-        positiveInt('stalledInterval'),
+        numberArg('stalledInterval', { int: true, min: 1 }),
         30_000,
       )
       .option('--json', 'one JSON line per event')

@@ -27,6 +27,7 @@ export type {
 } from './example.js';
 export {
   bunchId,
+  LAYOUT_HELP,
   layoutKeys,
   LayoutScan,
   parseTfrecordLayout,
@@ -39,7 +40,14 @@ export {
   KEY_WIDTH,
 } from './layout.js';
 export type { FeatureSummary, SingleShot, TfrecordLayout } from './layout.js';
-export { openTfrecord, readExamples, tfrecordReader, TFRECORD_EXTENSIONS } from './reader.js';
+export {
+  isTfrecord,
+  openInLayout,
+  openTfrecord,
+  readExamples,
+  tfrecordReader,
+  TFRECORD_EXTENSIONS,
+} from './reader.js';
 export {
   arraysToExamples,
   createTfrecordWriter,

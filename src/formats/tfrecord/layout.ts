@@ -55,6 +55,12 @@ export const SEED_LAYOUT: TfrecordLayout = {
 
 const ROLES = ['image', 'label', 'height', 'width', 'format', 'bunch'] as const;
 
+/** The help text of a `--layout <spec>` option (the grammar {@link parseTfrecordLayout} reads). */
+export const LAYOUT_HELP =
+  'TFRecord feature keys of another layout: image=<key>,label=<key>,height=<key>,\n' +
+  "width=<key>,format=<key>,bunch=<key> (any subset; default the seed's image/encoded,\n" +
+  'image/class/label, image/height, image/width)';
+
 /**
  * `image=<key>,label=<key>,height=<key>,width=<key>,format=<key>,bunch=<key>` (any subset; the
  * others keep the seed's keys) → a layout. A ValidationError on `field` for a malformed spec.

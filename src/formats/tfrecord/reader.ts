@@ -8,6 +8,7 @@
  * length is an array named by its key, (n, length): int64 → `int64`, float → `float32`, one
  * byte string of fixed size → `uint8`. Features and record counts are listed in the metadata.
  */
+import { basename } from 'node:path';
 import { openSource, readHead } from '../../core/source.js';
 import type { ByteSource, SourceInput, SourceOptions } from '../../core/source.js';
 import { uncalibratedAxis } from '../../core/axes.js';
@@ -171,6 +172,35 @@ function uniformPlan(file: string, n: number, s: FeatureSummary): Plan {
 
 function selectRanges(a: NDArray, sel: Selection | undefined): NDArray {
   return sel?.ranges === undefined ? a : sliceArray(a, sel.ranges);
+}
+
+/** True when `input` starts like a TFRecord file (a record header with a valid length CRC). */
+export async function isTfrecord(input: SourceInput): Promise<boolean> {
+  const source = await openSource(input);
+  try {
+    return detectCompression(readHead(source)) !== undefined;
+  } finally {
+    source.close();
+  }
+}
+
+/**
+ * Open `path` with `open` (any format), or, when a `layout` is given (a `--layout` option,
+ * parsed by `parseTfrecordLayout`), as a TFRecord file read in that layout: the one way every
+ * command that takes `--layout` opens its inputs. A layout for a file that is not TFRecord is
+ * a ValidationError on `field`.
+ */
+export async function openInLayout(
+  path: string,
+  layout: TfrecordLayout | undefined,
+  open: (path: string) => Promise<OpenedFile>,
+  field = 'layout',
+): Promise<OpenedFile> {
+  if (layout === undefined) return open(path);
+  if (!(await isTfrecord(path))) {
+    throw new ValidationError(`${basename(path)}: --layout applies to TFRecord files only`, field);
+  }
+  return openTfrecord(path, undefined, layout);
 }
 
 /**

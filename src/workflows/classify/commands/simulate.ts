@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { BraggError, ValidationError } from '../../../core/errors.js';
 import type { Progress } from '../../../jobs/sharded-run.js';
 import { commandGroup, interruptedError, type CommandModule } from '../../command.js';
+import { numberFlag } from '../../flags.js';
 import { DEFAULTS, resolveClassifyDataset } from '../dataset/plan.js';
 import { runClassifyDataset } from '../dataset/run.js';
 
@@ -24,14 +25,7 @@ interface Opts {
   json?: boolean;
 }
 
-function int(v: string | undefined, field: string): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!/^\s*\d+\s*$/.test(v) || !Number.isSafeInteger(n)) {
-    throw new ValidationError(`expected a non-negative integer, got '${v}'`, field);
-  }
-  return n;
-}
+const int = (v: string | undefined, field: string) => numberFlag(v, field, { int: true, min: 0 });
 
 function defined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;

@@ -1,32 +1,16 @@
 /** Small helpers of the PACBED commands: number flags, the backend, training progress. */
 import type { Command } from 'commander';
-import { ValidationError } from '../../../core/errors.js';
 import { initBackend, type BackendName } from '../../../ml/backend/select.js';
 import type { TrainCallback } from '../../../ml/train/callbacks.js';
 import { throwIfStopped, type CommandContext } from '../../command.js';
+import { numberFlag, type NumberFlagOptions } from '../../flags.js';
 
 export function num(
   v: string | undefined,
   field: string,
-  o: { int?: boolean; min?: number; max?: number; above?: number } = {},
+  o: NumberFlagOptions = {},
 ): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (
-    v.trim() === '' ||
-    !Number.isFinite(n) ||
-    (o.int === true && !Number.isInteger(n)) ||
-    (o.min !== undefined && n < o.min) ||
-    (o.above !== undefined && n <= o.above) ||
-    (o.max !== undefined && n > o.max)
-  ) {
-    const lo = o.above !== undefined ? `> ${o.above}` : `${o.min ?? '-∞'}…${o.max ?? '∞'}`;
-    throw new ValidationError(
-      `expected ${o.int === true ? 'an integer' : 'a number'} ${lo}, got '${v}'`,
-      field,
-    );
-  }
-  return n;
+  return numberFlag(v, field, o);
 }
 
 export function defined<T extends object>(o: T): { [K in keyof T]: Exclude<T[K], undefined> } {

@@ -6,7 +6,8 @@
 import cliProgress from 'cli-progress';
 import { resolve } from 'node:path';
 import { commandGroup, interruptedError, type CommandModule } from '../../command.js';
-import { BraggError, ValidationError } from '../../../core/errors.js';
+import { numberFlag } from '../../flags.js';
+import { BraggError } from '../../../core/errors.js';
 import type { Progress } from '../../../jobs/sharded-run.js';
 import { loadPacbedDataset } from '../dataset/config.js';
 import { runPacbedDataset } from '../dataset/run.js';
@@ -21,13 +22,8 @@ interface Opts {
   json?: boolean;
 }
 
-function positiveInt(v: string | undefined, field: string): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 1024)
-    throw new ValidationError(`expected a positive integer, got '${v}'`, field);
-  return n;
-}
+const positiveInt = (v: string | undefined, field: string) =>
+  numberFlag(v, field, { int: true, min: 1, max: 1024 });
 
 export const simulatePacbedDatasetCommand: CommandModule = {
   name: 'simulate',

@@ -10,36 +10,13 @@ import {
   type CommandContext,
   type CommandModule,
 } from '../../command.js';
-import { ValidationError } from '../../../core/errors.js';
 import { initBackend, type BackendName } from '../../../ml/backend/select.js';
 import { loadBundle } from '../../../ml/store/bundle.js';
 import { jsonLines, progressBar, type TrainCallback } from '../../../ml/train/callbacks.js';
 import { evaluatePredictionFile, type FileEvaluation } from '../evaluate.js';
 import type { WrittenPrediction } from '../predict.js';
 import { trackedPhasePrediction, trackedPhaseTraining } from '../runs.js';
-
-function num(
-  v: string | undefined,
-  field: string,
-  o: { int?: boolean; min?: number; max?: number } = {},
-): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (
-    v.trim() === '' ||
-    !Number.isFinite(n) ||
-    (o.int && !Number.isInteger(n)) ||
-    (o.min !== undefined && n < o.min) ||
-    (o.max !== undefined && n > o.max)
-  ) {
-    const range = `${o.min ?? '-∞'}…${o.max ?? '∞'}`;
-    throw new ValidationError(
-      `expected ${o.int ? 'an integer' : 'a number'} in ${range}, got '${v}'`,
-      field,
-    );
-  }
-  return n;
-}
+import { numberFlag } from '../../flags.js';
 
 function defined<T extends object>(o: T): { [K in keyof T]: Exclude<T[K], undefined> } {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as never;
@@ -61,7 +38,7 @@ async function startBackend(o: BackendOpts, ctx: CommandContext): Promise<void> 
     ctx.backendConfig(
       defined({
         backend: o.backend as BackendName | undefined,
-        threads: num(o.threads, 'threads', { int: true, min: 1, max: 64 }),
+        threads: numberFlag(o.threads, 'threads', { int: true, min: 1, max: 64 }),
       }),
     ),
   );
@@ -145,7 +122,7 @@ function registerTrain(group: Command, ctx: CommandContext): void {
       .option('--json', 'progress as JSON lines, summary as JSON'),
   ).action(async (o: TrainOpts) => {
     await startBackend(o, ctx);
-    const int = (v: string | undefined, f: string, min = 1) => num(v, f, { int: true, min });
+    const int = (v: string | undefined, f: string, min = 1) => numberFlag(v, f, { int: true, min });
     const callbacks: TrainCallback[] = [
       stopOn(ctx.signal),
       ...(o.json
@@ -159,9 +136,9 @@ function registerTrain(group: Command, ctx: CommandContext): void {
       ...defined({
         epochs: int(o.epochs, '--epochs'),
         batchSize: int(o.batchSize, '--batch-size'),
-        valSplit: num(o.valSplit, '--val-split', { min: 0, max: 1 }),
+        valSplit: numberFlag(o.valSplit, '--val-split', { min: 0, max: 1 }),
         seed: int(o.seed, '--seed', 0),
-        learningRate: num(o.learningRate, '--learning-rate', { min: 0 }),
+        learningRate: numberFlag(o.learningRate, '--learning-rate', { min: 0 }),
         patience: int(o.patience, '--patience'),
         schedule: o.lrSchedule as 'constant' | 'cosine' | undefined,
         checkpointDir: o.checkpointDir,
@@ -172,7 +149,7 @@ function registerTrain(group: Command, ctx: CommandContext): void {
         filters: int(o.width, '--width'),
         kernelSize: int(o.kernelSize, '--kernel-size'),
         dense: int(o.dense, '--dense'),
-        dropout: num(o.dropout, '--dropout', { min: 0, max: 1 }),
+        dropout: numberFlag(o.dropout, '--dropout', { min: 0, max: 1 }),
         batchNorm: o.batchNorm,
       }),
     };
@@ -250,8 +227,8 @@ function registerPredict(group: Command, ctx: CommandContext): void {
         ...(o.output !== undefined ? { outDir: o.output } : {}),
         keys: defined({ x: o.xKey, y: o.yKey }),
         predict: defined({
-          batchSize: num(o.batchSize, '--batch-size', { int: true, min: 1 }),
-          minOverlap: num(o.minOverlap, '--min-overlap', { min: 0, max: 1 }),
+          batchSize: numberFlag(o.batchSize, '--batch-size', { int: true, min: 1 }),
+          minOverlap: numberFlag(o.minOverlap, '--min-overlap', { min: 0, max: 1 }),
         }),
         onMap: ({ map: file, npz, png, prediction: p }) => {
           results.push({ map: file, npz, png, ny: p.ny, nx: p.nx, phases: p.phases, cnnId: p.cnnId, resampled: p.resampled }); // prettier-ignore
@@ -338,10 +315,10 @@ function registerEvaluate(group: Command): void {
     .option('--y-key <name>', 'profiles dataset (default y)')
     .option('--json', 'print JSON')
     .action(async (o: EvaluateOpts) => {
-      const int = (v: string | undefined, f: string) => num(v, f, { int: true, min: 0 });
+      const int = (v: string | undefined, f: string) => numberFlag(v, f, { int: true, min: 0 });
       const peakFinder = defined({
-        slopeThreshold: num(o.slopeThreshold, '--slope-threshold'),
-        ampThreshold: num(o.ampThreshold, '--amp-threshold'),
+        slopeThreshold: numberFlag(o.slopeThreshold, '--slope-threshold'),
+        ampThreshold: numberFlag(o.ampThreshold, '--amp-threshold'),
         medfiltRadius: int(o.medfiltRadius, '--medfilt-radius'),
         smoothRadius: int(o.smoothRadius, '--smooth-radius'),
         peakGroup: int(o.peakGroup, '--peak-group'),
@@ -353,11 +330,11 @@ function registerEvaluate(group: Command): void {
           peakFinder,
           keys: defined({ x: o.xKey, y: o.yKey }),
           ...defined({
-            minRelativeIntensity: num(o.minRelativeIntensity, '--min-relative-intensity', {
+            minRelativeIntensity: numberFlag(o.minRelativeIntensity, '--min-relative-intensity', {
               min: 0,
               max: 1,
             }),
-            matchTolerance: num(o.matchTolerance, '--match-tolerance', { min: 0 }),
+            matchTolerance: numberFlag(o.matchTolerance, '--match-tolerance', { min: 0 }),
           }),
         });
         out.push(e);

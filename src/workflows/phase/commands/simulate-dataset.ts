@@ -2,6 +2,7 @@ import cliProgress from 'cli-progress';
 import { resolve } from 'node:path';
 import type { CommandModule } from '../../command.js';
 import { commandGroup, interruptedError } from '../../command.js';
+import { numberFlag } from '../../flags.js';
 import { BraggError, ValidationError } from '../../../core/errors.js';
 import { runPhaseDataset } from '../dataset/run.js';
 import type { Progress } from '../../../jobs/sharded-run.js';
@@ -51,16 +52,7 @@ export const simulateDatasetCommand: CommandModule = {
             'output',
           );
         }
-        let workers: number | undefined;
-        if (opts.workers !== undefined) {
-          workers = Number(opts.workers);
-          if (!Number.isInteger(workers) || workers < 1 || workers > 1024) {
-            throw new ValidationError(
-              `expected a positive integer, got '${opts.workers}'`,
-              'workers',
-            );
-          }
-        }
+        const workers = numberFlag(opts.workers, 'workers', { int: true, min: 1, max: 1024 });
         const executor = ctx.executor({
           ...(opts.redis ? { redis: opts.redis } : {}),
           ...(opts.queue ? { queue: opts.queue } : {}),
