@@ -1,11 +1,12 @@
 /**
  * 2D image filters on row-major [ny × nx] arrays: a separable Gaussian filter (scipy.ndimage's
- * `gaussian_filter`: kernel truncated at 4σ, `reflect` or `constant` edges), Otsu's threshold
+ * `gaussian_filter`: kernel truncated at 4σ, `reflect` or `constant` edges; direct or by FFT), Otsu's threshold
  * (skimage's `threshold_otsu` on a 256-bin histogram), the centroid of the pixels above a
  * threshold, and PIL's antialiased bilinear resize (a triangle filter widened by the shrink
  * factor). Lengths are in pixels.
  */
 import { ValidationError } from '../errors.js';
+import { type ConvolveMethod, type EdgeMode, convolveLines } from './convolve-lines.js';
 
 type Img = ArrayLike<number>;
 
@@ -35,61 +36,28 @@ export function gaussianKernel(sigma: number, truncate = 4): Float64Array {
   return k;
 }
 
-export type EdgeMode = 'reflect' | 'constant';
+export type { ConvolveMethod, EdgeMode };
 
-/** Index `i` of a line of length n under scipy's `reflect` (d c b a | a b c d | d c b a). */
-function reflectIndex(i: number, n: number): number {
-  if (n === 1) return 0;
-  const p = 2 * n;
-  let j = ((i % p) + p) % p;
-  if (j >= n) j = p - 1 - j;
-  return j;
-}
-
-/** One 1D pass along lines of length `n` (stride `step`), `count` lines `lineStep` apart. */
-function convolveLines(
-  src: Float64Array,
-  dst: Float64Array,
-  k: Float64Array,
-  n: number,
-  step: number,
-  count: number,
-  lineStep: number,
-  mode: EdgeMode,
-): void {
-  const r = (k.length - 1) / 2;
-  const line = new Float64Array(n);
-  for (let c = 0; c < count; c++) {
-    const base = c * lineStep;
-    for (let i = 0; i < n; i++) line[i] = src[base + i * step]!;
-    for (let i = 0; i < n; i++) {
-      let s = 0;
-      // with constant (zero) edges only the taps inside the line count: O(min(n, 2r+1))
-      const lo = mode === 'constant' ? Math.max(-r, -i) : -r;
-      const hi = mode === 'constant' ? Math.min(r, n - 1 - i) : r;
-      for (let t = lo; t <= hi; t++) {
-        const j = mode === 'constant' ? i + t : reflectIndex(i + t, n);
-        s += k[t + r]! * line[j]!;
-      }
-      dst[base + i * step] = s;
-    }
-  }
-}
-
-/** scipy.ndimage.gaussian_filter(img, σ, mode) for `reflect` and `constant` (cval 0). */
+/**
+ * scipy.ndimage.gaussian_filter(img, σ, mode) for `reflect` and `constant` (cval 0). A wide
+ * kernel (σ ≈ the image size, as PACBED background B) is applied as an FFT convolution, a
+ * narrow one directly (`method` forces one; both give the same values to float64 rounding).
+ */
 export function gaussianFilter2d(
   img: Img,
   ny: number,
   nx: number,
   sigma: number,
   mode: EdgeMode = 'reflect',
+  method: ConvolveMethod = 'auto',
 ): Float64Array {
   checkImage(img, ny, nx);
   const k = gaussianKernel(sigma);
-  const a = Float64Array.from(img);
-  const b = new Float64Array(a.length);
-  convolveLines(a, b, k, ny, nx, nx, 1, mode); // along y (axis 0, as scipy does first)
-  convolveLines(b, a, k, nx, 1, ny, nx, mode); // along x
+  const a = new Float64Array(img.length);
+  const b = new Float64Array(img.length);
+  // along y (axis 0, as scipy does first), then along x
+  convolveLines(img, b, k, { n: ny, step: nx, count: nx, lineStep: 1 }, mode, method);
+  convolveLines(b, a, k, { n: nx, step: 1, count: ny, lineStep: nx }, mode, method);
   return a;
 }
 
