@@ -47,3 +47,23 @@ for (const fma of [false, true]) {
     }
   }
 }
+
+// The multislice engine's row and column passes (wasm/assembly/multislice.ts): its own entry,
+// importing pffft's memory and pffft_transform (src/simulate/multislice/fft.ts binds them).
+{
+  const name = 'multislice.wasm';
+  const args = [
+    join(root, 'wasm', 'assembly', 'multislice.ts'),
+    // pffft's memory has no declared maximum, so the import declares none either
+    ...['--optimizeLevel', '3', '--shrinkLevel', '0', '--runtime', 'stub', '--noAssert'],
+    ...['--importMemory', '--initialMemory', '0', '--enable', 'simd'],
+    '--outFile',
+    join(outDir, name),
+  ];
+  const { error, stderr } = await asc.main(args);
+  if (error) {
+    process.stderr.write(stderr.toString());
+    console.error(`build-wasm: ${name}: ${error.message}`);
+    process.exit(1);
+  }
+}

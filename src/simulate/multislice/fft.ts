@@ -7,20 +7,148 @@
  * measures that permutation once (via `pffft_zreorder`) so callers can address bin k of a
  * row in internal order (`reOffset[k]`, `imOffset[k]`) without reordering data.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import PFFFT, { type PffftWasmModule } from '@echogarden/pffft-wasm/simd';
-import { ValidationError } from '../../core/errors.js';
+import { BraggError, ValidationError } from '../../core/errors.js';
+import { packageRoot } from '../../core/paths.js';
 import { isFastFftSize } from './grid.js';
 
+const require = createRequire(import.meta.url);
+
+/**
+ * The part of the `WebAssembly` global used here (a Node global that the project's lib
+ * settings, ES2023 without DOM, do not declare).
+ */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
+interface WasmInstance {
+  readonly exports: Record<string, unknown>;
+}
+interface WasmApi {
+  Memory: abstract new (...args: never[]) => WasmMemory;
+  instantiate(
+    bytes: Uint8Array,
+    imports: object,
+  ): Promise<{ instance: WasmInstance; module: object }>;
+}
+const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 const COMPLEX = 1;
 export const FORWARD = 0;
 export const BACKWARD = 1;
 
-let modulePromise: Promise<PffftWasmModule> | undefined;
+/** The pffft module with its linear memory (captured at instantiation). */
+export interface Pffft {
+  m: PffftWasmModule;
+  memory: WasmMemory;
+}
 
-/** The pffft WASM module of this thread (instantiated once; the module holds only code). */
-export function loadPffft(): Promise<PffftWasmModule> {
-  modulePromise ??= PFFFT();
-  return modulePromise;
+let pffftPromise: Promise<Pffft> | undefined;
+
+/**
+ * The pffft WASM module of this thread (instantiated once; the module holds only code). It is
+ * instantiated through Emscripten's `instantiateWasm` hook, so bragg keeps its memory object
+ * (the module exports it under a minified name) for the kernels that work in it.
+ */
+export function loadPffftModule(): Promise<Pffft> {
+  pffftPromise ??= new Promise<Pffft>((resolve, reject) => {
+    let memory: WasmMemory | undefined;
+    const instantiateWasm = (
+      imports: object,
+      receive: (i: WasmInstance, m: object) => void,
+    ): object => {
+      const file = join(dirname(require.resolve('@echogarden/pffft-wasm/simd')), 'pffft.wasm');
+      wasm.instantiate(readFileSync(file), imports).then(({ instance, module }) => {
+        memory = Object.values(instance.exports).find(
+          (v): v is WasmMemory => v instanceof wasm.Memory,
+        );
+        receive(instance, module);
+      }, reject);
+      return {};
+    };
+    PFFFT({ instantiateWasm }).then((m) => {
+      if (!memory) reject(new BraggError('INTERNAL', 'pffft exports no memory'));
+      else resolve({ m, memory });
+    }, reject);
+  });
+  return pffftPromise;
+}
+
+/** The pffft module of this thread. */
+export async function loadPffft(): Promise<PffftWasmModule> {
+  return (await loadPffftModule()).m;
+}
+
+/** bragg's multislice passes (wasm/assembly/multislice.ts) bound to pffft's memory. */
+export interface MultisliceKernels {
+  rowPass(
+    a: number,
+    s: number,
+    t: number,
+    b: number,
+    bandRe: number,
+    nb: number,
+    nx: number,
+    ny: number,
+    setup: number,
+    work: number,
+    spectral: boolean,
+  ): void;
+  columnPass(
+    b: number,
+    a: number,
+    prop: number,
+    bandRe: number,
+    nb: number,
+    nx: number,
+    ny: number,
+    setup: number,
+    work: number,
+    forward: boolean,
+    back: boolean,
+    acc: number,
+    detStart: number,
+    detPix: number,
+    detOff: number,
+    scale: number,
+  ): void;
+}
+
+let kernelsPromise: Promise<MultisliceKernels | undefined> | undefined;
+
+/** Where the built kernel is (dist/wasm under the package root, from scripts/build-wasm.mjs). */
+export function multisliceKernelFile(): string {
+  return join(packageRoot(), 'dist', 'wasm', 'multislice.wasm');
+}
+
+/**
+ * The WASM row and column passes of this thread, or undefined where they are not built (a
+ * checkout before `npm run build`): the engine then runs the same passes in JS, which give
+ * the same bytes.
+ */
+export function loadMultisliceKernels(): Promise<MultisliceKernels | undefined> {
+  kernelsPromise ??= (async () => {
+    const file = multisliceKernelFile();
+    if (!existsSync(file)) return undefined;
+    const { m, memory } = await loadPffftModule();
+    // Emscripten's first call of an export replaces its JS wrapper by the raw wasm function,
+    // which the kernel module then imports (a direct wasm-to-wasm call)
+    const plan = new FftPlan(m, 16);
+    const buf = new WasmBuffer(m, 32);
+    const work = new WasmBuffer(m, 32);
+    m._pffft_transform(plan.setup, buf.ptr, buf.ptr, work.ptr, FORWARD);
+    buf.free();
+    work.free();
+    m._pffft_destroy_setup(plan.setup);
+    const { instance } = await wasm.instantiate(readFileSync(file), {
+      env: { memory },
+      multislice: { pffftTransform: m._pffft_transform },
+    });
+    return instance.exports as unknown as MultisliceKernels;
+  })();
+  return kernelsPromise;
 }
 
 /** A float32 buffer in WASM memory; `view()` re-reads the heap in case memory grew. */
