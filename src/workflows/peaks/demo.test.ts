@@ -1,7 +1,7 @@
 /**
  * `runPeaksDemo` at its smallest (small frames, a one-step training): it simulates training and
- * held-out scans with different seeds, trains and records the model, predicts each held-out scan
- * with both methods and evaluates them against the scans' truth masks; the classic finder finds
+ * held-out scans with different seeds, trains and records both models, predicts each held-out
+ * scan with the three methods and evaluates them against the scans' truth masks; the classic finder finds
  * most synthetic peaks even on these small frames (F1 > 0.5 at mask IoU > 0.5; 0.96 on the
  * demo's full Pilatus frames), and every output the demo lists exists.
  */
@@ -39,16 +39,20 @@ describe('peaks demo', () => {
         executor,
         registry,
         frames: 8,
+        trainFrames: 8,
         trainScans: 2,
         heldOutScans: 1,
         height: 64,
         width: 96,
         epochs: 1,
         steps: 1,
+        sslEpochs: 1,
+        sslChannels: 8,
       });
       expect(r.rows.map((x) => [x.scan, x.method])).toEqual([
         ['scan_0000', 'classic'],
         ['scan_0000', 'model'],
+        ['scan_0000', 'ssl'],
       ]);
       // held-out scans are simulated with another seed than the training scans
       const a = await readFile(join(r.trainData, 'scan_0000.nxs'));
@@ -67,8 +71,9 @@ describe('peaks demo', () => {
           expect(existsSync(f), f).toBe(true);
       }
       expect(r.model && existsSync(r.model)).toBe(true);
+      expect(r.sslModel && existsSync(join(r.sslModel, 'bragg.json'))).toBe(true);
       const runs = registry.listRuns().map((x) => x.kind);
-      expect(runs).toContain('peaks-train');
+      expect(runs.filter((k) => k === 'peaks-train')).toHaveLength(2);
       expect(runs.filter((k) => k === 'peaks-simulate')).toHaveLength(2);
     } finally {
       await executor.close();

@@ -2,14 +2,16 @@
  * The peaks workflow (seed DiPID, Diamond I16): Bragg-peak instance segmentation in detector
  * scans — NeXus in, per-peak masks, a peak table and a 3D volume out. So far: scan input,
  * Zooniverse labels, synthetic scans (a sharded dataset), the classic peakfinder8-style
- * baseline, the supervised U-Net (`models/unet.ts`, `cnn/`: `bragg peaks train`), predict
- * (classic or a trained model) and evaluate.
+ * baseline, the supervised U-Net (`models/unet.ts`, `cnn/`: `bragg peaks train`), the seed's
+ * self-supervised SSLM (`models/sslm.ts`, `ssl/`: `bragg peaks train --method ssl`), predict
+ * (classic or a trained model of either method) and evaluate.
  */
 import type { Workflow } from '../workflow.js';
 import { peaksCommand } from './commands/peaks.js';
 import { peaksDemoCommand } from './commands/demo.js';
 import { PEAKS_JOB_TYPES } from './jobs.js';
 import { peaksRoutes } from './routes.js';
+import { PEAKS_SSLM_ARCHITECTURE } from './models/sslm.js';
 import { PEAKS_UNET_ARCHITECTURE } from './models/unet.js';
 
 export const peaksWorkflow: Workflow = {
@@ -38,7 +40,7 @@ export const peaksWorkflow: Workflow = {
     },
   ],
   jobTypes: PEAKS_JOB_TYPES,
-  architectures: [PEAKS_UNET_ARCHITECTURE],
+  architectures: [PEAKS_UNET_ARCHITECTURE, PEAKS_SSLM_ARCHITECTURE],
   commands: [peaksCommand, peaksDemoCommand],
   routes: [peaksRoutes],
   page: 'peaks',

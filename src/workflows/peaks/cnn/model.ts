@@ -6,8 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ValidationError } from '../../../core/errors.js';
-import { loadBundle } from '../../../ml/store/bundle.js';
-import type { BundleMeta } from '../../../ml/store/schema.js';
+import { loadBundle, type ModelBundle } from '../../../ml/store/bundle.js';
+import type { PeaksPredictor } from '../predictor.js';
 import {
   paddedSize,
   PEAKS_UNET,
@@ -18,9 +18,7 @@ import {
 import { decodeInstances, type DecodedFrame, type DecodeOptions } from './decode.js';
 import { logScale } from './maps.js';
 
-export interface PeaksModel {
-  readonly dir: string;
-  readonly meta: BundleMeta;
+export interface PeaksModel extends PeaksPredictor {
   /**
    * The network's maps of `count` frames (count × h × w counts, bad pixels repaired): for each
    * frame hp × wp × 2 (foreground, interior), hp and wp the padded size.
@@ -33,28 +31,21 @@ export interface PeaksModel {
     /** The frames are already the network's input (`logScale`d), not counts. */
     scaled?: boolean,
   ): { data: Float32Array; hp: number; wp: number };
-  /** The decoding the model was tuned with at training (bragg.json `peaks.decode`). */
-  readonly decode: DecodeOptions;
-  /** Instances of `count` frames (decoding: `decode` over the model's own). */
-  predict(
-    frames: Float32Array,
-    count: number,
-    h: number,
-    w: number,
-    decode?: DecodeOptions,
-  ): DecodedFrame[];
-  dispose(): void;
 }
 
 /** Frames the network runs on at once (the memory is ~ this × frame pixels × 4·filters floats). */
 const SUB_BATCH = 4;
 
 export async function loadPeaksModel(dir: string): Promise<PeaksModel> {
-  const b = await loadBundle(dir);
+  return unetModel(await loadBundle(dir));
+}
+
+/** A loaded U-Net bundle as a model (a ValidationError, the bundle disposed, for any other). */
+export function unetModel(b: ModelBundle): PeaksModel {
   if (b.meta.workflow !== 'peaks' || b.meta.architecture.name !== PEAKS_UNET) {
     b.model.dispose();
     throw new ValidationError(
-      `${b.dir} is a ${b.meta.workflow} model (${b.meta.architecture.name}), not a peaks model (${PEAKS_UNET}); train one with bragg peaks train`,
+      `${b.dir} is a ${b.meta.workflow} model (${b.meta.architecture.name}), not a peaks model (${PEAKS_UNET} or peaks-sslm); train one with bragg peaks train`,
       'model',
     );
   }

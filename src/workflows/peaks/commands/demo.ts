@@ -1,4 +1,4 @@
-/** `bragg peaks demo [-o DIR]`: simulate, train briefly, predict held-out scans, evaluate. */
+/** `bragg peaks demo [-o DIR]`: simulate, train both models briefly, predict held-out scans, evaluate. */
 import { initBackend, type BackendName } from '../../../ml/backend/select.js';
 import { commandGroup, printJson, type CommandModule } from '../../command.js';
 import { runPeaksDemo } from '../demo.js';
@@ -8,6 +8,7 @@ interface Opts {
   output: string;
   frames?: string;
   train: boolean;
+  ssl: boolean;
   epochs?: string;
   backend?: string;
   threads?: string;
@@ -22,15 +23,18 @@ export const peaksDemoCommand: CommandModule = {
     group
       .command('demo')
       .description(
-        'Peaks end to end in about a minute: simulate training and held-out Pilatus 100K scans,\n' +
-          'train the U-Net briefly, predict the held-out scans with the classic finder and the\n' +
-          'model, evaluate (F1 at mask IoU > 0.5, mean IoU); writes masks, volumes, overlays and\n' +
-          '3D projections under DIR/predictions/<method>/.',
+        'Peaks end to end in a few minutes: simulate training (8 × 20 frames) and held-out\n' +
+          '(2 × 40 frames) Pilatus 100K scans, train the U-Net and the self-supervised SSLM\n' +
+          '(32 cluster channels, 2 passes, no labels) briefly, predict the held-out scans with the\n' +
+          'classic finder, the U-Net (model) and the SSLM (ssl), evaluate (F1 at mask IoU > 0.5,\n' +
+          'mean IoU); writes masks, volumes, overlays and 3D projections under\n' +
+          'DIR/predictions/<method>/.',
       )
       .option('-o, --output <dir>', 'output folder', 'peaks-demo')
       .option('--frames <n>', 'frames per scan (default 40)')
-      .option('--no-train', 'skip the CNN (the classic finder only)')
-      .option('--epochs <n>', 'training epochs (default 15)')
+      .option('--no-train', 'skip both networks (the classic finder only)')
+      .option('--no-ssl', 'skip the self-supervised SSLM')
+      .option('--epochs <n>', 'U-Net training epochs (default 15)')
       .option('--backend <name>', 'tfjs backend for the training (default: the fastest)')
       .option('--threads <n>', 'backend threads')
       .option('--db <path>', `run registry (default ${ctx.registryPath()})`)
@@ -56,6 +60,7 @@ export const peaksDemoCommand: CommandModule = {
             executor,
             registry,
             train: o.train,
+            ssl: o.ssl,
             ...(frames !== undefined ? { frames } : {}),
             ...(epochs !== undefined ? { epochs } : {}),
             signal: ctx.signal,
@@ -78,7 +83,8 @@ export const peaksDemoCommand: CommandModule = {
               (x) => `overall ${x.method}: TP ${x.tp}, FP ${x.fp}, FN ${x.fn} → F1 ${f(x.f1)}, mean IoU ${f(x.meanIoU)}`, // prettier-ignore
             ),
             `outputs (masks, volumes, overlays, projections): ${r.outDir}/predictions/<method>/` +
-              (r.model !== undefined ? `; model ${r.model}` : ''),
+              (r.model !== undefined ? `; model ${r.model}` : '') +
+              (r.sslModel !== undefined ? `; ssl ${r.sslModel}` : ''),
           ];
           process.stdout.write(`${lines.join('\n')}\n`);
         } finally {

@@ -1,7 +1,8 @@
 /**
  * `bragg peaks predict`: a scan (or a frame range of it) → per-peak instance masks by a method
  * (`classic`, the peakfinder8-style finder, or `{ model }`, a network trained by
- * `bragg peaks train`, decoded with a confidence threshold and mask NMS: `cnn/decode.ts`),
+ * `bragg peaks train`: the U-Net decoded with a confidence threshold and mask NMS,
+ * `cnn/decode.ts`, or the SSLM's peak clusters as connected components, `ssl/clusters.ts`),
  * streamed in blocks of frames so the memory is a block whatever the scan's length. Writes, in
  * the output folder:
  *
@@ -19,7 +20,11 @@ import { interruptedError } from '../../command.js';
 import { localBackground } from '../classic/background.js';
 import { checkClassicOptions, findPeaksClassic, type ClassicOptions } from '../classic/finder.js';
 import { checkDecodeOptions } from '../cnn/decode.js';
-import { loadPeaksModel, type PeaksModel } from '../cnn/model.js';
+import { unetModel } from '../cnn/model.js';
+import { loadBundle } from '../../../ml/store/bundle.js';
+import { PEAKS_SSLM } from '../models/sslm.js';
+import type { PeaksPredictor } from '../predictor.js';
+import { sslPredictor } from '../ssl/model.js';
 import { MaskFileWriter } from '../labels/label-file.js';
 import { peakRows, peaksCsv, type PeakRow } from '../labels/peak-table.js';
 import { openScan, type Frames, type ScanInfo } from '../scan/input.js';
@@ -75,6 +80,20 @@ export interface PredictResult {
   elapsedS: number;
 }
 
+/** A trained peaks model of either method, by the bundle's architecture (U-Net or SSLM). */
+export async function loadPeaksPredictor(dir: string): Promise<PeaksPredictor> {
+  const b = await loadBundle(dir);
+  if (b.meta.workflow === 'peaks' && b.meta.architecture.name === PEAKS_SSLM) {
+    try {
+      return sslPredictor(b);
+    } catch (err) {
+      b.model.dispose();
+      throw err;
+    }
+  }
+  return unetModel(b);
+}
+
 export function checkMethod(m: string): Method {
   if (!(METHODS as readonly string[]).includes(m)) {
     throw new ValidationError(
@@ -110,8 +129,8 @@ export async function predictScan(o: PredictOptions): Promise<PredictResult> {
   const nOverlays = o.overlays ?? 4;
   if (!Number.isInteger(nOverlays) || nOverlays < 0 || nOverlays > 1000)
     throw new ValidationError(`overlays must be 0..1000, got ${nOverlays}`, 'overlays');
-  const net: PeaksModel | undefined = modelMethod
-    ? await loadPeaksModel(modelMethod.model)
+  const net: PeaksPredictor | undefined = modelMethod
+    ? await loadPeaksPredictor(modelMethod.model)
     : undefined;
   const scan = await openScan(o.scan, o.dataset !== undefined ? { dataset: o.dataset } : {}).catch(
     (err: unknown) => {
@@ -134,9 +153,13 @@ export async function predictScan(o: PredictOptions): Promise<PredictResult> {
     const decode = modelMethod
       ? { threshold: modelMethod.threshold, nmsIou: modelMethod.nmsIou }
       : undefined;
-    const rule = net
-      ? `model ${net.meta.id} (${net.dir}): ${JSON.stringify(checkDecodeOptions({ ...net.decode, ...Object.fromEntries(Object.entries(decode ?? {}).filter(([, v]) => v !== undefined)) }))} (cnn/decode.ts)`
-      : `classic: ${JSON.stringify(o.classic ?? {})} (defaults for the rest; see classic/finder.ts)`;
+    const given = Object.fromEntries(Object.entries(decode ?? {}).filter(([, v]) => v !== undefined)); // prettier-ignore
+    const rule =
+      net === undefined
+        ? `classic: ${JSON.stringify(o.classic ?? {})} (defaults for the rest; see classic/finder.ts)`
+        : net.meta.architecture.name === PEAKS_SSLM
+          ? `ssl model ${net.meta.id} (${net.dir}): peak clusters ${JSON.stringify((net.meta as { peaks?: { clusters?: unknown } }).peaks?.clusters)}, ${JSON.stringify({ threshold: (given.threshold as number | undefined) ?? net.decode.threshold, minPixels: net.decode.minPixels })} (ssl/clusters.ts)`
+          : `model ${net.meta.id} (${net.dir}): ${JSON.stringify(checkDecodeOptions({ ...net.decode, ...given }))} (cnn/decode.ts)`;
     const masks = await MaskFileWriter.create(masksPath, {
       kind: 'prediction',
       source: basename(o.scan),
