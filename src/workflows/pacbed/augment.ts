@@ -1,6 +1,6 @@
 /**
  * The seed notebook's training augmentation (STUDY.md §1.3), seeded: min–max normalise; zoom
- * U(0.8, 1.2) with an anisotropic stretch zx, zy ~ N(zoom, 0.07) — for the scale CNN the zoom is
+ * U(0.8, 1.2) with an anisotropic stretch zx, zy ~ N(zoom, 0.07) (both options) — for the scale CNN the zoom is
  * the scale class drawn for the sample; shear 0.05°, rotation ±45°, shift ±0.1 of the side, flips
  * (Keras' `fill_mode='constant', cval=0`); optionally Poisson noise at a dose; Gaussian noise
  * with σ = randint(50, 100)/500 (scale) or randint(0, 100)/1000 (thickness, mistilt); rescale to
@@ -22,7 +22,17 @@ export interface AugmentOptions {
   dose?: number;
   /** Scale classes (default the seed's list). */
   scaleLabels?: readonly number[];
+  /**
+   * Thickness and mistilt targets: the zoom range (default the seed's [0.8, 1.2]) and the σ of
+   * the anisotropic stretch about it (default the seed's 0.07).
+   */
+  zoom?: readonly [number, number];
+  anisotropy?: number;
 }
+
+/** The seed notebook's zoom augmentation of the thickness and mistilt CNNs. */
+export const SEED_ZOOM: readonly [number, number] = [0.8, 1.2];
+export const SEED_ANISOTROPY = 0.07;
 
 /** Min–max to [lo, hi] in place (a constant image becomes lo). */
 export function minMax(a: Float32Array, lo = 0, hi = 1): Float32Array {
@@ -77,8 +87,8 @@ export function augmentSample(
   }
   const img = minMax(Float32Array.from(pattern));
   let scaleClass: number | undefined;
-  let zoom: number | [number, number] = [0.8, 1.2];
-  let anisotropy = 0.07;
+  let zoom: number | readonly [number, number] = o.zoom ?? SEED_ZOOM;
+  let anisotropy = o.anisotropy ?? SEED_ANISOTROPY;
   if (o.target === 'scale') {
     const labels = o.scaleLabels ?? SCALE_LABELS;
     scaleClass = rng.int(labels.length);

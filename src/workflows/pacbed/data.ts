@@ -14,10 +14,28 @@ import { augmentSample, type AugmentOptions } from './augment.js';
 import { resize2d } from './dataset/resize.js';
 import { classIndex } from './labels.js';
 import { readPattern } from './pattern-io.js';
+import {
+  centroidCrop,
+  clipNegatives,
+  fitSize,
+  rescaleResize,
+  subtractBorderMean,
+  subtractGaussianBackground,
+} from './preprocess.js';
 import type { TrainingTable } from './table.js';
 
-/** Rows per chunk (the unit the sharded source reads and mixes). */
-export const ROWS_PER_CHUNK = 64;
+/**
+ * Rows per chunk (the unit the sharded source reads and mixes): one. A table lists its rows by
+ * simulation shard (convergence angle, mistilt, azimuth, then the thickness series), and the
+ * source shuffles chunks but mixes rows only within a buffer of two chunks: with chunks of 64
+ * rows, each batch drew from a few neighbouring shards — a handful of mistilts per batch, so
+ * batch-norm statistics and gradients swung from batch to batch. One row per chunk shuffles
+ * the whole table.
+ */
+export const ROWS_PER_CHUNK = 1;
+
+/** Prepared images are kept in memory up to this many bytes (the source re-reads beyond it). */
+export const IMAGE_CACHE_BYTES = 512 * 2 ** 20;
 
 interface RowChunk extends SampleShard {
   start: number;
@@ -31,8 +49,30 @@ export async function tableImage(path: string, size: number): Promise<Float32Arr
     : resize2d(p.data, p.ny, p.nx, size, size, 'bilinear');
 }
 
+/**
+ * How a training image is prepared before augmentation: `a` / `b` — the prediction pipeline's
+ * centroid crop and background A (thickness, mistilt) or B (scale), so that the networks train
+ * on what they will be shown; `none` — the table image as simulated (bragg ≤ 0.x, the seed).
+ */
+export type TrainingPreprocess = 'a' | 'b' | 'none';
+
+/** A table image at `size`², prepared as the prediction pipeline prepares a measured one. */
+export async function trainingImage(
+  path: string,
+  size: number,
+  preprocess: TrainingPreprocess,
+): Promise<Float32Array> {
+  const img = await tableImage(path, size);
+  if (preprocess === 'none') return img;
+  const c = centroidCrop(fitSize(clipNegatives({ data: Float64Array.from(img), ny: size, nx: size }), size)); // prettier-ignore
+  const a = subtractBorderMean(c);
+  return rescaleResize(preprocess === 'a' ? a : subtractGaussianBackground(a), 1, size);
+}
+
 export interface PacbedSamplesOptions {
   table: TrainingTable;
+  /** Preparation of each image (default `none`). */
+  preprocess?: TrainingPreprocess;
   /** Class value of each row (thickness or mistilt; unused for scale). */
   labels: readonly number[];
   values?: Float64Array;
@@ -50,17 +90,27 @@ export function pacbedSamples(o: PacbedSamplesOptions): ShardedSamples<RowChunk>
     chunks.push({ id: `rows-${s}`, start: s, count: Math.min(ROWS_PER_CHUNK, table.rows - s) });
   }
   const width = size * size + 1;
+  const cache =
+    table.rows * width * 4 <= IMAGE_CACHE_BYTES
+      ? new Map<string, { x: Float32Array; y: Int32Array }>()
+      : undefined;
   return new ShardedSamples(
     chunks,
     async (c) => {
+      const hit = cache?.get(c.id);
+      if (hit !== undefined) {
+        // copies: the source may keep what it is given
+        return { x: hit.x.slice(), y: hit.y.slice(), sampleShape: [width] };
+      }
       const x = new Float32Array(c.count * width);
       const y = new Int32Array(c.count);
       for (let r = 0; r < c.count; r++) {
         const row = c.start + r;
-        x.set(await tableImage(table.paths[row]!, size), r * width);
+        x.set(await trainingImage(table.paths[row]!, size, o.preprocess ?? 'none'), r * width);
         x[r * width + width - 1] = table.convAngle[row]!;
         y[r] = o.values === undefined ? 0 : classIndex(o.labels, o.values[row]!);
       }
+      cache?.set(c.id, { x: x.slice(), y: y.slice() });
       return { x, y, sampleShape: [width] };
     },
     table.file,

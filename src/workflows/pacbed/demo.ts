@@ -1,27 +1,33 @@
 /**
  * `bragg pacbed demo`: the workflow on rutile [001] at 80 kV (the published PACBED-CNN case)
- * in about two minutes on 2 cores — simulate a small training set (10 thicknesses × 5 mistilt/azimuth
- * pairs × 2 convergence angles, 32 px), train the thickness, mistilt and scale CNNs briefly, simulate
- * held-out patterns the models never saw (other mistilts and azimuth), make them look measured
- * (a longer camera length, so the scale CNN acts; Poisson noise; an off-centre disc on a wider
- * detector), write them and predict them, printing predicted vs true. Sizes are tiny: the demo
- * shows the pipeline, not the accuracy the full-size defaults reach.
+ * in about two minutes on 2 cores — simulate a small training set (64 px patterns of a 9×9-cell
+ * multislice, ≈ 1 mrad per pixel), train the thickness, mistilt and scale CNNs, simulate
+ * held-out patterns the models never saw (the same label grid, but other mistilt azimuths and
+ * another convergence angle: `checkDisjoint`), make them look measured (Poisson noise, an
+ * off-centre disc on a wider detector, and a longer camera length so the scale CNN acts),
+ * predict them and print the held-out scores beside what the best constant answer would score.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ndarray } from '../../core/ndarray.js';
 import { packageRoot } from '../../core/paths.js';
-import { createRng, deriveSeed } from '../../core/rng.js';
+import { deriveSeed } from '../../core/rng.js';
 import type { Executor } from '../../jobs/executor.js';
 import type { RunRegistry } from '../../jobs/run-registry.js';
 import { writeNpy } from '../../formats/npy/npy.js';
-import { affine2d, IDENTITY } from '../../simulate/augment/affine2d.js';
 import type { TrainCallback } from '../../ml/train/callbacks.js';
-import { poissonAtDose } from './augment.js';
 import { loadPacbedDataset } from './dataset/config.js';
 import { runPacbedDataset } from './dataset/run.js';
 import { tableImage } from './data.js';
-import type { PacbedTarget } from './labels.js';
+import {
+  bestConstantScores,
+  checkDisjoint,
+  evaluateHeldOut,
+  measuredLike,
+  type HeldOutRow,
+  type HeldOutScores,
+} from './heldout.js';
+import { labelValues, type PacbedTarget } from './labels.js';
 import { disposeModels, loadPacbedModels, predictWithModels } from './predict.js';
 import { readTrainingTable } from './table.js';
 import { trainPacbedModel } from './train.js';
@@ -32,40 +38,77 @@ export interface PacbedDemoOptions {
   executor: Executor;
   registry?: RunRegistry;
   signal?: AbortSignal;
-  /** Epochs per target (default thickness 30, mistilt 20, scale 10). */
+  /** Epochs per target (default `DEMO_EPOCHS`). */
   epochs?: Partial<Record<PacbedTarget, number>>;
   seed?: number;
   log?: (line: string) => void;
   callbacks?: TrainCallback[];
 }
 
-export interface DemoRow {
-  file: string;
-  thickness: { true: number; predicted: number };
-  mistilt: { true: number; predicted: number };
-  scale: { true: number; predicted: number };
+/** A simulated grid: thicknesses [Å], mistilts [mrad], azimuths [°], convergence angles [mrad]. */
+export interface DemoGrid {
+  thicknesses: number[];
+  mistilts: number[];
+  azimuths: number[];
+  convergenceAngles: number[];
+}
+
+const THICKNESSES = Array.from({ length: 10 }, (_, i) => 20 * (i + 1));
+
+/** The demo's training grid: 10 thicknesses × (1 + 4 mistilts × 2 azimuths) × 2 angles. */
+export const DEMO_TRAIN: DemoGrid = {
+  thicknesses: THICKNESSES,
+  mistilts: [0, 1, 2, 3, 4],
+  azimuths: [0, 30],
+  convergenceAngles: [18, 22],
+};
+
+/**
+ * The held-out grid: the training thicknesses and mistilts (so classes are scored), other
+ * azimuths and a convergence angle between the trained ones — no row is a training row.
+ */
+export const DEMO_HELD_OUT: DemoGrid = {
+  thicknesses: THICKNESSES,
+  mistilts: [0, 1, 2, 3, 4],
+  azimuths: [15, 45],
+  convergenceAngles: [20],
+};
+
+/** Epochs per target; the zoom augmentation of thickness and mistilt (see `pacbed train`). */
+export const DEMO_EPOCHS: Record<PacbedTarget, number> = { thickness: 30, mistilt: 30, scale: 15 };
+export const DEMO_ZOOM: readonly [number, number] = [0.97, 1.03];
+
+/** Held-out cases: Poisson dose [counts/px] and camera-length zoom. */
+export const DEMO_CASES = [
+  { dose: 200, zoom: 1 },
+  { dose: 200, zoom: 1.15 },
+] as const;
+
+export interface DemoCase {
+  dose: number;
+  zoom: number;
+  scores: HeldOutScores;
+  rows: HeldOutRow[];
 }
 
 export interface PacbedDemoResult {
   modelsRoot: string;
   /** The validation figure of the first held-out pattern (PNG). */
   validationPng: string;
-  rows: DemoRow[];
-  /** Held-out patterns whose thickness is the true class (and within one class). */
-  thicknessExact: number;
-  thicknessWithinOne: number;
-  mistiltWithin1: number;
+  /** Held-out patterns written as a detector would (NPY), the first few of each case. */
+  measured: string[];
+  trainRows: number;
+  heldOutRows: number;
+  cases: DemoCase[];
+  /** What the best constant answer scores on the held-out rows. */
+  constant: { thicknessWithinOne: number; mistiltWithin1: number };
 }
 
-const SIZE = 32;
+const SIZE = 64;
 
-function config(
-  name: string,
-  thicknesses: string,
-  mistilts: string,
-  azimuths: string,
-  dir: string,
-): string {
+const list = (v: readonly number[]) => `[${v.join(', ')}]`;
+
+function config(name: string, g: DemoGrid, dir: string): string {
   const cif = join(packageRoot(), 'data', 'structures', 'rutile.cif');
   return `# written by bragg pacbed demo
 name: ${name}
@@ -73,14 +116,14 @@ material: Rutile
 cif: ${JSON.stringify(cif)}
 zone: [0, 0, 1]
 kv: 80
-thicknesses: ${thicknesses}
-mistilts: ${mistilts}
-azimuths: ${azimuths}
-convergenceAngles: [19, 21]
+thicknesses: ${list(g.thicknesses)}
+mistilts: ${list(g.mistilts)}
+azimuths: ${list(g.azimuths)}
+convergenceAngles: ${list(g.convergenceAngles)}
 seed: 0
 simulation:
-  sampling: 0.1
-  extent: 4.6
+  sampling: 0.15
+  extent: 41.3 # 9 × 9 cells: λ/L ≈ 1 mrad per pixel
   scan: 3
 output:
   dir: ${dir}
@@ -101,54 +144,25 @@ async function simulate(o: PacbedDemoOptions, file: string): Promise<string> {
   return r.tablePath;
 }
 
-/** Detector of the held-out patterns [px]: as tall as a pattern, wider (the disc off-centre). */
-const DETECTOR = { ny: SIZE, nx: SIZE + 24 };
-
-/**
- * A simulated pattern made to look measured: zoomed (camera length), placed off-centre on a
- * wider detector (the centroid crop finds it again), with Poisson noise at 200 counts per pixel.
- */
-export function measuredLike(
-  img: Float32Array,
-  size: number,
-  zoom: number,
-  seed: number,
-): Float32Array {
-  const rng = createRng(seed);
-  const z = affine2d(
-    img,
-    size,
-    size,
-    { ...IDENTITY, zx: 1 / zoom, zy: 1 / zoom },
-    { fill: 'constant' },
-  );
-  const ny = size;
-  const nx = size + 24;
-  const canvas = new Float32Array(ny * nx);
-  const ox = rng.int(nx - size + 1);
-  for (let y = 0; y < size; y++) canvas.set(z.subarray(y * size, (y + 1) * size), y * nx + ox);
-  return poissonAtDose(rng, canvas, 200);
-}
-
 export async function runPacbedDemo(o: PacbedDemoOptions): Promise<PacbedDemoResult> {
   const out = resolve(o.outDir);
   const log = o.log ?? (() => undefined);
   const seed = o.seed ?? 42;
   await mkdir(out, { recursive: true });
-  await writeFile(
-    join(out, 'train.yaml'),
-    config('demo-train', '{start: 20, stop: 200, step: 20}', '[0, 2, 4]', '[0, 45]', 'train'),
-  );
-  await writeFile(
-    join(out, 'heldout.yaml'),
-    config('demo-heldout', '[40, 100, 160]', '[1, 3]', '[30]', 'heldout'),
-  );
-  log('simulating the training set (rutile [001], 80 kV) …');
+  await writeFile(join(out, 'train.yaml'), config('demo-train', DEMO_TRAIN, 'train'));
+  await writeFile(join(out, 'heldout.yaml'), config('demo-heldout', DEMO_HELD_OUT, 'heldout'));
+  log('simulating the training set (rutile [001], 80 kV, 64 px) …');
   const trainTable = await simulate(o, join(out, 'train.yaml'));
-  log('simulating held-out patterns (mistilts 1 and 3 mrad, azimuth 30°) …');
+  log(
+    `simulating held-out patterns (azimuths ${DEMO_HELD_OUT.azimuths.join(', ')}°, ` +
+      `convergence angle ${DEMO_HELD_OUT.convergenceAngles.join(', ')} mrad) …`,
+  );
   const heldTable = await simulate(o, join(out, 'heldout.yaml'));
+  const train = await readTrainingTable(trainTable);
+  const held = await readTrainingTable(heldTable);
+  checkDisjoint(train, held);
   const modelsRoot = join(out, 'models');
-  const epochs = { thickness: 30, mistilt: 20, scale: 10, ...o.epochs };
+  const epochs = { ...DEMO_EPOCHS, ...o.epochs };
   for (const target of ['thickness', 'mistilt', 'scale'] as const) {
     log(`training the ${target} CNN (${epochs[target]} epochs) …`);
     await trainPacbedModel({
@@ -160,78 +174,73 @@ export async function runPacbedDemo(o: PacbedDemoOptions): Promise<PacbedDemoRes
       batchSize: 16,
       valSplit: 0.1,
       patience: epochs[target],
-      architecture: { filters: 8, dense: 64 },
+      zoom: DEMO_ZOOM,
       seed,
       ...(o.callbacks ? { callbacks: o.callbacks } : {}),
     });
   }
-  const held = await readTrainingTable(heldTable);
   const models = await loadPacbedModels(modelsRoot, 'Rutile', 80, [0, 0, 1]);
-  const rows: DemoRow[] = [];
   try {
-    const labels = models.thickness!.info.values;
+    const images = await Promise.all(held.paths.map((p) => tableImage(p, SIZE)));
+    const cases: DemoCase[] = [];
+    const measured: string[] = [];
     await mkdir(join(out, 'measured'), { recursive: true });
-    for (let r = 0; r < held.rows; r++) {
-      const zoom = r % 2 === 0 ? 1.2 : 1; // every other pattern at a 1.2× longer camera length
-      const img = measuredLike(
-        await tableImage(held.paths[r]!, SIZE),
-        SIZE,
-        zoom,
-        deriveSeed(seed, 'demo', r),
-      );
-      const file = join(out, 'measured', `pattern_${String(r).padStart(2, '0')}.npy`);
-      await writeFile(file, writeNpy(ndarray('float32', [DETECTOR.ny, DETECTOR.nx], img)));
-      const p = predictWithModels(
-        models,
-        { data: Float64Array.from(img), ny: DETECTOR.ny, nx: DETECTOR.nx },
-        held.convAngle[r]!,
-      );
-      rows.push({
-        file,
-        thickness: { true: held.thickness[r]!, predicted: p.thickness.value },
-        mistilt: { true: held.mistilt[r]!, predicted: p.mistilt.value },
-        scale: { true: 1 / zoom, predicted: p.scale },
-      });
+    for (const [k, c] of DEMO_CASES.entries()) {
+      const caseSeed = deriveSeed(seed, 'demo-case', k);
+      const r = await evaluateHeldOut(models, held, { ...c, seed: caseSeed }, images);
+      cases.push({ ...c, ...r });
+      // the first patterns of the case as a detector would write them
+      for (let row = 0; row < 3; row++) {
+        const m = measuredLike(images[row]!, SIZE, {
+          ...c,
+          seed: deriveSeed(caseSeed, 'held-out', row),
+        });
+        const file = join(out, 'measured', `case${k}_pattern_${String(row).padStart(2, '0')}.npy`);
+        await writeFile(file, writeNpy(ndarray('float32', [m.ny, m.nx], m.data)));
+        measured.push(file);
+      }
     }
-    // the validation figure of the first held-out pattern (the seed's figure, item 4)
+    // the validation figure of a held-out pattern at the longer camera length (item 4)
     const validationPng = join(out, 'validation.png');
     {
-      const r0 = 0;
-      const zoom = 1.2;
-      const img = measuredLike(await tableImage(held.paths[r0]!, SIZE), SIZE, zoom, deriveSeed(seed, 'demo', r0)); // prettier-ignore
-      const pattern = { data: Float64Array.from(img), ny: DETECTOR.ny, nx: DETECTOR.nx };
-      const p = predictWithModels(models, pattern, held.convAngle[r0]!);
+      const k = DEMO_CASES.length - 1;
+      const row = held.rows >> 1;
+      const c = DEMO_CASES[k]!;
+      const m = measuredLike(images[row]!, SIZE, {
+        ...c,
+        seed: deriveSeed(deriveSeed(seed, 'demo-case', k), 'held-out', row),
+      });
+      const pattern = { data: Float64Array.from(m.data), ny: m.ny, nx: m.nx };
+      const p = predictWithModels(models, pattern, held.convAngle[row]!);
       const v = await predictionValidation(
         models,
         pattern,
         p,
-        held.convAngle[r0]!,
-        `held-out ${held.thickness[r0]} Å, ${held.mistilt[r0]} mrad (Rutile [001], 80 kV)`,
+        held.convAngle[row]!,
+        `held-out ${held.thickness[row]} Å, ${held.mistilt[row]} mrad (Rutile [001], 80 kV)`,
         true,
       );
       await writeFile(validationPng, v.png);
     }
-    // the class of a value: the nearest label (the held-out thicknesses are whole slices, so
-    // they differ from the training labels by a fraction of a slice; indexOf would give −1)
-    const cls = (v: number) => {
-      let best = 0;
-      labels.forEach((l, i) => {
-        if (Math.abs(l - v) < Math.abs(labels[best]! - v)) best = i;
-      });
-      return best;
-    };
-    const exact = rows.filter((x) => cls(x.thickness.predicted) === cls(x.thickness.true)).length;
-    const within = rows.filter(
-      (x) => Math.abs(cls(x.thickness.predicted) - cls(x.thickness.true)) <= 1,
-    ).length;
-    const mis = rows.filter((x) => Math.abs(x.mistilt.predicted - x.mistilt.true) <= 1).length;
+    const constant = bestConstantScores(
+      Array.from({ length: held.rows }, (_, r) => ({
+        thickness: held.thickness[r]!,
+        mistilt: held.mistilt[r]!,
+      })),
+      labelValues(train.thickness, 'Thickness'),
+      labelValues(train.mistilt, 'Mistilt'),
+    );
     return {
       modelsRoot,
       validationPng,
-      rows,
-      thicknessExact: exact,
-      thicknessWithinOne: within,
-      mistiltWithin1: mis,
+      measured,
+      trainRows: train.rows,
+      heldOutRows: held.rows,
+      cases,
+      constant: {
+        thicknessWithinOne: constant.thicknessWithinOne,
+        mistiltWithin1: constant.mistiltWithin1,
+      },
     };
   } finally {
     disposeModels(models);

@@ -21,6 +21,8 @@ export interface TrainingTable {
   thickness: Float64Array;
   mistilt: Float64Array;
   convAngle: Float64Array;
+  /** Mistilt azimuth [°] of each row (absent without an `Azimuth` column). */
+  azimuth?: Float64Array;
   /** What the model is registered under (absent columns: undefined). */
   material?: string;
   kv?: number;
@@ -77,6 +79,7 @@ export function trainingTableFrom(t: Table, file: string): TrainingTable {
     thickness: numberColumn(t, 'Thickness'),
     mistilt: numberColumn(t, 'Mistilt'),
     convAngle: numberColumn(t, 'Conv_Angle'),
+    ...(has('Azimuth') ? { azimuth: numberColumn(t, 'Azimuth') } : {}),
     ...(material !== undefined ? { material } : {}),
     // the seed's key: acceleration voltage [V] // 1000
     ...(energy !== undefined ? { kv: Math.floor(energy / 1000) } : {}),

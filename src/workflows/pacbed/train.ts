@@ -24,7 +24,7 @@ import {
 } from '../../ml/train/checkpoint.js';
 import { readCheckpoint } from '../../ml/train/checkpoint-store.js';
 import { train } from '../../ml/train/trainer.js';
-import type { AugmentOptions } from './augment.js';
+import { SEED_ANISOTROPY, SEED_ZOOM, type AugmentOptions } from './augment.js';
 import { augmentBatch, pacbedSamples, pacbedSource } from './data.js';
 import {
   labelValues,
@@ -67,6 +67,17 @@ export interface PacbedTrainOptions {
   architecture?: Partial<Omit<PacbedCompactOptions, 'size' | 'classes'>>;
   /** Poisson noise at this mean count per pixel (absent: none). */
   dose?: number;
+  /**
+   * Zoom augmentation range of the thickness and mistilt targets (default the seed's
+   * [0.8, 1.2]) and the σ of its anisotropic stretch (default the seed's 0.07).
+   */
+  zoom?: readonly [number, number];
+  anisotropy?: number;
+  /**
+   * Training images through the prediction's centroid crop and background (A; B for the scale
+   * target) before augmentation — `true`, the default — or as simulated (`false`, the seed).
+   */
+  preprocess?: boolean;
   /** Continue from the key's checkpoints of this target. */
   resume?: boolean;
   /** Write the 3×3 grid of augmented inputs here (PNG). */
@@ -132,10 +143,19 @@ export async function trainPacbedModel(o: PacbedTrainOptions): Promise<PacbedTra
     size,
     convRange,
     ...(o.dose !== undefined ? { dose: o.dose } : {}),
+    ...(o.zoom !== undefined ? { zoom: o.zoom } : {}),
+    ...(o.anisotropy !== undefined ? { anisotropy: o.anisotropy } : {}),
   };
   const keyDir = join(root, keyFolder(material, kv, zone));
   await mkdir(keyDir, { recursive: true });
-  const samples = pacbedSamples({ table, labels, ...(values ? { values } : {}), size });
+  const preprocess = o.preprocess === false ? 'none' : target === 'scale' ? 'b' : 'a';
+  const samples = pacbedSamples({
+    table,
+    labels,
+    ...(values ? { values } : {}),
+    size,
+    preprocess,
+  });
   const common = { samples, batchSize, seed, valSplit, classes: labels.length, augment };
   if (o.preview !== undefined) {
     const first = await samples
@@ -231,6 +251,11 @@ export async function trainPacbedModel(o: PacbedTrainOptions): Promise<PacbedTra
         optimizer: { kind: 'adam', learningRate },
         loss: 'categoricalCrossentropy',
         ...(o.dose !== undefined ? { dose: o.dose } : {}),
+        preprocess:
+          preprocess === 'none' ? 'none' : `centroid crop, background ${preprocess.toUpperCase()}`,
+        ...(target !== 'scale'
+          ? { zoom: [...(o.zoom ?? SEED_ZOOM)], anisotropy: o.anisotropy ?? SEED_ANISOTROPY }
+          : {}),
         checkpointDir,
       },
       metrics: {

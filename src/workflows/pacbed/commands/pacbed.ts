@@ -44,6 +44,9 @@ interface TrainOpts extends BackendOpts {
   blocks?: string;
   dense?: string;
   dropout?: string;
+  pooling?: string;
+  zoom?: string;
+  anisotropy?: string;
   dose?: string;
   resume?: boolean;
   preview?: string;
@@ -52,6 +55,21 @@ interface TrainOpts extends BackendOpts {
   zone?: string;
   db?: string;
   json?: boolean;
+}
+
+function parsePooling(v: string): 'avg' | 'flatten' {
+  if (v !== 'avg' && v !== 'flatten') {
+    throw new ValidationError(`expected avg or flatten, got '${v}'`, 'pooling');
+  }
+  return v;
+}
+
+function parseZoom(v: string): [number, number] {
+  const p = v.split(',').map((x) => Number(x.trim()));
+  if (p.length !== 2 || !p.every((x) => Number.isFinite(x) && x > 0) || p[0]! > p[1]!) {
+    throw new ValidationError(`expected lo,hi with 0 < lo ≤ hi, got '${v}'`, 'zoom');
+  }
+  return [p[0]!, p[1]!];
 }
 
 function registerTrain(group: Command, ctx: CommandContext): void {
@@ -78,6 +96,12 @@ function registerTrain(group: Command, ctx: CommandContext): void {
       .option('--blocks <n>', 'conv blocks (default 4)')
       .option('--dense <n>', 'units of the first dense layer (default 128)')
       .option('--dropout <rate>', 'dropout after it (default 0.3)')
+      .option('--pooling <p>', 'last feature map → vector: avg (global average) | flatten')
+      .option(
+        '--zoom <lo,hi>',
+        "thickness/mistilt zoom augmentation range (default the seed's 0.8,1.2)",
+      )
+      .option('--anisotropy <s>', "σ of the zoom's anisotropic stretch (default the seed's 0.07)")
       .option('--dose <d>', 'Poisson noise at d electrons per pixel on average')
       .option('--resume', "continue from the key's checkpoints of this target")
       .option('--preview <png>', 'write a 3×3 grid of augmented training inputs')
@@ -120,6 +144,8 @@ function registerTrain(group: Command, ctx: CommandContext): void {
         learningRate: num(o.learningRate, 'learningRate', { above: 0 }),
         size,
         dose: num(o.dose, 'dose', { above: 0 }),
+        zoom: o.zoom === undefined ? undefined : parseZoom(o.zoom),
+        anisotropy: num(o.anisotropy, 'anisotropy', { min: 0, max: 1 }),
         resume: o.resume,
         preview: o.preview,
         material: o.material,
@@ -131,6 +157,7 @@ function registerTrain(group: Command, ctx: CommandContext): void {
         blocks: int(o.blocks, 'blocks'),
         dense: int(o.dense, 'dense', 2),
         dropout: num(o.dropout, 'dropout', { min: 0, max: 0.99 }),
+        pooling: o.pooling === undefined ? undefined : parsePooling(o.pooling),
       }),
     };
     const registry = ctx.openRegistry(o.db);

@@ -24,6 +24,20 @@ describe('pacbed-compact', () => {
     m2.dispose();
   });
 
+  it('flatten keeps the layout of the last feature map: more head weights, same body', () => {
+    const avg = A.resolve({ size: 16, classes: 3, filters: 4, blocks: 2, dense: 8 });
+    const flat = A.resolve({ ...avg, pooling: 'flatten' });
+    const a = A.build(avg, 1);
+    const f = A.build(flat, 1);
+    // dense1 sees 4·4 cells × 8 filters instead of 8 channel means
+    const units = (m: tf.LayersModel) => m.getLayer('dense1').getWeights()[0]!.shape[0] as number;
+    expect(units(a)).toBe(8);
+    expect(units(f)).toBe(4 * 4 * 8);
+    expect(() => A.resolve({ pooling: 'max' } as never)).toThrow(ValidationError);
+    a.dispose();
+    f.dispose();
+  });
+
   it('refuses more poolings than the image allows and unknown options', () => {
     expect(() => A.resolve({ size: 8, blocks: 4 })).toThrow(ValidationError);
     expect(() => A.resolve({ size: 16, depth: 3 } as never)).toThrow(/no option 'depth'/);

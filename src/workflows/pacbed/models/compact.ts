@@ -33,6 +33,12 @@ export interface PacbedCompactOptions {
   /** Units of the first dense layer. */
   dense: number;
   dropout: number;
+  /**
+   * How the last feature map becomes a vector: `avg` — global average pooling (the seed's
+   * Xception head; it keeps no layout), `flatten` — every cell, so where a feature lies
+   * relative to the disc's centre reaches the head.
+   */
+  pooling: 'avg' | 'flatten';
 }
 
 export const PACBED_COMPACT = 'pacbed-compact';
@@ -44,7 +50,15 @@ const DEFAULTS: PacbedCompactOptions = {
   blocks: 4,
   dense: 128,
   dropout: 0.3,
+  pooling: 'avg',
 };
+
+function poolingOption(v: unknown): 'avg' | 'flatten' {
+  if (v !== 'avg' && v !== 'flatten') {
+    throw new ValidationError(`must be avg or flatten, got ${String(v)}`, 'pooling');
+  }
+  return v;
+}
 
 function resolve(options?: Readonly<Partial<PacbedCompactOptions>>): PacbedCompactOptions {
   const o = withDefaults(PACBED_COMPACT, DEFAULTS, options);
@@ -55,6 +69,7 @@ function resolve(options?: Readonly<Partial<PacbedCompactOptions>>): PacbedCompa
     blocks: intOption(o.blocks, 'blocks', 1, 8),
     dense: intOption(o.dense, 'dense', 2, 8192),
     dropout: rateOption(o.dropout, 'dropout'),
+    pooling: poolingOption(o.pooling),
   };
   if (r.size >> r.blocks < 1) {
     throw new ValidationError(`${r.blocks} poolings do not fit a ${r.size} px image`, 'blocks');
@@ -99,7 +114,11 @@ function build(o: PacbedCompactOptions, seed: number): tf.LayersModel {
     x = L.activation({ activation: 'relu', name: `block${b + 1}_relu` }).apply(x) as S;
     x = L.maxPooling2d({ poolSize: 2, name: `block${b + 1}_pool` }).apply(x) as S;
   }
-  x = L.globalAveragePooling2d({ name: 'avg_pool' }).apply(x) as S;
+  x = (
+    o.pooling === 'avg'
+      ? L.globalAveragePooling2d({ name: 'avg_pool' })
+      : L.flatten({ name: 'flatten' })
+  ).apply(x) as S;
   x = L.dense({
     name: 'dense1',
     units: o.dense,
