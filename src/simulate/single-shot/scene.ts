@@ -86,21 +86,37 @@ function objects(kind: SceneKind, n: number, rng: Rng, p: Record<string, number>
       return [sphere((-s / 2) * c, (-s / 2) * si, r1), sphere((s / 2) * c, (s / 2) * si, r2)];
     }
     case 'asymmetric': {
+      // Friedel's law: a small-angle pattern |F[ρ]|² is always centrosymmetric, so what shows
+      // as "asymmetric" is a pattern without the mirror lines of the ring and elliptical-ring
+      // classes (which every ellipsoid's pattern has). That needs a projection without mirror
+      // symmetry: 3–5 distinct lobes of different sizes, each touching a random earlier one at
+      // a random angle (a random cluster whose lobes overlap, as before, looks like one blob
+      // with elliptical rings). The lobes are smaller than R so the whole object spans ~2R
+      // and its speckle is as coarse as the other classes' rings.
       const k = 3 + rng.int(3);
       p.radius = R;
       p.parts = k;
       const out: Ellipsoid[] = [];
       for (let i = 0; i < k; i++) {
-        const r = R * rng.uniform(0.35, 0.8);
-        out.push({
-          x: rng.uniform(-R, R) * 0.8,
-          y: rng.uniform(-R, R) * 0.8,
-          a: r * rng.uniform(1, 1.8),
-          b: r,
-          c: r,
-          angle: rng.uniform(0, Math.PI),
-          density: 1,
-        });
+        const r = R * rng.uniform(0.3, 0.55);
+        const a = r * rng.uniform(1, 1.5);
+        let x = 0;
+        let y = 0;
+        if (i > 0) {
+          const prev = out[rng.int(i)]!;
+          const t = rng.uniform(0, 2 * Math.PI);
+          const d = (Math.max(prev.a, prev.b) + r) * rng.uniform(0.7, 0.95);
+          x = prev.x + d * Math.cos(t);
+          y = prev.y + d * Math.sin(t);
+        }
+        out.push({ x, y, a, b: r, c: r, angle: rng.uniform(0, Math.PI), density: 1 });
+      }
+      // centred on the mean lobe position (a shift changes only the phase of F)
+      const mx = out.reduce((s, e) => s + e.x, 0) / k;
+      const my = out.reduce((s, e) => s + e.y, 0) / k;
+      for (const e of out) {
+        e.x -= mx;
+        e.y -= my;
       }
       return out;
     }

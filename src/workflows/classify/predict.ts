@@ -18,12 +18,17 @@ import { h5Client as h5 } from '../../formats/hdf5/index.js';
 import type { WorkerRequest } from '../../formats/hdf5/protocol.js';
 import { encodePng } from '../../formats/image/png.js';
 import { openAny } from '../../formats/registry.js';
-import { openTfrecord, SEED_LAYOUT, type TfrecordLayout } from '../../formats/tfrecord/index.js';
+import {
+  openInLayout,
+  openTfrecord,
+  SEED_LAYOUT,
+  type TfrecordLayout,
+} from '../../formats/tfrecord/index.js';
 import type { OpenedFile } from '../../formats/types.js';
 import { Explainer, type CamMethod } from '../../ml/explain/gradcam.js';
 import { loadBundle, type ModelBundle } from '../../ml/store/bundle.js';
 import { camLayerOf } from './train/train.js';
-import { CROP_SIZE, cropPad, isMember, resizeToInput } from './train/data.js';
+import { CROP_SIZE, cropOf, cropPad, isMember, resizeToInput } from './train/data.js';
 
 export interface ClassifyPredictOptions {
   input: string;
@@ -109,6 +114,8 @@ export class ClassifyPredictor {
   readonly decision: ClassifyDecision;
   private readonly explainer: Explainer;
   private readonly preprocessing: string;
+  /** Side the images are cropped / padded to before the resize (`cropOf` the bundle). */
+  readonly crop: number;
 
   constructor(
     private readonly bundle: ModelBundle,
@@ -118,6 +125,7 @@ export class ClassifyPredictor {
     this.decision = classifyDecision(bundle, field);
     // `classify/1` bundles were trained with the bilinear resize: they keep it
     this.preprocessing = bundle.meta.input.preprocessing;
+    this.crop = cropOf(bundle.meta, field);
     const cls = (bundle.meta as { classify?: { camLayer?: string } }).classify;
     this.explainer = new Explainer(bundle.model, {
       layer: cls?.camLayer ?? camLayerOf(bundle.model),
@@ -125,15 +133,20 @@ export class ClassifyPredictor {
     });
   }
 
-  /** `raws`: images cropped/padded to CROP_SIZE² (`cropPad`). */
+  /** `raws`: images cropped/padded to {@link crop}² (`readCropped(…, predictor.crop)`). */
   async classify(raws: readonly Float32Array[]): Promise<ClassifiedImage[]> {
     const k = raws.length;
     if (k === 0) return [];
     const { side, labels, threshold, multiLabel } = this.decision;
-    const raw = new Float32Array(k * CROP_SIZE * CROP_SIZE);
-    raws.forEach((r, j) => raw.set(r, j * CROP_SIZE * CROP_SIZE));
+    const c = this.crop;
+    const raw = new Float32Array(k * c * c);
+    raws.forEach((r, j) => {
+      if (r.length !== c * c)
+        throw new ValidationError(`image ${j} has ${r.length} pixels, expected ${c}² (the model's crop)`, 'images'); // prettier-ignore
+      raw.set(r, j * c * c);
+    });
     const x = tf.tidy(() =>
-      resizeToInput(tf.tensor4d(raw, [k, CROP_SIZE, CROP_SIZE, 1]), side, this.preprocessing),
+      resizeToInput(tf.tensor4d(raw, [k, c, c, 1]), side, this.preprocessing),
     );
     const prob = tf.tidy(() => this.bundle.model.predict(x) as tf.Tensor2D);
     const { maps, scores } = this.explainer.explain(x);
@@ -196,13 +209,7 @@ export async function openClassifyInput(
   o: { layout?: TfrecordLayout; classes?: number; field?: string } = {},
 ): Promise<OpenedFile> {
   const field = o.field ?? 'input';
-  if (o.layout !== undefined) {
-    const f = await openAny(path);
-    const tf = f.format === 'tfrecord';
-    await f.close();
-    if (!tf) throw new ValidationError(`${basename(path)}: --layout applies to TFRecord files only`, field); // prettier-ignore
-    return openTfrecord(path, undefined, o.layout);
-  }
+  if (o.layout !== undefined) return openInLayout(path, o.layout, openAny, field);
   const f = await openAny(path);
   if (f.format !== 'tfrecord' || o.classes === 2) return f;
   const labels = f.datasets.find((d) => d.name === 'labels');
@@ -223,14 +230,15 @@ export async function bunchIds(f: OpenedFile, field = 'input'): Promise<Int32Arr
   return ids;
 }
 
-/** Image `i` of `ds` cropped/padded to CROP_SIZE². */
+/** Image `i` of `ds` centre-cropped/padded to `side`² (a model's crop, `ClassifyPredictor.crop`). */
 export async function readCropped(
   f: OpenedFile,
   ds: ReturnType<typeof imageDataset>,
   i: number,
+  side = CROP_SIZE,
 ): Promise<Float32Array> {
   const a = (await f.read(ds.name, ds.stack ? { frame: i } : undefined)).array;
-  return cropPad(a.data as ArrayLike<number>, a.shape[0]!, a.shape[1]!);
+  return cropPad(a.data as ArrayLike<number>, a.shape[0]!, a.shape[1]!, side);
 }
 
 export async function predictClassify(
@@ -263,7 +271,7 @@ export async function predictClassify(
     for (let s = 0; s < n; s += bs) {
       const k = Math.min(bs, n - s);
       const raws: Float32Array[] = [];
-      for (let j = 0; j < k; j++) raws.push(await readCropped(f, ds, s + j));
+      for (let j = 0; j < k; j++) raws.push(await readCropped(f, ds, s + j, predictor.crop));
       const items = await predictor.classify(raws);
       const nc = labels.length;
       for (let j = 0; j < k; j++) {

@@ -263,7 +263,7 @@ async function predict(ctx: RouteContext, b: Static<typeof predictBody>) {
             const raws: Float32Array[] = [];
             for (const k of frames) {
               try {
-                raws.push(await readCropped(p.file, p.ds, k));
+                raws.push(await readCropped(p.file, p.ds, k, predictor.crop));
               } catch (err) {
                 throw inputError(err, p.input, p.name);
               }

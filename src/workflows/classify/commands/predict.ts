@@ -1,11 +1,11 @@
 /** `bragg classify predict` and `bragg classify evaluate`: a classify bundle on images. */
 import { ValidationError } from '../../../core/errors.js';
 import { initBackend, type BackendName } from '../../../ml/backend/select.js';
-import { parseTfrecordLayout } from '../../../formats/tfrecord/index.js';
+import { LAYOUT_HELP, parseTfrecordLayout } from '../../../formats/tfrecord/index.js';
 import { loadBundle } from '../../../ml/store/bundle.js';
 import { commandGroup, printJson, type CommandContext, type CommandModule } from '../../command.js';
 import { predictClassify } from '../predict.js';
-import { openLabelledImages, singleLabel } from '../train/data.js';
+import { cropOf, openLabelledImages, singleLabel } from '../train/data.js';
 import { metricsTable } from '../train/table.js';
 import { evaluateClassifier, summary } from '../train/train.js';
 import { intFlag } from './train.js';
@@ -49,10 +49,8 @@ export const classifyPredictCommand: CommandModule = {
       .option('--batch-size <n>', 'images per batch (default 16)')
       .option(
         '--layout <spec>',
-        'TFRecord feature keys of another layout: image=<key>,label=<key>,height=<key>,\n' +
-          "width=<key>,format=<key>,bunch=<key> (any subset; default the seed's image/encoded,\n" +
-          'image/class/label, image/height, image/width; bunch=<key>: an int32 bunch id names the\n' +
-          "outputs, as the seed's predict mode — found by itself in image/class/label when it is 4 bytes)",
+        `${LAYOUT_HELP};\nbunch=<key>: an int32 bunch id names the outputs, as the seed's predict mode — found\n` +
+          'by itself in image/class/label when it is 4 bytes',
       )
       .option('--backend <name>', 'tensorflow | wasm | cpu (default: best available)')
       .option('--threads <n>', 'threads for the wasm backend (default: all cores)')
@@ -108,13 +106,18 @@ export const classifyPredictCommand: CommandModule = {
       )
       .option('--backend <name>', 'tensorflow | wasm | cpu (default: best available)')
       .option('--threads <n>', 'threads for the wasm backend (default: all cores)')
+      .option('--layout <spec>', LAYOUT_HELP)
       .option('--json', 'the metrics as JSON')
-      .action(async (o: Common & { data: string[]; split?: string }) => {
+      .action(async (o: Common & { data: string[]; split?: string; layout?: string }) => {
+        const layout = o.layout !== undefined ? parseTfrecordLayout(o.layout, 'layout') : undefined;
         if (o.split !== undefined && !['eval', 'train', 'all'].includes(o.split))
           throw new ValidationError(`must be eval, train or all, got '${o.split}'`, 'split');
         await start(o, ctx);
         const bundle = await loadBundle(o.model);
-        const d = await openLabelledImages(o.data, { requireTrain: false });
+        const d = await openLabelledImages(o.data, {
+          requireTrain: false,
+          ...(layout !== undefined ? { layout } : {}),
+        });
         try {
           if (bundle.meta.labels.join('\n') !== d.classes.join('\n')) {
             throw new ValidationError(
@@ -136,6 +139,7 @@ export const classifyPredictCommand: CommandModule = {
             bundle.meta.input.shape[0]!,
             32,
             multi === false || (multi === undefined && singleLabel(d)),
+            cropOf(bundle.meta, 'model'),
           );
           if (o.json) printJson({ split, ...summary(m), perClass: m.perClass });
           else process.stdout.write(`${metricsTable(m)}\n(on the ${split} images)\n`);

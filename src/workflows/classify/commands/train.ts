@@ -1,6 +1,7 @@
 /** `bragg classify train`: AiryNet on labelled single-shot images → a model bundle. */
 import type { TrainCallback } from '../../../ml/train/callbacks.js';
 import { ValidationError } from '../../../core/errors.js';
+import { LAYOUT_HELP, parseTfrecordLayout } from '../../../formats/tfrecord/index.js';
 import { initBackend, type BackendName } from '../../../ml/backend/select.js';
 import { printJson, throwIfStopped, type CommandModule, commandGroup } from '../../command.js';
 import { trackedClassifyTraining } from '../train/runs.js';
@@ -14,6 +15,8 @@ interface Opts {
   resnetSize?: string;
   vggSize?: string;
   targetSize?: string;
+  crop?: string;
+  layout?: string;
   batchSize?: string;
   epochs?: string;
   seed?: string;
@@ -87,10 +90,16 @@ export const classifyTrainCommand: CommandModule = {
         '-o, --output <dir>',
         'models folder (the bundle goes into a new folder inside)',
       )
+      .option('--layout <spec>', LAYOUT_HELP)
       .option('--airynet-type <t>', 'resnet or vgg', 'resnet')
       .option('--resnet-size <n>', 'ResNet depth: 18, 34, 50, 101, 152, 200 (default 18)')
       .option('--vgg-size <n>', 'VGG depth: 16 or 19 (default 16)')
       .option('--target-size <px>', 'network input side (default 224)')
+      .option(
+        '--crop <px>',
+        'side of the centre region the images are cropped / padded to before the resize to\n' +
+          "--target-size (default 256, the seed's); kept in the model, predict and evaluate use it",
+      )
       .option('--batch-size <n>', 'images per step (default 24)')
       .option('--epochs <n>', 'epochs (default 200)')
       .option('--seed <s>', 'random seed (default 42)')
@@ -111,6 +120,7 @@ export const classifyTrainCommand: CommandModule = {
       .option('--backend <name>', 'tensorflow | wasm | cpu (default: best available)')
       .option('--threads <n>', 'threads for the wasm backend (default: all cores)')
       .action(async (o: Opts) => {
+        const layout = o.layout !== undefined ? parseTfrecordLayout(o.layout, 'layout') : undefined;
         const threads = intFlag(o.threads, 'threads');
         await initBackend(
           ctx.backendConfig({
@@ -136,11 +146,13 @@ export const classifyTrainCommand: CommandModule = {
             registry,
             {
               data: o.data,
+              ...opt('layout', layout),
               outDir: o.output,
               airynetType: type,
               ...opt('resnetSize', intFlag(o.resnetSize, 'resnetSize')),
               ...opt('vggSize', intFlag(o.vggSize, 'vggSize')),
               ...opt('targetSize', intFlag(o.targetSize, 'targetSize', 16)),
+              ...opt('crop', intFlag(o.crop, 'crop', 16)),
               ...opt('batchSize', intFlag(o.batchSize, 'batchSize')),
               ...opt('epochs', intFlag(o.epochs, 'epochs')),
               ...opt('seed', intFlag(o.seed, 'seed', 0)),

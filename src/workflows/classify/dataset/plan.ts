@@ -79,7 +79,7 @@ export function resolveClassifyDataset(
       'size',
     );
   }
-  const hash = sha256Hex(canonicalJson({ kind: 'classify-dataset/1', ...config }));
+  const hash = sha256Hex(canonicalJson({ kind: 'classify-dataset/2', ...config }));
   const shards: ShardPlan[] = [];
   for (const split of SPLITS) {
     const n = split === 'train' ? config.images : config.evalImages;

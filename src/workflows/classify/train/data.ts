@@ -5,9 +5,10 @@
  * holding `images` (n, h, w) and `labels` (n, classes) multi-hot. Only the labels are held in
  * memory (n × classes); images are read one record at a time, a batch at a time.
  *
- * Preprocessing (AiryNet's input pipeline): centre crop or zero pad to 256 × 256 px, bilinear
- * resize to the target size, raw counts as float32 (the logarithmic first activation compresses
- * them), and for training random horizontal and vertical flips seeded by (seed, epoch, image).
+ * Preprocessing (AiryNet's input pipeline): centre crop or zero pad to 256 × 256 px (or to a
+ * model's `crop`, see {@link cropOf}), area-average (else bilinear) resize to the target size,
+ * raw counts as float32 (the logarithmic first activation compresses them), and for training
+ * random horizontal and vertical flips seeded by (seed, epoch, image).
  */
 import * as tf from '@tensorflow/tfjs';
 import { readdir, readFile, stat } from 'node:fs/promises';
@@ -15,6 +16,7 @@ import { basename, join, resolve } from 'node:path';
 import { NotFoundError, ValidationError } from '../../../core/errors.js';
 import { createRng, deriveSeed } from '../../../core/rng.js';
 import { openAny } from '../../../formats/registry.js';
+import { openInLayout, type TfrecordLayout } from '../../../formats/tfrecord/index.js';
 import type { OpenedFile } from '../../../formats/types.js';
 import type { DataSource } from '../../../ml/train/data.js';
 import { HELIUM_CLASSES } from '../../../simulate/single-shot/classes.js';
@@ -23,8 +25,33 @@ import { MANIFEST_NAME } from '../dataset/run.js';
 /** Side [px] images are cropped or padded to before resizing (the seed's 256). */
 export const CROP_SIZE = 256;
 
-export const CLASSIFY_PREPROCESSING =
-  'classify/2: centre crop / zero pad to 256², area-average to the target size when 256 is a multiple of it (else bilinear), raw counts as float32';
+export const CLASSIFY_PREPROCESSING = classifyPreprocessing(CROP_SIZE);
+
+/**
+ * The preprocessing text of a model trained on centre `crop`² regions (`classify/2`; the crop
+ * side itself is `classify.crop` in the bundle, read by {@link cropOf}).
+ */
+export function classifyPreprocessing(crop: number): string {
+  return `classify/2: centre crop / zero pad to ${crop}², area-average to the target size when ${crop} is a multiple of it (else bilinear), raw counts as float32`;
+}
+
+/**
+ * The side [px] a model's images are centre-cropped / zero-padded to before the resize to its
+ * input: `classify.crop` of its bundle, else the seed's {@link CROP_SIZE}. A crop smaller
+ * than 256 keeps the centre of the pattern (where the rings are) at a finer sampling for the
+ * same input size: 128² area-averaged to 64² keeps rings 3–8 input pixels apart that 256² →
+ * 64² would blur.
+ */
+export function cropOf(meta: object, field = 'model'): number {
+  const c = (meta as { classify?: { crop?: unknown } }).classify?.crop;
+  if (c === undefined) return CROP_SIZE;
+  if (!(typeof c === 'number' && Number.isInteger(c) && c >= 1 && c <= 4096))
+    throw new ValidationError(
+      `classify.crop must be an integer in [1, 4096], got ${String(c)}`,
+      field,
+    );
+  return c;
+}
 
 /**
  * The crop (CROP_SIZE²) → network input resize of a model's preprocessing. A plain bilinear
@@ -127,7 +154,11 @@ async function listInputs(
 /** Open the inputs and read their labels (not their images). */
 export async function openLabelledImages(
   inputs: readonly string[],
-  o: { requireTrain?: boolean } = {},
+  o: {
+    requireTrain?: boolean;
+    /** TFRecord feature keys of another layout (`--layout`), for every input file. */
+    layout?: TfrecordLayout;
+  } = {},
 ): Promise<LabelledImages> {
   if (inputs.length === 0) throw new ValidationError('give at least one dataset', 'data');
   const listed = await listInputs(inputs);
@@ -146,7 +177,7 @@ export async function openLabelledImages(
       close,
     };
     for (const l of listed.files) {
-      const f = await openAny(l.path);
+      const f = await openInLayout(l.path, o.layout, openAny);
       opened.push(f);
       const names = f.datasets.map((d) => d.name);
       const img = f.datasets.find((d) => isMember(d.name, 'images'));

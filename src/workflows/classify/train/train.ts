@@ -17,6 +17,7 @@ import { MultiLabelMetrics, type MultiLabelReport } from '../../../ml/metrics/mu
 import { newModelId, saveBundle } from '../../../ml/store/bundle.js';
 import { BUNDLE_FORMAT, type BundleMeta } from '../../../ml/store/schema.js';
 import type { EpochRecord, TrainCallback } from '../../../ml/train/callbacks.js';
+import type { TfrecordLayout } from '../../../formats/tfrecord/index.js';
 import type { LossName } from '../../../ml/train/step.js';
 import { train } from '../../../ml/train/trainer.js';
 import { AIRYNET_RESNET, AIRYNET_VGG } from '../models/index.js';
@@ -24,7 +25,7 @@ import type { FirstActivation } from '../models/index.js';
 import {
   batchesPerEpoch,
   classifySource,
-  CLASSIFY_PREPROCESSING,
+  classifyPreprocessing,
   CROP_SIZE,
   openLabelledImages,
   singleLabel,
@@ -36,6 +37,8 @@ export type AirynetType = 'resnet' | 'vgg';
 
 export interface ClassifyTrainOptions {
   data: readonly string[];
+  /** TFRecord feature keys of another layout (`--layout`). */
+  layout?: TfrecordLayout;
   /** Models root: the bundle goes to a new folder inside. */
   outDir: string;
   airynetType?: AirynetType;
@@ -43,6 +46,11 @@ export interface ClassifyTrainOptions {
   vggSize?: number;
   /** Network input side [px] (the seed: 224). */
   targetSize?: number;
+  /**
+   * Side [px] of the centre region the images are cropped / zero-padded to before the resize
+   * to `targetSize` (the seed: 256). Recorded in the bundle; predict and evaluate use it.
+   */
+  crop?: number;
   /**
    * Train/eval cycles of this many steps (the seed's `--steps_per_eval`): the trainer's
    * "epochs" become cycles, each followed by an evaluation and a checkpoint; `epochs` and the
@@ -118,12 +126,15 @@ export async function trainClassifyModel(o: ClassifyTrainOptions): Promise<Class
   const gamma = o.lrDecay ?? 0.1;
   const momentum = o.momentum ?? 0.9;
   const spe = o.stepsPerEval;
+  const crop = o.crop ?? CROP_SIZE;
+  if (!(Number.isInteger(crop) && crop >= size && crop <= 4096))
+    throw new ValidationError(`must be an integer in [${size} (the target size), 4096], got ${crop}`, 'crop'); // prettier-ignore
   if (!(base > 0)) throw new ValidationError(`must be > 0, got ${base}`, 'learningRate');
   if (!(Number.isInteger(epochs) && epochs >= 1))
     throw new ValidationError(`must be a positive integer, got ${epochs}`, 'epochs');
   if (spe !== undefined && !(Number.isInteger(spe) && spe >= 1))
     throw new ValidationError(`must be a positive integer, got ${spe}`, 'stepsPerEval');
-  const d = await openLabelledImages(o.data);
+  const d = await openLabelledImages(o.data, o.layout ? { layout: o.layout } : {});
   try {
     const single = singleLabel(d);
     const output = single ? 'softmax' : 'sigmoid';
@@ -163,7 +174,7 @@ export async function trainClassifyModel(o: ClassifyTrainOptions): Promise<Class
       const cycleBoundaries = [...new Set(boundaries.map(toCycles))].filter((b) => b >= 1);
       const schedule = { kind: 'piecewise' as const, boundaries: cycleBoundaries, gamma };
       const hasEval = d.eval.length > 0;
-      const src = { size, batchSize, seed };
+      const src = { size, batchSize, seed, cropSize: crop };
       const result = await train(
         model,
         classifySource(d, {
@@ -187,7 +198,7 @@ export async function trainClassifyModel(o: ClassifyTrainOptions): Promise<Class
         },
       );
       const refs = hasEval ? d.eval : d.train;
-      const metrics = await evaluateClassifier(model, d, refs, size, 32, single);
+      const metrics = await evaluateClassifier(model, d, refs, size, 32, single, crop);
       const id = newModelId();
       const modelDir = join(root, `${name}-${id.slice(0, 8)}`);
       const last = result.history[result.history.length - 1];
@@ -196,12 +207,22 @@ export async function trainClassifyModel(o: ClassifyTrainOptions): Promise<Class
         id,
         workflow: 'classify',
         labels: [...d.classes],
-        input: { shape: [size, size, 1], preprocessing: CLASSIFY_PREPROCESSING, source: 'images' },
+        input: {
+          shape: [size, size, 1],
+          preprocessing: classifyPreprocessing(crop),
+          source: 'images',
+        },
         architecture: { name: arch.name, config: { ...config } },
         datasetIds: d.datasetIds,
-        classify: { camLayer: camLayerOf(model), multiLabel: !single, threshold: 0.5 },
+        classify: {
+          camLayer: camLayerOf(model),
+          multiLabel: !single,
+          threshold: 0.5,
+          ...(crop !== CROP_SIZE ? { crop } : {}),
+        },
         training: {
           data: o.data.map((p) => resolve(p)),
+          ...(o.layout ? { layout: o.layout } : {}),
           images: { train: d.train.length, eval: d.eval.length },
           epochs,
           epochsRun:
