@@ -192,20 +192,20 @@ export class BullmqExecutor implements Executor {
         );
       let finished = 0;
       const lost = this.lostWatch(() => `${finished} of ${tasks.length} jobs of this run finished`);
-      const following = Promise.all(
-        jobs.map((j, i) => follow(j, tasks[i]!.key).then(() => void finished++)),
-      );
+      const follows = jobs.map((j, i) => follow(j, tasks[i]!.key).then(() => void finished++));
       try {
-        await Promise.race([following, aborted, lost.promise]);
+        await Promise.race([Promise.all(follows), aborted, lost.promise]);
         if (signal?.aborted) {
-          await this.removeUnstarted(queue, runId, tasks);
-          // Jobs that stop by themselves are asked to, and waited for (their grace, and a bit).
-          const grace = Math.max(0, ...tasks.map((t) => t.stopGraceMs ?? 0));
+          const removed = await this.removeUnstarted(queue, runId, tasks);
+          // Started jobs that stop by themselves are asked to, and waited for (their grace, and
+          // a bit); a removed job never ends, so it is not waited for.
+          const started = tasks.filter((t) => !removed.has(t.key));
+          const grace = Math.max(0, ...started.map((t) => t.stopGraceMs ?? 0));
           if (grace > 0) {
-            await this.cancelStarted(queue, runId, tasks);
+            await this.cancelStarted(queue, runId, started);
             let timer: NodeJS.Timeout | undefined;
             await Promise.race([
-              following,
+              Promise.all(follows.filter((_, i) => !removed.has(tasks[i]!.key))),
               lost.promise,
               new Promise<void>((r) => (timer = setTimeout(r, grace + CANCEL_MARGIN_MS))),
             ]);
@@ -252,19 +252,26 @@ export class BullmqExecutor implements Executor {
     return { promise, stop };
   }
 
+  /** Removes the run's jobs that no worker has taken yet; returns their task keys. */
   private async removeUnstarted(
     queue: Queue,
     runId: string,
     tasks: readonly Task[],
-  ): Promise<void> {
+  ): Promise<Set<string>> {
+    const removed = new Set<string>();
     for (const t of tasks) {
       const job = await queue.getJob(jobIdFor(runId, t.key));
       if (!job) continue;
       const state = await job.getState();
       if (state === 'waiting' || state === 'delayed' || state === 'prioritized') {
-        await job.remove().catch(() => undefined);
+        const gone = await job.remove().then(
+          () => true,
+          () => false,
+        );
+        if (gone) removed.add(t.key);
       }
     }
+    return removed;
   }
 
   /** Asks the workers running the run's jobs that have a stop grace to stop them. */

@@ -4,7 +4,9 @@
  * redis-server on 127.0.0.1 and an in-process `startQueueWorker`; skipped without it) — in
  * order and before the job's outcome; a stop reaching a cooperative job through each.
  */
+import { Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { redisConnection } from './bullmq-common.js';
 import { ProgressChannel, type ProgressBatch } from './progress.js';
 import { BullmqExecutor } from './bullmq-executor.js';
 import { startQueueWorker } from './bullmq-worker.js';
@@ -137,4 +139,31 @@ describe.skipIf(!hasRedisServer())('progress through BullMQ (needs redis-server)
       await worker.close(true);
     }
   }, 60_000);
+
+  it('a stop of a job no worker has taken removes it and does not wait for its grace', async () => {
+    // no worker on this queue: the job stays waiting; its grace (10 min) must not be waited for
+    const queue = `progress-idle-${Date.now()}`;
+    const ex = new BullmqExecutor({ redis: redis.url, queue });
+    const ac = new AbortController();
+    try {
+      const run = runSingleJob(ex, {
+        runId: 'p-bull-idle',
+        key: 'c',
+        request: { type: 'test-ticker', payload: { ticks: 1, milestones: 0, untilStopped: true } },
+        stopGraceMs: 600_000,
+        attempts: 1,
+        signal: ac.signal,
+      });
+      setTimeout(() => ac.abort('cancel'), 300);
+      await expect(run).rejects.toMatchObject({ code: 'INTERRUPTED' });
+      const q = new Queue(queue, { connection: redisConnection(redis.url) });
+      try {
+        expect(await q.getJob('p-bull-idle.c')).toBeUndefined();
+      } finally {
+        await q.close();
+      }
+    } finally {
+      await ex.close();
+    }
+  }, 30_000);
 });

@@ -5,7 +5,7 @@
  * ends counted from the end; no steps). It becomes per-axis `[start, stop)` ranges, checked
  * against the dataset's shape and the format's element limit *before* anything is read, and the
  * reader reads only that hyperslab. `bin` (a 2D selection) answers its block means instead — an
- * overview of an image of any size up to `MAX_BINNED_READ`, read in strips within the NPY limit.
+ * overview of an image of any size up to `MAX_BINNED_READ`, read in tiles within the NPY limit.
  */
 import type { Axis } from '../core/axes.js';
 import { BraggError, NotFoundError, UnsupportedError, ValidationError } from '../core/errors.js';
@@ -245,7 +245,7 @@ export function encodeSelection(
 }
 
 /**
- * Most elements a binned request reads (in strips, each within the NPY limit): 256 Mi, a
+ * Most elements a binned request reads (in tiles, each within the NPY limit): 256 Mi, a
  * 16384² image. The answer itself is held to the format's limits as any other.
  */
 export const MAX_BINNED_READ = 1 << 28;
@@ -291,8 +291,9 @@ export function planBinned(plan: PlannedSelection, info: ArrayInfo, bin: number)
 
 /**
  * Reads `plan` (2D) and block-means it by `bin` (`binned` = `planBinned(plan, info, bin)`): in
- * strips of whole blocks of rows, each at most `stripElements`, so memory stays at the strip
- * and the answer. NaN pixels are left out of their block's mean (a block of NaNs is NaN).
+ * tiles of at most `stripElements` elements each (as many whole rows as fit; a row longer than
+ * that is read in pieces), so memory stays at one tile and the answer whatever `bin` and the
+ * row length. NaN pixels are left out of their block's mean (a block of NaNs is NaN).
  */
 export async function readBinned(
   f: OpenedFile,
@@ -304,31 +305,39 @@ export async function readBinned(
 ): Promise<NDArray> {
   const [h, w] = plan.shape as [number, number];
   const [oh, ow] = binned.shape as [number, number];
-  const rowDim = plan.kept[0]!;
+  const [rowDim, colDim] = plan.kept as [number, number];
   const [r0] = plan.ranges[rowDim]!;
-  const blocksPerStrip = Math.max(1, Math.floor(stripElements / Math.max(1, w * bin)));
+  const [c0] = plan.ranges[colDim]!;
+  const limit = Math.max(1, Math.floor(stripElements));
+  const tileCols = Math.min(w, limit);
+  const tileRows = Math.max(1, Math.floor(limit / tileCols));
   const sum = new Float64Array(oh * ow);
   const count = new Uint32Array(oh * ow);
-  for (let by = 0; by < oh; by += blocksPerStrip) {
-    const y0 = by * bin;
-    const y1 = Math.min(h, (by + blocksPerStrip) * bin);
-    const ranges = plan.ranges.map((r, d) => (d === rowDim ? ([r0 + y0, r0 + y1] as [number, number]) : r)); // prettier-ignore
-    const strip = toFloat64(
-      await readSelection(f, info, {
-        ...plan,
-        ranges,
-        shape: [y1 - y0, w],
-        elements: (y1 - y0) * w,
-      }),
-    );
-    for (let y = 0; y < y1 - y0; y++) {
-      const orow = ((y0 + y) / bin) | 0;
-      for (let x = 0; x < w; x++) {
-        const v = strip[y * w + x]!;
-        if (Number.isNaN(v)) continue;
-        const o = orow * ow + ((x / bin) | 0);
-        sum[o] = sum[o]! + v;
-        count[o] = count[o]! + 1;
+  for (let y0 = 0; y0 < h; y0 += tileRows) {
+    const y1 = Math.min(h, y0 + tileRows);
+    for (let x0 = 0; x0 < w; x0 += tileCols) {
+      const x1 = Math.min(w, x0 + tileCols);
+      const tw = x1 - x0;
+      const ranges = plan.ranges.map((r, d): [number, number] =>
+        d === rowDim ? [r0 + y0, r0 + y1] : d === colDim ? [c0 + x0, c0 + x1] : r,
+      );
+      const tile = toFloat64(
+        await readSelection(f, info, {
+          ...plan,
+          ranges,
+          shape: [y1 - y0, tw],
+          elements: (y1 - y0) * tw,
+        }),
+      );
+      for (let y = 0; y < y1 - y0; y++) {
+        const orow = (((y0 + y) / bin) | 0) * ow;
+        for (let x = 0; x < tw; x++) {
+          const v = tile[y * tw + x]!;
+          if (Number.isNaN(v)) continue;
+          const o = orow + (((x0 + x) / bin) | 0);
+          sum[o] = sum[o]! + v;
+          count[o] = count[o]! + 1;
+        }
       }
     }
   }
