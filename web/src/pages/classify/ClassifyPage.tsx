@@ -16,6 +16,7 @@ import {
   type ClassifyPrediction,
 } from '../../api-classify';
 import { ErrorBox, Field, Loading } from '../../components/common';
+import { DropZone } from '../../components/DropZone';
 import { useAsync } from '../../hooks';
 
 const png = (b64: string) => `data:image/png;base64,${b64}`;
@@ -87,7 +88,6 @@ export function ClassifyPage() {
   const [selected, setSelected] = useState<number>();
   const [cls, setCls] = useState<string>();
   const [extra, setExtra] = useState<Record<string, string>>({});
-  const [over, setOver] = useState(false);
 
   async function run(files: File[]) {
     if (!model || files.length === 0) return;
@@ -129,7 +129,8 @@ export function ClassifyPage() {
       const one = await classifyApi.predict({
         model: pred.model,
         inputs: [{ ...ref, frame: img.frame }],
-        method,
+        // the method of the answer shown (the selector may have changed since)
+        method: pred.method === 'gradcam' ? 'gradcam' : 'gradcam++',
         overlay: [c],
       });
       const b = one.images[0]?.overlays[c];
@@ -178,44 +179,16 @@ export function ClassifyPage() {
           </p>
         ) : null}
         {model ? <p className="muted">classes: {model.labels.join(', ')}</p> : null}
-        <div
-          className={`dropzone${over ? ' over' : ''}`}
-          data-testid="classify-drop"
-          style={{
-            border: `2px dashed ${over ? '#1f77b4' : '#aaa'}`,
-            borderRadius: 6,
-            padding: '0.5em',
-            margin: '0.5em 0',
-          }}
-          onDragOver={(e) => {
-            e.preventDefault();
-            setOver(true);
-          }}
-          onDragLeave={() => setOver(false)}
-          onDrop={(e) => {
-            e.preventDefault();
-            setOver(false);
-            if (ready) void run([...e.dataTransfer.files]);
-          }}
-        >
-          <p>Drop images here (PNG, TIFF, NPY, HDF5/CXI stacks, TFRecord)</p>
-          <label className={`button${ready ? '' : ' disabled'}`}>
-            or choose files…
-            <input
-              type="file"
-              hidden
-              multiple
-              disabled={!ready}
-              data-testid="classify-input"
-              accept=".png,.tif,.tiff,.npy,.npz,.h5,.hdf5,.cxi,.tfrecord,.tfrecords,.tfr"
-              onChange={(e) => {
-                const fs = [...(e.target.files ?? [])];
-                e.target.value = '';
-                void run(fs);
-              }}
-            />
-          </label>
-        </div>
+        <DropZone
+          testId="classify-drop"
+          inputTestId="classify-input"
+          accept=".png,.tif,.tiff,.npy,.npz,.h5,.hdf5,.cxi,.tfrecord,.tfrecords,.tfr"
+          multiple
+          enabled={ready}
+          prompt="Drop images here (PNG, TIFF, NPY, HDF5/CXI stacks, TFRecord)"
+          choose="or choose files…"
+          onFiles={(fs) => void run(fs)}
+        />
         <Loading when={busy !== ''}>{busy}…</Loading>
       </aside>
       <section className="results">

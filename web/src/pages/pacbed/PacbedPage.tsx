@@ -8,6 +8,7 @@ import { useState } from 'react';
 import { api } from '../../api';
 import { pacbedApi, type PacbedPrediction, type PacbedRegisterEntry } from '../../api-pacbed';
 import { ErrorBox, Field, Loading } from '../../components/common';
+import { DropZone } from '../../components/DropZone';
 import { useAsync } from '../../hooks';
 import { ProbabilityChart } from './ProbabilityChart';
 
@@ -32,7 +33,6 @@ export function PacbedPage() {
   const [error, setError] = useState<Error>();
   const [pred, setPred] = useState<PacbedPrediction>();
   const [name, setName] = useState<string>();
-  const [over, setOver] = useState(false);
 
   async function run(f: File) {
     if (!entry) return;
@@ -102,44 +102,15 @@ export function PacbedPage() {
             then start <code>bragg serve --models</code> on that folder.
           </p>
         ) : null}
-        <div
-          className={`dropzone${over ? ' over' : ''}`}
-          data-testid="pacbed-drop"
-          style={{
-            border: `2px dashed ${over ? '#1f77b4' : '#aaa'}`,
-            borderRadius: 6,
-            padding: '0.5em',
-            margin: '0.5em 0',
-          }}
-          onDragOver={(e) => {
-            e.preventDefault();
-            setOver(true);
-          }}
-          onDragLeave={() => setOver(false)}
-          onDrop={(e) => {
-            e.preventDefault();
-            setOver(false);
-            const f = e.dataTransfer.files[0];
-            if (f && ready) void run(f);
-          }}
-        >
-          <p>Drop a pattern here (DM3/DM4, TIFF, PNG, NPY)</p>
-          <label className={`button${ready ? '' : ' disabled'}`}>
-            or choose a file…
-            <input
-              type="file"
-              hidden
-              disabled={!ready}
-              data-testid="pacbed-input"
-              accept=".dm4,.dm3,.tif,.tiff,.png,.npy"
-              onChange={(e) => {
-                const f = e.target.files?.[0];
-                if (f) void run(f);
-                e.target.value = '';
-              }}
-            />
-          </label>
-        </div>
+        <DropZone
+          testId="pacbed-drop"
+          inputTestId="pacbed-input"
+          accept=".dm4,.dm3,.tif,.tiff,.png,.npy"
+          enabled={ready}
+          prompt="Drop a pattern here (DM3/DM4, TIFF, PNG, NPY)"
+          choose="or choose a file…"
+          onFiles={(fs) => void run(fs[0]!)}
+        />
         {name ? <p className="muted">pattern: {name}</p> : null}
         <Loading when={busy !== ''}>{busy}…</Loading>
       </aside>

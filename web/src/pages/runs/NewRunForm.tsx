@@ -104,9 +104,9 @@ function numeric(text: string): unknown {
 }
 
 /**
- * Waits (up to ~15 s) until the run registry lists `runId`: the server answers the submission
- * before the run's record exists, and the detail page reads that record. The list is polled, not
- * the run itself, so the wait makes no 404s.
+ * Waits (up to ~15 s) until the run registry lists `runId`, which the detail page reads. The
+ * server answers the submission once the record exists, but gives up waiting for it after 10 s
+ * (a slow registry); the list is polled, not the run itself, so the wait makes no 404s.
  */
 async function untilListed(runId: string): Promise<void> {
   for (let i = 0; i < 50; i++) {
