@@ -18,6 +18,7 @@
  * the run registry records it as `interrupted`; the interruption is then quiet (the reader is
  * gone, nobody asked on the terminal).
  */
+import { configureHelpTree } from './help.js';
 import { Command, CommanderError } from 'commander';
 import type { Option } from 'commander';
 import { createCommandContext, type CommandStop } from '../app/context.js';
@@ -48,6 +49,7 @@ export function buildProgram(
     .exitOverride();
   for (const cmd of [...COMMANDS, ...extra]) cmd.register(program, ctx);
   installLimits(program, ctx.env);
+  configureHelpTree(program);
   return program;
 }
 
