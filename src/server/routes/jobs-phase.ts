@@ -68,11 +68,11 @@ export function serverWorkDir(command: CommandContext): string {
   return join(dirname(command.registryPath()), 'server');
 }
 
-function isObject(x: unknown): x is Record<string, unknown> {
+export function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
-function isFileRef(x: unknown): x is FileRef {
+export function isFileRef(x: unknown): x is FileRef {
   return isObject(x) && typeof x.root === 'string' && typeof x.path === 'string';
 }
 
@@ -238,7 +238,7 @@ export const ML_STOP_GRACE_MS = 60_000;
  * The executor of a training or prediction: the server's (BullMQ with `--redis`), else a
  * pool of one thread (one job; the thread's tensor backend uses the cores).
  */
-function mlExecutor(env: JobsEnv) {
+export function mlExecutor(env: JobsEnv) {
   const c = env.executorChoice;
   return env.ctx.command.executor(c.redis ? c : { ...c, inline: false, workers: 1 });
 }

@@ -22,7 +22,9 @@ export const dataRef = Type.Object(
 export const jobBody = Type.Object(
   {
     kind: Type.Union([Type.Literal('dataset'), Type.Literal('train'), Type.Literal('predict')]),
-    workflow: Type.Literal('phase'),
+    workflow: Type.Union([Type.Literal('phase'), Type.Literal('classify')], {
+      description: 'phase: dataset, train, predict; classify: predict (a batch of image files)',
+    }),
     config: Type.Optional(
       Type.Union(
         [Type.String({ maxLength: 1_000_000 }), Type.Record(Type.String(), Type.Unknown())],
@@ -52,6 +54,18 @@ export const jobBody = Type.Object(
           valSplit: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 })),
           learningRate: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
           patience: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+          method: Type.Optional(
+            Type.Union([Type.Literal('gradcam++'), Type.Literal('gradcam')], {
+              description: 'classify predict: the class-activation maps (default gradcam++)',
+            }),
+          ),
+          overlays: Type.Optional(
+            Type.Integer({
+              minimum: 0,
+              maximum: 10_000,
+              description: 'classify predict: overlay PNGs per input (default 4)',
+            }),
+          ),
           architecture: Type.Optional(
             Type.Object(
               {
@@ -77,7 +91,7 @@ export const jobBody = Type.Object(
     ),
     input: Type.Optional(
       Type.Union([fileRefSchema, Type.Array(fileRefSchema, { minItems: 1, maxItems: 100 })], {
-        description: 'predict: experimental map(s)',
+        description: 'predict: experimental map(s) (phase) or image files (classify)',
       }),
     ),
   },

@@ -20,6 +20,7 @@ import { BraggError, ValidationError, errorToData } from '../../core/errors.js';
 import { runReport, runSummaries } from '../../jobs/run-report.js';
 import type { ExecutorChoice } from '../../workflows/command.js';
 import { errorResponses, type RouteContext } from '../../workflows/route.js';
+import { prepareClassifyPrediction } from './jobs-classify.js';
 import {
   prepareDataset,
   preparePrediction,
@@ -125,7 +126,8 @@ export async function jobsRoutes(app: FastifyInstance, ctx: RouteContext): Promi
     '/api/jobs',
     {
       schema: {
-        summary: 'Submit a phase dataset sweep, a training or a batch prediction',
+        summary:
+          'Submit a phase dataset sweep, a training or a batch prediction, or a classify batch prediction',
         tags: ['jobs'],
         body: jobBody,
         response: {
@@ -147,12 +149,25 @@ export async function jobsRoutes(app: FastifyInstance, ctx: RouteContext): Promi
         );
       }
       let p: PreparedRun;
-      if (b.kind === 'dataset') {
+      const opts = b.options ?? {};
+      if (b.workflow === 'classify') {
+        if (b.kind !== 'predict') {
+          throw new ValidationError(
+            'classify runs here are batch predictions (kind predict); train with `bragg classify train`',
+            'kind',
+          );
+        }
+        check(b, ['model', 'input'], ['config', 'data']);
+        onlyOptions(opts, ['method', 'overlays', 'batchSize'], 'a classify predict job');
+        p = await prepareClassifyPrediction(b.model!, b.input, opts, env);
+      } else if (b.kind === 'dataset') {
         check(b, ['config'], ['data', 'options', 'model', 'input']);
         p = await prepareDataset(b.config, env);
       } else if (b.kind === 'train') {
         check(b, ['data'], ['config', 'model', 'input']);
-        p = await prepareTraining(b.data, b.options ?? {}, env);
+        const { method: _m, overlays: _o, ...train } = opts;
+        onlyOptions(opts, Object.keys(train) as (keyof typeof opts)[], 'a phase train job');
+        p = await prepareTraining(b.data, train, env);
       } else {
         check(b, ['model', 'input'], ['config', 'data', 'options']);
         p = await preparePrediction(b.model!, b.input, env);
@@ -163,7 +178,10 @@ export async function jobsRoutes(app: FastifyInstance, ctx: RouteContext): Promi
       const r = live.start(p, oneMl);
       // answer once the run registry holds the run, so that `GET /api/runs/<id>` right after
       // the 202 finds it (a run records itself as it starts; bounded wait, then answer anyway)
-      await until(() => r.end !== undefined || withRegistry((reg) => reg.findRun(r.runId) !== undefined), 10_000);
+      await until(
+        () => r.end !== undefined || withRegistry((reg) => reg.findRun(r.runId) !== undefined),
+        10_000,
+      );
       return reply.status(202).send({ runId: r.runId, kind: r.kind });
     },
   );
@@ -282,6 +300,14 @@ function check(
   if (missing) throw new ValidationError(`a ${b.kind} job needs it`, missing);
   const extra = refuse.find((k) => b[k] !== undefined);
   if (extra) throw new ValidationError(`not used by a ${b.kind} job`, extra);
+}
+
+/** A ValidationError naming the first option of `o` that `what` does not take. */
+function onlyOptions<T extends object>(o: T, allowed: readonly (keyof T)[], what: string): void {
+  const extra = Object.keys(o).find(
+    (k) => (o as Record<string, unknown>)[k] !== undefined && !allowed.includes(k as keyof T),
+  );
+  if (extra !== undefined) throw new ValidationError(`not used by ${what}`, `options.${extra}`);
 }
 
 /** Resolves when `done()` holds (checked every 20 ms) or after `ms`, whichever comes first. */

@@ -4,7 +4,9 @@
  */
 import type { JobType } from '../../jobs/types.js';
 import { classifyShardJob } from './dataset/shard-job.js';
+import { classifyPredictJob } from './ml-jobs.js';
 
 export const CLASSIFY_JOB_TYPES: readonly JobType<never, unknown>[] = [
   classifyShardJob as unknown as JobType<never, unknown>,
+  classifyPredictJob as unknown as JobType<never, unknown>,
 ];

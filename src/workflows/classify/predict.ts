@@ -29,6 +29,7 @@ import { Explainer, type CamMethod } from '../../ml/explain/gradcam.js';
 import { loadBundle, type ModelBundle } from '../../ml/store/bundle.js';
 import { camLayerOf } from './train/train.js';
 import { CROP_SIZE, cropOf, cropPad, isMember, resizeToInput } from './train/data.js';
+import { interruptedError } from '../command.js';
 
 export interface ClassifyPredictOptions {
   input: string;
@@ -384,6 +385,10 @@ export interface ClassifyBatchOptions {
   method?: CamMethod;
   /** Feature keys of TFRecord inputs in another layout. */
   layout?: TfrecordLayout;
+  /** Called after each input (its index and result). */
+  onInput?: (k: number, r: { input: string; dir: string } & ClassifyPredictResult) => void;
+  /** Checked before each input: a stop ends the batch with an interrupted error. */
+  signal?: AbortSignal;
 }
 
 export interface ClassifyBatchResult {
@@ -403,6 +408,7 @@ export async function predictClassifyBatch(o: ClassifyBatchOptions): Promise<Cla
     classifyDecision(bundle);
     const outputs: ClassifyBatchResult['outputs'] = [];
     for (const [k, input] of o.inputs.entries()) {
+      if (o.signal?.aborted) throw interruptedError('interrupted');
       const stem = basename(input)
         .replace(/\.[^.]*$/, '')
         .replace(/[^A-Za-z0-9_.-]+/g, '_');
@@ -416,6 +422,7 @@ export async function predictClassifyBatch(o: ClassifyBatchOptions): Promise<Cla
         ...(o.layout !== undefined ? { layout: o.layout } : {}),
       });
       outputs.push({ input, dir, ...r });
+      o.onInput?.(k, outputs[k]!);
     }
     return { model: bundle.meta.id, images: outputs.reduce((a, r) => a + r.images, 0), outputs };
   } finally {

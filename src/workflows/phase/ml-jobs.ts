@@ -13,58 +13,15 @@
  * `checkpointDir` stay.
  */
 import { z } from 'zod';
-import type { BackendOptions } from '../../ml/backend/config.js';
 import type { JobContext, JobType } from '../../jobs/types.js';
 import type { TrainCallback } from '../../ml/train/callbacks.js';
 import { interruptedError, throwIfStopped } from '../command.js';
+import { backendOptions, backendSchema } from '../ml-job.js';
+
+export { backendPayload, type BackendPayload } from '../ml-job.js';
 
 export const PHASE_TRAIN_JOB = 'phase-train';
 export const PHASE_PREDICT_JOB = 'phase-predict';
-
-/** The backend configuration as it travels (JSON: an unbounded `parallelMinWork` is null). */
-const backendSchema = z
-  .object({
-    backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).optional(),
-    threads: z.number().int().positive().max(1024).optional(),
-    xnnpackThreads: z.number().int().positive().max(1024).nullable().optional(),
-    simdKernels: z.boolean().optional(),
-    fma: z.boolean().optional(),
-    parallelMinWork: z.number().nonnegative().nullable().optional(),
-  })
-  .strict();
-
-export type BackendPayload = z.input<typeof backendSchema>;
-
-/** A backend configuration as a payload member (see `backendSchema`). */
-export function backendPayload(c: BackendOptions): BackendPayload {
-  const o = c as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  for (const k of [
-    'backend',
-    'threads',
-    'xnnpackThreads',
-    'simdKernels',
-    'fma',
-    'parallelMinWork',
-  ]) {
-    const v = o[k];
-    if (v === undefined) continue;
-    out[k] = k === 'parallelMinWork' && v === Infinity ? null : v;
-  }
-  return out as BackendPayload;
-}
-
-function backendOptions(b: z.output<typeof backendSchema> | undefined): BackendOptions {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(b ?? {})) {
-    if (v === undefined) continue;
-    if (k === 'parallelMinWork') out[k] = v === null ? Infinity : v;
-    else if (k === 'xnnpackThreads') {
-      if (v !== null) out[k] = v;
-    } else out[k] = v;
-  }
-  return out as BackendOptions;
-}
 
 const trainPayload = z
   .object({

@@ -7,6 +7,7 @@ import { InlineExecutor, LocalExecutor } from '../../../src/jobs/executor.js';
 import { JobRegistry } from '../../../src/jobs/registry.js';
 import { syntheticShardJob } from '../../../src/jobs/synthetic-shard.js';
 import type { JobType } from '../../../src/jobs/types.js';
+import { classifyPredictJob } from '../../../src/workflows/classify/ml-jobs.js';
 import { pacbedShardJob } from '../../../src/workflows/pacbed/dataset/shard-job.js';
 import { simulateShardJob } from '../../../src/workflows/phase/dataset/shard-job.js';
 import { phasePredictJob, phaseTrainJob } from '../../../src/workflows/phase/ml-jobs.js';
@@ -18,6 +19,7 @@ export const testJobs = new JobRegistry([
   pacbedShardJob,
   phaseTrainJob,
   phasePredictJob,
+  classifyPredictJob,
   tickerJob,
 ] as unknown as JobType<never, unknown>[]);
 
