@@ -10,23 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunRegistry } from '../../jobs/run-registry.js';
 import { loadBundle } from '../../ml/store/bundle.js';
 import { routeApp, type RouteApp } from '../../../test/support/server/route-app.js';
+import { frames } from '../../../test/support/server/sse.js';
 import { tinyClassifyModel, type TinyClassify } from '../../../test/support/workflows/classify/tiny-model.js'; // prettier-ignore
 import { predictClassify } from '../../workflows/classify/predict.js';
 import { jobsRoutes } from './jobs.js';
-
-type Frame = { event: string; data: Record<string, unknown> };
-
-function frames(payload: string): Frame[] {
-  return payload
-    .split('\n\n')
-    .filter((f) => f.includes('event:'))
-    .map((f) => {
-      const lines = f.split('\n');
-      const event = lines.find((l) => l.startsWith('event: '))!.slice(7);
-      const data = JSON.parse(lines.find((l) => l.startsWith('data: '))!.slice(6)) as Record<string, unknown>; // prettier-ignore
-      return { event, data };
-    });
-}
 
 describe('classify batch predictions through POST /api/jobs', () => {
   let r: RouteApp;

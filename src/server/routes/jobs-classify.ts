@@ -6,7 +6,6 @@
  * `--redis`), is recorded in the run registry (kind `classify-predict`), and each input's
  * `predictions.h5` and `predictions.txt` come back as uploads.
  */
-import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { canonicalJson, sha256Hex } from '../../core/hash.js';
@@ -23,11 +22,11 @@ import {
   isFileRef,
   isObject,
   ML_STOP_GRACE_MS,
-  mlExecutor,
+  uploadOutputs,
+  withMlExecutor,
   type JobsEnv,
   type PreparedRun,
 } from './jobs-phase.js';
-import type { RunEnd } from './sse.js';
 
 /** Most input files of one classify batch run. */
 export const MAX_CLASSIFY_INPUTS = 100;
@@ -66,13 +65,10 @@ export async function prepareClassifyPrediction(
     runId,
     kind: 'predict',
     ml: true,
-    async run(live) {
-      const executor = mlExecutor(env);
-      const registry = env.ctx.command.openRegistry();
-      const outDir = join(env.workDir, 'predictions', runId);
-      const outputs: NonNullable<RunEnd['outputs']> = [];
-      live.progressed({ done: 0, total: inputs.length, failed: 0 });
-      try {
+    run: (live) =>
+      withMlExecutor(env, async (executor, registry) => {
+        const outDir = join(env.workDir, 'predictions', runId);
+        live.progressed({ done: 0, total: inputs.length, failed: 0 });
         const r = await trackRun(
           registry,
           {
@@ -124,23 +120,12 @@ export async function prepareClassifyPrediction(
           },
           live.signal,
         );
-        for (const [k, o] of r.outputs.entries()) {
-          for (const [kind, file] of [
-            ['prediction', o.h5],
-            ['prediction-text', o.txt],
-          ] as const) {
-            // one name per input: its index and stem, as the job's folders
-            const name = `${basename(o.dir)}-${basename(file)}`;
-            const rec = await env.ctx.saveUpload(name, new Uint8Array(await readFile(file)));
-            outputs.push({ kind, root: 'uploads', path: rec.id, name: rec.name });
-          }
-          live.log(`input ${k + 1}: ${o.images} images → ${basename(o.h5)}`);
-        }
-        return { status: 'completed', outputs };
-      } finally {
-        await executor.close();
-        registry.close();
-      }
-    },
+        // one name per input: its folder (index and stem) and the file
+        const files = r.outputs.flatMap((o) => [
+          { kind: 'prediction', file: o.h5, name: `${basename(o.dir)}-${basename(o.h5)}` },
+          { kind: 'prediction-text', file: o.txt, name: `${basename(o.dir)}-${basename(o.txt)}` },
+        ]);
+        return { status: 'completed', outputs: await uploadOutputs(env, files) };
+      }),
   };
 }

@@ -13,22 +13,9 @@ import { startQueueWorker } from '../../jobs/bullmq-worker.js';
 import { hasRedisServer, startRedis, type RedisHandle } from '../../../test/support/jobs/redis.js';
 import { testWorker } from '../../../test/support/jobs/executors.js';
 import { routeApp, type RouteApp } from '../../../test/support/server/route-app.js';
+import { frames } from '../../../test/support/server/sse.js';
 import { TINY_ARCHITECTURE, tinyPhaseDataset } from '../../../test/support/server/tiny-phase.js';
 import { jobsRoutes } from './jobs.js';
-
-type Frame = { event: string; data: Record<string, unknown> };
-
-function frames(payload: string): Frame[] {
-  return payload
-    .split('\n\n')
-    .filter((f) => f.includes('event:'))
-    .map((f) => {
-      const lines = f.split('\n');
-      const event = lines.find((l) => l.startsWith('event: '))!.slice(7);
-      const data = JSON.parse(lines.find((l) => l.startsWith('data: '))!.slice(6)) as Record<string, unknown>; // prettier-ignore
-      return { event, data };
-    });
-}
 
 const train = (epochs: number) => ({
   kind: 'train',

@@ -40,6 +40,7 @@ import { predictRunId, trainRunId } from '../../workflows/phase/runs.js';
 import type { PhaseTrainOptions } from '../../workflows/phase/train.js';
 import type { FileRef, RouteContext } from '../../workflows/route.js';
 import { bundledStructurePath } from '../../workflows/structures.js';
+import type { RunRegistry } from '../../jobs/run-registry.js';
 import type { LiveRun, RunEnd } from './sse.js';
 
 /** Most patterns one dataset run of the API may plan. */
@@ -243,6 +244,35 @@ export function mlExecutor(env: JobsEnv) {
   return env.ctx.command.executor(c.redis ? c : { ...c, inline: false, workers: 1 });
 }
 
+/** `body` with the ML executor and the run registry, both closed after it. */
+export async function withMlExecutor<T>(
+  env: JobsEnv,
+  body: (executor: ReturnType<typeof mlExecutor>, registry: RunRegistry) => Promise<T>,
+): Promise<T> {
+  const executor = mlExecutor(env);
+  const registry = env.ctx.command.openRegistry();
+  try {
+    return await body(executor, registry);
+  } finally {
+    await executor.close();
+    registry.close();
+  }
+}
+
+/** Files a run made, stored as uploads (a client fetches them as `{root: 'uploads', path}`). */
+export async function uploadOutputs(
+  env: JobsEnv,
+  files: readonly { kind: string; file: string; name?: string }[],
+): Promise<NonNullable<RunEnd['outputs']>> {
+  const outputs: NonNullable<RunEnd['outputs']> = [];
+  for (const f of files) {
+    const name = f.name ?? f.file.split('/').pop()!;
+    const rec = await env.ctx.saveUpload(name, new Uint8Array(await readFile(f.file)));
+    outputs.push({ kind: f.kind, root: 'uploads', path: rec.id, name: rec.name });
+  }
+  return outputs;
+}
+
 /** A training job's progress → the live run's progress and epoch lines. */
 function trainProgress(live: LiveRun, epochs: number): (data: unknown) => void {
   return (data) => {
@@ -343,13 +373,10 @@ export async function preparePrediction(
     runId,
     kind: 'predict',
     ml: true,
-    async run(live) {
-      const executor = mlExecutor(env);
-      const registry = env.ctx.command.openRegistry();
-      const outDir = join(env.workDir, 'predictions', runId);
-      const outputs: NonNullable<RunEnd['outputs']> = [];
-      live.progressed({ done: 0, total: maps.length, failed: 0 });
-      try {
+    run: (live) =>
+      withMlExecutor(env, async (executor, registry) => {
+        const outDir = join(env.workDir, 'predictions', runId);
+        live.progressed({ done: 0, total: maps.length, failed: 0 });
         // recorded as `trackedPhasePrediction` records it, the work on the executor
         const done = await trackRun(
           registry,
@@ -396,21 +423,11 @@ export async function preparePrediction(
           },
           live.signal,
         );
-        for (const r of done) {
-          for (const [kind, file] of [
-            ['prediction', r.npz],
-            ['phase-map', r.png],
-          ] as const) {
-            const name = file.split('/').pop()!;
-            const rec = await env.ctx.saveUpload(name, new Uint8Array(await readFile(file)));
-            outputs.push({ kind, root: 'uploads', path: rec.id, name: rec.name });
-          }
-        }
-        return { status: 'completed', outputs };
-      } finally {
-        await executor.close();
-        registry.close();
-      }
-    },
+        const files = done.flatMap((r) => [
+          { kind: 'prediction', file: r.npz },
+          { kind: 'phase-map', file: r.png },
+        ]);
+        return { status: 'completed', outputs: await uploadOutputs(env, files) };
+      }),
   };
 }

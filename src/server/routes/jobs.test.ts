@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunRegistry } from '../../jobs/run-registry.js';
 import { routeApp, type RouteApp } from '../../../test/support/server/route-app.js';
+import { frames } from '../../../test/support/server/sse.js';
 import {
   TINY_ARCHITECTURE,
   TINY_SWEEP,
@@ -14,20 +15,6 @@ import {
 } from '../../../test/support/server/tiny-phase.js';
 import { jobsRoutes } from './jobs.js';
 import { modelsRoutes } from './models.js';
-
-type Frame = { event: string; data: Record<string, unknown> };
-
-function frames(payload: string): Frame[] {
-  return payload
-    .split('\n\n')
-    .filter((f) => f.includes('event:'))
-    .map((f) => {
-      const lines = f.split('\n');
-      const event = lines.find((l) => l.startsWith('event: '))!.slice(7);
-      const data = JSON.parse(lines.find((l) => l.startsWith('data: '))!.slice(6)) as Record<string, unknown>; // prettier-ignore
-      return { event, data };
-    });
-}
 
 const sweep = (count: number, chunkSize = 3) => ({
   name: 'api',
