@@ -9,6 +9,7 @@ import type { CommandContext, CommandModule } from '../../src/workflows/command.
 import { benchTrain, formatProfile } from '../train/train-bench.js';
 import { referenceNetNames } from '../../src/ml/models/reference.js';
 import { AIRYNET_BENCH_NETS } from '../train/airynet-nets.js';
+import { DENSE_BENCH_NETS } from '../train/workflow-nets.js';
 
 function int(v: string, field: string): number {
   const n = Number(v);
@@ -25,7 +26,7 @@ export const benchTrainCommand: CommandModule = {
       .description('Time training steps of a reference net (small2d, phase1d, xception)')
       .requiredOption(
         '--net <name>',
-        `reference net: ${[...referenceNetNames(), ...Object.keys(AIRYNET_BENCH_NETS)].join(', ')}`,
+        `reference net: ${[...referenceNetNames(), ...Object.keys(AIRYNET_BENCH_NETS), ...Object.keys(DENSE_BENCH_NETS)].join(', ')}`,
       )
       .option('--steps <n>', 'timed steps', '20')
       .option('--warmup <n>', 'untimed steps first', '3')

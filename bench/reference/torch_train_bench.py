@@ -124,10 +124,42 @@ def airynet_vgg16(side=224):
     return nn.Sequential(*layers), (1, side, side), 24, 11
 
 
+class PeaksUnet(nn.Module):
+    """bragg's peaks-unet (src/workflows/peaks/models/unet.ts): per level 2 × [conv3×3 'same' →
+    ReLU] with filters·2^level, max-pool 2; bottom 2 convs; up: nearest ×2, concatenate
+    [upsampled, skip], 2 convs; a 1×1 conv to 2 sigmoid maps (foreground, interior)."""
+    def __init__(self, filters=8, levels=2):
+        super().__init__()
+        conv = lambda cin, cout: nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1), nn.ReLU())
+        self.down, cin = nn.ModuleList(), 1
+        for l in range(levels):
+            self.down.append(nn.Sequential(conv(cin, filters << l), conv(filters << l, filters << l)))
+            cin = filters << l
+        self.bottom = nn.Sequential(conv(cin, filters << levels), conv(filters << levels, filters << levels))
+        self.up, cin = nn.ModuleList(), filters << levels
+        for l in range(levels - 1, -1, -1):
+            self.up.append(nn.Sequential(conv(cin + (filters << l), filters << l), conv(filters << l, filters << l)))
+            cin = filters << l
+        self.out = nn.Conv2d(cin, 2, 1)
+
+    def forward(self, x):
+        skips = []
+        for d in self.down:
+            x = d(x)
+            skips.append(x)
+            x = nn.functional.max_pool2d(x, 2)
+        x = self.bottom(x)
+        for u in self.up:
+            x = nn.functional.interpolate(x, scale_factor=2, mode='nearest')
+            x = u(torch.cat([x, skips.pop()], 1))
+        return torch.sigmoid(self.out(x))
+
+
 NETS = {'small2d': small2d, 'phase1d': phase1d, 'xception': xception,
         'airynet-resnet18-64': lambda: airynet_resnet18(64),
         'airynet-resnet18-224': lambda: airynet_resnet18(224),
-        'airynet-vgg16-224': lambda: airynet_vgg16(224)}
+        'airynet-vgg16-224': lambda: airynet_vgg16(224),
+        'peaks-unet-64': lambda: (PeaksUnet(), (1, 64, 64), 8, None)}
 # AiryNet nets train as the seed does: multi-label sigmoid cross-entropy, SGD Nesterov 0.9
 MULTILABEL = {n for n in NETS if n.startswith('airynet-')}
 
@@ -144,7 +176,12 @@ if __name__ == '__main__':
     net, shape, batch, k = NETS[a.net]()
     batch = a.batch_size or batch
     x = torch.randn(batch, *shape)
-    if a.net in MULTILABEL:
+    if a.net.startswith('peaks-unet'):
+        # as `bragg peaks train`: Adam 1e-3, per-pixel binary cross-entropy on the two maps
+        opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+        y = (torch.rand(batch, 2, *shape[1:]) < 0.3).float()
+        loss_fn = nn.BCELoss()
+    elif a.net in MULTILABEL:
         opt = torch.optim.SGD(net.parameters(), lr=0.1 * batch / 128, momentum=0.9, nesterov=True)
         y = (torch.rand(batch, k) < 0.3).float()
         # the model's sigmoid output + binary cross-entropy, as bragg computes it

@@ -19,6 +19,7 @@ import { trainStep } from '../../src/ml/train/step.js';
 import type { LossName } from '../../src/ml/train/step.js';
 import type { OptimizerSpec } from '../../src/ml/train/optimizers.js';
 import { AIRYNET_BENCH_NETS } from './airynet-nets.js';
+import { DENSE_BENCH_NETS } from './workflow-nets.js';
 
 export interface TrainBenchOptions {
   net: string;
@@ -106,10 +107,10 @@ function medianOf(v: readonly number[]): number {
 }
 
 export async function benchTrain(o: TrainBenchOptions): Promise<TrainBenchResult> {
-  const spec = REFERENCE_NETS[o.net] ?? AIRYNET_BENCH_NETS[o.net];
+  const spec = REFERENCE_NETS[o.net] ?? AIRYNET_BENCH_NETS[o.net] ?? DENSE_BENCH_NETS[o.net];
   if (spec === undefined) {
     throw new ValidationError(
-      `unknown net '${o.net}'; expected one of ${[...referenceNetNames(), ...Object.keys(AIRYNET_BENCH_NETS)].join(', ')}`,
+      `unknown net '${o.net}'; expected one of ${[...referenceNetNames(), ...Object.keys(AIRYNET_BENCH_NETS), ...Object.keys(DENSE_BENCH_NETS)].join(', ')}`,
       '--net',
     );
   }
@@ -127,22 +128,29 @@ export async function benchTrain(o: TrainBenchOptions): Promise<TrainBenchResult
   const model = spec.build(seed);
   // the AiryNet nets train as the seed: SGD Nesterov + sigmoid cross-entropy on multi-hot labels
   const multi = 'multiLabel' in spec;
+  // the dense nets (peaks U-Net) train as their workflow does: Adam + per-pixel cross-entropy
+  const dense = 'dense' in spec;
   const lr = multi ? (0.1 * batch) / 128 : 1e-3;
   const optSpec: OptimizerSpec = multi
     ? { kind: 'sgd', learningRate: lr, momentum: 0.9, nesterov: true }
     : { kind: 'adam', learningRate: lr };
-  const lossName: LossName = multi ? 'binaryCrossentropy' : 'categoricalCrossentropy';
+  const lossName: LossName = multi || dense ? 'binaryCrossentropy' : 'categoricalCrossentropy';
   const optimizer = createOptimizer(optSpec);
   const x = tf.randomNormal([batch, ...spec.inputShape], 0, 1, 'float32', seed);
-  const labels = tf.tidy(() => tf.randomUniform([batch], 0, spec.numClasses, 'int32', seed + 1));
-  const y = multi
-    ? tf.tidy(() =>
-        tf
-          .randomUniform([batch, spec.numClasses], 0, 1, 'float32', seed + 2)
-          .less(0.3)
-          .cast('float32'),
-      )
-    : tf.oneHot(labels as tf.Tensor1D, spec.numClasses);
+  const classes = 'numClasses' in spec ? spec.numClasses : 1;
+  const labels = tf.tidy(() => tf.randomUniform([batch], 0, classes, 'int32', seed + 1));
+  const binary = (shape: number[]) =>
+    tf.tidy(() =>
+      tf
+        .randomUniform(shape, 0, 1, 'float32', seed + 2)
+        .less(0.3)
+        .cast('float32'),
+    );
+  const y = dense
+    ? binary([batch, ...spec.outputShape])
+    : multi
+      ? binary([batch, classes])
+      : tf.oneHot(labels as tf.Tensor1D, classes);
   const times: number[] = [];
   const cpu: number[] = [];
   let loss = NaN;
