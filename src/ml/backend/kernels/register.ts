@@ -14,6 +14,11 @@ import {
   conv2DBackpropInputXnnpackConfig,
 } from './conv2d-grad.js';
 import { makeConv2DConfig } from './conv2d-simd.js';
+import {
+  makeConcatConfig,
+  makeResizeNearestNeighborGradConfig,
+  makeSplitVConfig,
+} from './copy-kernels.js';
 import { registerDropoutKernel } from './dropout.js';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-grad.js';
 import { makeIdentityConfig } from './identity.js';
@@ -60,6 +65,9 @@ export const BRAGG_WASM_KERNELS = [
   'MaxPool',
   'Mean',
   'Conv2D',
+  'Concat',
+  'SplitV',
+  'ResizeNearestNeighborGrad',
 ] as const;
 
 /** Replaces a stock kernel by a bragg one built around it, once (the stock one is kept). */
@@ -97,6 +105,9 @@ export function registerWasmTrainingKernels(): void {
   registerReluGradient();
   registerDropoutKernel();
   wrapStock('Conv2D', makeConv2DConfig);
+  wrapStock('Concat', makeConcatConfig);
+  wrapStock('SplitV', makeSplitVConfig);
+  wrapStock('ResizeNearestNeighborGrad', makeResizeNearestNeighborGradConfig);
 }
 
 /** Earlier or alternative bragg implementations, by `<kernel>/<variant>` (A/B benchmarks). */
