@@ -10,6 +10,7 @@ import { pacbedDemoCommand } from './commands/demo.js';
 import { simulatePacbedDatasetCommand } from './commands/simulate-pacbed-dataset.js';
 import { PACBED_JOB_TYPES } from './jobs.js';
 import { PACBED_COMPACT_ARCHITECTURE } from './models/compact.js';
+import { PACBED_XCEPTION_ARCHITECTURE } from './models/xception.js';
 import { pacbedRoutes, pacbedSeedRoutes } from './routes.js';
 
 export const pacbedWorkflow: Workflow = {
@@ -34,7 +35,7 @@ export const pacbedWorkflow: Workflow = {
     },
   ],
   jobTypes: PACBED_JOB_TYPES,
-  architectures: [PACBED_COMPACT_ARCHITECTURE],
+  architectures: [PACBED_COMPACT_ARCHITECTURE, PACBED_XCEPTION_ARCHITECTURE],
   commands: [simulatePacbedDatasetCommand, pacbedCommand, pacbedDemoCommand],
   routes: [pacbedRoutes, pacbedSeedRoutes],
   page: 'pacbed',
