@@ -25,6 +25,7 @@ export const benchPhasePredictCommand: CommandModule = {
       .option('--repeats <n>', 'timed runs after a warm-up (default 2)')
       .option('--backend <name>', 'tensorflow | wasm | cpu')
       .option('--threads <n>', 'wasm threads')
+      .option('--no-fused', 'run model.predict instead of the fused 1D-CNN kernel')
       .option('--json', 'print JSON')
       .action(
         async (o: {
@@ -33,6 +34,7 @@ export const benchPhasePredictCommand: CommandModule = {
           repeats?: string;
           backend?: string;
           threads?: string;
+          fused?: boolean;
           json?: boolean;
         }) => {
           const opt = {
@@ -41,6 +43,7 @@ export const benchPhasePredictCommand: CommandModule = {
             repeats: int(o.repeats, '--repeats'),
             threads: int(o.threads, '--threads'),
             backend: o.backend as BackendName | undefined,
+            fused: o.fused,
           };
           const r = await runPhasePredictBench({
             ...ctx.backendConfig(),
@@ -49,8 +52,8 @@ export const benchPhasePredictCommand: CommandModule = {
           if (o.json) printJson(r);
           else
             process.stdout.write(
-              `phase-predict: ${r.case}\n  backend ${r.backend} (${r.threads} threads), batch ${r.batchSize}\n` +
-                `  predict ${r.predictSeconds.toFixed(2)} s (${Math.round(r.profilesPerSecond)} profiles/s), write ${r.writeSeconds.toFixed(2)} s\n`,
+              `phase-predict: ${r.case}\n  backend ${r.backend} (${r.threads} threads), batch ${r.batchSize}, ${r.fused ? 'fused kernel' : 'model.predict'}\n` +
+                `  predict ${r.predictSeconds.toFixed(2)} s (${Math.round(r.profilesPerSecond)} profiles/s; CPU ${r.cpuSeconds.map((c) => c.toFixed(2)).join(', ')} s), write ${r.writeSeconds.toFixed(2)} s\n`,
             );
         },
       );

@@ -23,6 +23,8 @@ export interface PhaseBenchOptions extends BackendOptions {
   batchSize?: number;
   /** Timed repetitions after one warm-up run (default 2). */
   repeats?: number;
+  /** The fused 1D-CNN kernel where the model allows it (default true); false: model.predict. */
+  fused?: boolean;
 }
 
 export interface PhaseBenchResult {
@@ -31,11 +33,15 @@ export interface PhaseBenchResult {
   threads: number;
   pixels: number;
   batchSize: number;
+  /** Whether the fused 1D-CNN kernel was asked for. */
+  fused: boolean;
   /** Best of the repeats, seconds: prediction (resample + normalise + inference) and writing. */
   predictSeconds: number;
   writeSeconds: number;
   profilesPerSecond: number;
   runs: number[];
+  /** CPU time (user + system, all threads of the process) of each timed prediction, seconds. */
+  cpuSeconds: number[];
 }
 
 export async function runPhasePredictBench(o: PhaseBenchOptions = {}): Promise<PhaseBenchResult> {
@@ -70,17 +76,22 @@ export async function runPhasePredictBench(o: PhaseBenchOptions = {}): Promise<P
   const map = { file: 'bench', name: 'bench', q: mq, y, ny: size, nx: size, nq };
   const dir = await mkdtemp(join(tmpdir(), 'bragg-bench-phase-'));
   const runs: number[] = [];
+  const cpuSeconds: number[] = [];
+  const fused = o.fused ?? true;
   let writeSeconds = Infinity;
   try {
     const repeats = Math.max(1, o.repeats ?? 2);
     for (let r = 0; r <= repeats; r++) {
       const t0 = performance.now();
-      const p = await predictPhaseMap(bundle, map, { batchSize });
+      const c0 = process.cpuUsage();
+      const p = await predictPhaseMap(bundle, map, { batchSize, fused });
+      const c1 = process.cpuUsage(c0);
       const t1 = performance.now();
       await writePhasePrediction(dir, 'bench', p);
       const t2 = performance.now();
       if (r > 0) {
         runs.push((t1 - t0) / 1000);
+        cpuSeconds.push((c1.user + c1.system) / 1e6);
         writeSeconds = Math.min(writeSeconds, (t2 - t1) / 1000);
       }
     }
@@ -95,9 +106,11 @@ export async function runPhasePredictBench(o: PhaseBenchOptions = {}): Promise<P
     threads: info.threads,
     pixels: size * size,
     batchSize,
+    fused,
     predictSeconds: best,
     writeSeconds,
     profilesPerSecond: (size * size) / best,
     runs,
+    cpuSeconds,
   };
 }

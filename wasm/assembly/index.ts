@@ -7,6 +7,7 @@ export { dropoutMultiplier } from './random';
 export { convFilterGrad, packPanels } from './conv-filter';
 export { packPanelsT } from './gemm';
 export { conv2dForward, convPackFilter, convPackFilterFlipped, convPadInput } from './conv';
+export { net1dForward } from './net1d';
 
 /** 2 with relaxed SIMD (fused multiply-add), 1 without: lets the host check what it loaded. */
 export function features(): i32 {

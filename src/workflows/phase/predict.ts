@@ -57,6 +57,8 @@ export interface PredictOptions {
   /** Minimum fraction of the model's q range the map must cover (default 0.9). */
   minOverlap?: number;
   onBatch?: (done: number, total: number) => void;
+  /** Run the fused 1D-CNN kernel when the model allows it (default true; see predictProfiles). */
+  fused?: boolean;
 }
 
 export async function predictPhaseMap(
@@ -73,6 +75,7 @@ export async function predictPhaseMap(
     q.length,
     o.batchSize ?? 1024,
     o.onBatch,
+    o.fused ?? true,
   );
   return {
     pred,

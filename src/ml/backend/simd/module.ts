@@ -175,6 +175,19 @@ export interface SimdExports {
     r0: number,
     r1: number,
   ): void;
+  // net1d.ts (src/ml/backend/net1d.ts): a whole chain of Conv1D / pool / dense stages per
+  // chunk of profiles; range over the parts of the batch (each with its own scratch).
+  net1dForward(
+    prog: number,
+    consts: number,
+    x: number,
+    out: number,
+    scratch: number,
+    n: number,
+    items: number,
+    i0: number,
+    i1: number,
+  ): void;
 }
 
 /** What bragg's SIMD kernels on one wasm backend run with (made from a `BackendConfig`). */

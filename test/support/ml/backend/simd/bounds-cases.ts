@@ -12,6 +12,8 @@ import { aleaState } from '../../../../../src/ml/backend/kernels/dropout.js';
 import { outSize } from '../../../../../src/ml/backend/kernels/interop.js';
 import { maxPoolGradCall } from '../../../../../src/ml/backend/kernels/max-pool-grad.js';
 import { maxPoolArgs } from '../../../../../src/ml/backend/kernels/max-pool.js';
+import { MAX_WINOGRAD_ALPHA, planNet1d } from '../../../../../src/ml/backend/net1d.js';
+import type { Net1dLayer } from '../../../../../src/ml/backend/net1d.js';
 import type { BoundsCase, Owned } from './bounds.js';
 import { convFilterGradCase, packCase } from './bounds-gemm.js';
 
@@ -360,6 +362,61 @@ function conv2dForwardCase(rng: Rng): BoundsCase {
   }
 }
 
+/**
+ * A random chain of 1–3 stages (widths to 40, kernels 1..7, pools 1..3, channels off multiples
+ * of 8, a Dense after Flatten as the last stage now and then), every stage whose channels allow
+ * it run by a random Winograd tile; chunks 1..4, 1..9 profiles in 1..4 parts.
+ */
+function net1dCase(rng: Rng): BoundsCase {
+  const layers: Net1dLayer[] = [];
+  const count = upTo(rng, 3);
+  let w = upTo(rng, 40);
+  let ci = [1, 3, 4, 16, 20][rng.int(5)]!;
+  const tiles: number[] = [];
+  for (let s = 0; s < count && w >= 1; s++) {
+    const dense = s === count - 1 && rng.int(3) === 0;
+    const k = dense ? w : upTo(rng, Math.min(7, w));
+    const ow = w - k + 1;
+    const pool = dense ? 1 : upTo(rng, Math.min(3, ow));
+    const co = [upTo(rng, 13), 4, 8, 12, 16, 20][rng.int(6)]!;
+    const n = k * ci * co;
+    const small = (len: number): Float32Array =>
+      Float32Array.from({ length: len }, () => rng.uniform(-1, 1) / Math.sqrt(k * ci));
+    layers.push({ w, ci, k, co, pool, relu: rng.int(2) === 0, kernel: small(n), bias: small(co) });
+    const fits = ci % 4 === 0 && co % 4 === 0 && k < MAX_WINOGRAD_ALPHA;
+    tiles.push(fits && rng.int(4) !== 0 ? upTo(rng, MAX_WINOGRAD_ALPHA - k + 1) : 0);
+    w = Math.floor(ow / pool);
+    ci = co;
+  }
+  const chunk = upTo(rng, 4);
+  const plan = planNet1d(layers, { chunk, winogradTiles: tiles });
+  const n = upTo(rng, 9);
+  const items = upTo(rng, Math.min(n, 4));
+  const first = (i: number): number => Math.floor((n * i) / items);
+  const scratchBytes = F * plan.scratchFloats;
+  const shape = layers.map((l, i) => `${l.w}×${l.ci} k${l.k}→${l.co}/${l.pool} m${tiles[i]}`);
+  return {
+    kernel: 'net1dForward',
+    label: `net1dForward ${n} profiles in ${items} parts, chunk ${chunk}: ${shape.join(', ')}`,
+    regions: [
+      { name: 'prog', bytes: F * plan.program.length, kind: 'in', fill: plan.program },
+      { name: 'consts', bytes: F * plan.consts.length, kind: 'in', fill: plan.consts },
+      { name: 'x', bytes: F * n * plan.inFloats, kind: 'in' },
+      { name: 'out', bytes: F * n * plan.outFloats, kind: 'out' },
+      // scratch need not be written everywhere (a chunk tail uses less of it)
+      { name: 'scratch', bytes: items * scratchBytes, kind: 'out', complete: false },
+    ],
+    args: (at) => [at.prog!, at.consts!, at.x!, at.out!, at.scratch!, n, items, 0, 0],
+    rangeAt: 7,
+    total: items,
+    owned: (i0, i1) => [
+      ['out', F * first(i0) * plan.outFloats, F * first(i1) * plan.outFloats],
+      ['scratch', i0 * scratchBytes, i1 * scratchBytes],
+    ],
+    finite: true,
+  };
+}
+
 /** `features` writes nothing: checked like the others, with no region. */
 const featuresCase = (): BoundsCase => ({
   kernel: 'features',
@@ -390,4 +447,5 @@ export const CASES: Record<string, (rng: Rng) => BoundsCase> = {
   convFilterGrad: convFilterGradCase,
   packPanels: (rng) => packCase(rng, 'packPanels'),
   packPanelsT: (rng) => packCase(rng, 'packPanelsT'),
+  net1dForward: net1dCase,
 };
