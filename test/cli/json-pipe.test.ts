@@ -263,6 +263,7 @@ describe.skipIf(!BUILT)(
         '2',
         '--epochs',
         '1',
+        '--no-pacbed',
         '-o',
         join(dir, 'demo'),
         '--json',
