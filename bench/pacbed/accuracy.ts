@@ -11,6 +11,8 @@
  *     [--no-train] [--targets thickness,mistilt,scale] [--epochs 30,30,10] [--zoom 0.97,1.03]
  *     [--anisotropy 0] [--train-dose D] [--size 64] [--batch 16] [--lr 0.001] [--patience 10]
  *     [--doses 50,200,inf] [--zooms 1,1.15] [--threads N] [--filters 16] [--dense 128] [--pooling avg|flatten]
+ *     [--blocks 4] [--dropout 0.3] [--rotation 45] [--shift 0.1] [--shear 0.05] [--no-flips] [--transpose] [--noise 0.1]
+ *     [--no-preprocess] [--augmentation bragg|seed]
  *
  * Training time is printed per target as wall and CPU time (process.cpuUsage, all threads) with
  * the load average, since the machine is shared.
@@ -71,7 +73,21 @@ if (!process.argv.includes('--no-train')) {
       ...(zoom !== undefined ? { zoom } : {}),
       ...(opt('anisotropy') !== undefined ? { anisotropy: opt('anisotropy')! } : {}),
       ...(opt('train-dose') !== undefined ? { dose: opt('train-dose')! } : {}),
+      ...(opt('noise') !== undefined ? { noise: opt('noise')! } : {}),
+      ...(flag('augmentation') !== undefined
+        ? { augmentation: flag('augmentation') as 'bragg' | 'seed' }
+        : {}),
+      ...(process.argv.includes('--no-preprocess') ? { preprocess: false } : {}),
+      geometry: {
+        ...(opt('rotation') !== undefined ? { rotation: opt('rotation')! } : {}),
+        ...(opt('shift') !== undefined ? { shift: opt('shift')! } : {}),
+        ...(opt('shear') !== undefined ? { shear: opt('shear')! } : {}),
+        ...(process.argv.includes('--no-flips') ? { flips: false } : {}),
+        ...(process.argv.includes('--transpose') ? { transpose: true } : {}),
+      },
       architecture: {
+        ...(opt('blocks') !== undefined ? { blocks: opt('blocks')! } : {}),
+        ...(opt('dropout') !== undefined ? { dropout: opt('dropout')! } : {}),
         ...(opt('filters') !== undefined ? { filters: opt('filters')! } : {}),
         ...(opt('dense') !== undefined ? { dense: opt('dense')! } : {}),
         ...(flag('pooling') !== undefined ? { pooling: flag('pooling') as 'avg' | 'flatten' } : {}),

@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NotFoundError, ValidationError } from '../../core/errors.js';
 import { createRng } from '../../core/rng.js';
-import { augmentSample, normaliseAngle, poissonAtDose } from './augment.js';
+import {
+  augmentSample,
+  minMax,
+  normaliseAngle,
+  poissonAtDose,
+  transposeSquare,
+} from './augment.js';
 import { formatLabelTable, labelValues, parseLabelTable, SCALE_LABELS } from './labels.js';
 import {
   formatRegisterCsv,
@@ -153,6 +159,30 @@ describe('training augmentation (seed notebook)', () => {
       seen.add(r.scaleClass!);
     }
     expect(seen.size).toBeGreaterThan(SCALE_LABELS.length / 2);
+  });
+
+  it('without geometry or noise gives the min–max image; transpose gives its exact transpose', () => {
+    // an asymmetric image, so that a transpose shows
+    const a = Float32Array.from({ length: 16 * 16 }, (_, i) => (i % 16) + 3 * Math.floor(i / 16));
+    const none = { shear: 0, rotation: 0, shift: 0, flips: false };
+    const q = { ...o, zoom: [1, 1] as const, anisotropy: 0, noise: 0 };
+    const plain = augmentSample(a, 20, createRng(3), { ...q, geometry: { ...none } });
+    const expected = minMax(Float32Array.from(a), -1, 1);
+    for (let i = 0; i < a.length; i++) expect(plain.image[i]).toBeCloseTo(expected[i]!, 5);
+    let transposed = 0;
+    for (let s = 0; s < 20; s++) {
+      const r = augmentSample(a, 20, createRng(s), {
+        ...q,
+        geometry: { ...none, transpose: true },
+      });
+      const t = transposeSquare(expected, 16);
+      const same = r.image.every((v, i) => Math.abs(v - expected[i]!) < 1e-5);
+      const tr = r.image.every((v, i) => Math.abs(v - t[i]!) < 1e-5);
+      expect(same || tr).toBe(true);
+      if (tr) transposed++;
+    }
+    expect(transposed).toBeGreaterThan(3);
+    expect(transposed).toBeLessThan(17);
   });
 
   it('Poisson noise at a dose keeps the mean', () => {

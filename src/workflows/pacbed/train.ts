@@ -24,7 +24,13 @@ import {
 } from '../../ml/train/checkpoint.js';
 import { readCheckpoint } from '../../ml/train/checkpoint-store.js';
 import { train } from '../../ml/train/trainer.js';
-import { SEED_ANISOTROPY, SEED_ZOOM, type AugmentOptions } from './augment.js';
+import {
+  AUGMENT_PRESETS,
+  type AugmentOptions,
+  type AugmentPreset,
+  type AugmentSettings,
+  type PacbedGeometry,
+} from './augment.js';
 import { augmentBatch, pacbedSamples, pacbedSource } from './data.js';
 import {
   labelValues,
@@ -34,15 +40,26 @@ import {
   type PacbedTarget,
 } from './labels.js';
 import { PACBED_COMPACT_ARCHITECTURE, type PacbedCompactOptions } from './models/compact.js';
+import { PACBED_XCEPTION_ARCHITECTURE } from './models/xception.js';
+import { loadKerasWeightsByName } from '../../ml/keras/load-weights.js';
+import { readKerasH5 } from '../../ml/keras/read.js';
 import { DEFAULT_MODELS_ROOT, keyFolder, registerModel, type Zone } from './register.js';
 import { previewGrid, writeTrainingReport } from './report.js';
 import { readTrainingTable } from './table.js';
 
 /** The seed notebook's epochs per target. */
+export const SEED_EPOCHS: Record<PacbedTarget, number> = { thickness: 40, mistilt: 20, scale: 5 };
+
+/**
+ * Epochs per target: the seed's for thickness; more for mistilt and scale, whose compact CNNs
+ * were still learning at the seed's count (945 patterns, 64 px, BENCHMARKS.md "PACBED
+ * accuracy": mistilt held out within 1 mrad 90.7 % after 30 epochs, 97.0 % after 60, 423 s CPU;
+ * the scale CNN 57 % → 61 % validation from 10 to 25 epochs, 190 s CPU).
+ */
 export const DEFAULT_EPOCHS: Record<PacbedTarget, number> = {
   thickness: 40,
-  mistilt: 20,
-  scale: 5,
+  mistilt: 60,
+  scale: 25,
 };
 
 /** How a PACBED bundle's input is made (recorded in `bragg.json`). */
@@ -54,7 +71,11 @@ export interface PacbedTrainOptions {
   target: PacbedTarget;
   /** Models root (default `models/pacbed`). */
   modelsRoot?: string;
-  model?: 'compact';
+  /**
+   * `compact` (default: trains on 2 cores in minutes) or `xception`, the seed's network
+   * (`pacbed-xception`: Keras' Xception + the seed's head; size ≥ 71, ~22 M weights).
+   */
+  model?: 'compact' | 'xception';
   epochs?: number;
   batchSize?: number;
   valSplit?: number;
@@ -63,16 +84,30 @@ export interface PacbedTrainOptions {
   learningRate?: number;
   /** Image side [px] of the network (default 64). */
   size?: number;
-  /** Options of the compact network beyond size and classes (filters, blocks, dense, dropout). */
+  /**
+   * Options of the network beyond size and classes: compact — filters, blocks, dense, dropout,
+   * pooling; xception — dense (the head's units, the seed's 512) and dropout (0.3).
+   */
   architecture?: Partial<Omit<PacbedCompactOptions, 'size' | 'classes'>>;
   /** Poisson noise at this mean count per pixel (absent: none). */
   dose?: number;
   /**
-   * Zoom augmentation range of the thickness and mistilt targets (default the seed's
-   * [0.8, 1.2]) and the σ of its anisotropic stretch (default the seed's 0.07).
+   * Zoom augmentation range of the thickness and mistilt targets and the σ of its anisotropic
+   * stretch (default the preset's: bragg [0.97, 1.03] and 0, the seed [0.8, 1.2] and 0.07).
    */
   zoom?: readonly [number, number];
   anisotropy?: number;
+  /**
+   * The augmentation these options start from: `bragg` (default; thickness and mistilt: zoom
+   * 0.97–1.03, shift 0.1, Gaussian noise, no rotation, flips, shear or stretch — see
+   * `AUGMENT_PRESETS` for why) or `seed` (the notebook's). The scale target always starts from
+   * the seed's geometry.
+   */
+  augmentation?: AugmentPreset;
+  /** Shear, rotation, shift, flips, transpose of the augmentation (default the preset's). */
+  geometry?: Partial<PacbedGeometry>;
+  /** Largest Gaussian-noise σ of the thickness and mistilt augmentation (default 0.1, the seed's). */
+  noise?: number;
   /**
    * Training images through the prediction's centroid crop and background (A; B for the scale
    * target) before augmentation — `true`, the default — or as simulated (`false`, the seed).
@@ -80,6 +115,12 @@ export interface PacbedTrainOptions {
   preprocess?: boolean;
   /** Continue from the key's checkpoints of this target. */
   resume?: boolean;
+  /**
+   * A Keras HDF5 file (a saved model or `save_weights`) whose layers load into the network by
+   * name before training — ImageNet's Xception `…_notop.h5` or a seed model for
+   * `model: 'xception'`; the layers it lacks (the new head) keep their initial weights.
+   */
+  weights?: string;
   /** Write the 3×3 grid of augmented inputs here (PNG). */
   preview?: string;
   /** Register under these instead of the table's Material / Electron_Energy / Direction. */
@@ -102,6 +143,32 @@ function fraction(v: number): number {
   return v;
 }
 
+/** The network of a training: its architecture name, resolved options, input shape, builder. */
+function networkOf(
+  o: PacbedTrainOptions,
+  size: number,
+  classes: number,
+): { name: string; arch: object; inputShape: number[]; build(seed: number): tf.LayersModel } {
+  if (o.model === 'xception') {
+    const { dense, dropout, ...rest } = o.architecture ?? {};
+    const other = Object.keys(rest).find((k) => (rest as Record<string, unknown>)[k] !== undefined);
+    if (other !== undefined) {
+      throw new ValidationError(`not an option of the xception network (dense, dropout)`, other);
+    }
+    const X = PACBED_XCEPTION_ARCHITECTURE;
+    const arch = X.resolve({
+      size,
+      classes,
+      ...(dense !== undefined ? { dense } : {}),
+      ...(dropout !== undefined ? { dropout } : {}),
+    });
+    return { name: X.name, arch, inputShape: X.inputShape(arch), build: (seed) => X.build(arch, seed) }; // prettier-ignore
+  }
+  const C = PACBED_COMPACT_ARCHITECTURE;
+  const arch = C.resolve({ ...o.architecture, size, classes });
+  return { name: C.name, arch, inputShape: C.inputShape(arch), build: (seed) => C.build(arch, seed) }; // prettier-ignore
+}
+
 export async function trainPacbedModel(o: PacbedTrainOptions): Promise<PacbedTrainResult> {
   const target = o.target;
   const root = resolve(o.modelsRoot ?? DEFAULT_MODELS_ROOT);
@@ -111,9 +178,12 @@ export async function trainPacbedModel(o: PacbedTrainOptions): Promise<PacbedTra
   const seed = o.seed ?? 42;
   const learningRate = o.learningRate ?? 1e-3;
   const size = o.size ?? 64;
-  if ((o.model ?? 'compact') !== 'compact') {
-    throw new ValidationError(`only 'compact' trains here so far, got '${o.model}'`, 'model');
+  const model0 = o.model ?? 'compact';
+  if (model0 !== 'compact' && model0 !== 'xception') {
+    throw new ValidationError(`expected compact or xception, got '${String(o.model)}'`, 'model');
   }
+  // the network's options are checked before the table is read
+  networkOf(o, size, 2);
   const table = await readTrainingTable(o.table);
   const material = o.material ?? table.material;
   const kv = o.kv ?? table.kv;
@@ -138,13 +208,25 @@ export async function trainPacbedModel(o: PacbedTrainOptions): Promise<PacbedTra
     cmax = Math.max(cmax, c);
   }
   const convRange: [number, number] = [cmin, cmax];
+  const preset = AUGMENT_PRESETS[o.augmentation ?? 'bragg'];
+  const aug: AugmentSettings = {
+    zoom: o.zoom ?? preset.zoom,
+    anisotropy: o.anisotropy ?? preset.anisotropy,
+    geometry: {
+      ...(target === 'scale' ? AUGMENT_PRESETS.seed : preset).geometry,
+      ...o.geometry,
+    },
+    noise: o.noise ?? preset.noise,
+  };
   const augment: AugmentOptions = {
     target,
     size,
     convRange,
     ...(o.dose !== undefined ? { dose: o.dose } : {}),
-    ...(o.zoom !== undefined ? { zoom: o.zoom } : {}),
-    ...(o.anisotropy !== undefined ? { anisotropy: o.anisotropy } : {}),
+    zoom: aug.zoom,
+    anisotropy: aug.anisotropy,
+    geometry: aug.geometry,
+    noise: aug.noise,
   };
   const keyDir = join(root, keyFolder(material, kv, zone));
   await mkdir(keyDir, { recursive: true });
@@ -170,14 +252,17 @@ export async function trainPacbedModel(o: PacbedTrainOptions): Promise<PacbedTra
       await writeFile(resolve(o.preview), previewGrid(imgs, size));
     }
   }
-  const arch = PACBED_COMPACT_ARCHITECTURE.resolve({
-    ...o.architecture,
-    size,
-    classes: labels.length,
-  });
-  const model = PACBED_COMPACT_ARCHITECTURE.build(arch, seed);
+  const spec = networkOf(o, size, labels.length);
+  const arch = spec.arch;
+  const model = spec.build(seed);
   const checkpointDir = join(keyDir, '.checkpoints', target);
   try {
+    let initialWeights: Record<string, unknown> | undefined;
+    if (o.weights !== undefined) {
+      const file = await readKerasH5(o.weights);
+      const r = loadKerasWeightsByName(model, file);
+      initialWeights = { file: resolve(o.weights), sha256: file.sha256, loaded: r.loaded.length, notInFile: r.notInFile }; // prettier-ignore
+    }
     const result = await train(model, pacbedSource({ ...common, part: 'train' }), {
       epochs,
       optimizer: { kind: 'adam', learningRate },
@@ -220,11 +305,11 @@ export async function trainPacbedModel(o: PacbedTrainOptions): Promise<PacbedTra
       workflow: 'pacbed',
       labels: names,
       input: {
-        shape: PACBED_COMPACT_ARCHITECTURE.inputShape(arch),
+        shape: spec.inputShape,
         preprocessing: PACBED_PREPROCESSING,
         source: 'image size² + convergence angle (packed)',
       },
-      architecture: { name: PACBED_COMPACT_ARCHITECTURE.name, config: { ...arch } },
+      architecture: { name: spec.name, config: { ...arch } },
       datasetIds: [],
       pacbed: {
         target,
@@ -239,6 +324,7 @@ export async function trainPacbedModel(o: PacbedTrainOptions): Promise<PacbedTra
         zone,
       },
       training: {
+        ...(initialWeights !== undefined ? { initialWeights } : {}),
         table: table.file,
         rows: table.rows,
         epochs,
@@ -254,8 +340,10 @@ export async function trainPacbedModel(o: PacbedTrainOptions): Promise<PacbedTra
         preprocess:
           preprocess === 'none' ? 'none' : `centroid crop, background ${preprocess.toUpperCase()}`,
         ...(target !== 'scale'
-          ? { zoom: [...(o.zoom ?? SEED_ZOOM)], anisotropy: o.anisotropy ?? SEED_ANISOTROPY }
+          ? { zoom: [...aug.zoom], anisotropy: aug.anisotropy, noise: aug.noise }
           : {}),
+        augmentation: o.augmentation ?? 'bragg',
+        geometry: { ...aug.geometry },
         checkpointDir,
       },
       metrics: {

@@ -11,6 +11,7 @@ import { trackTraining } from '../../../jobs/tracked-run.js';
 import { jsonLines, progressBar, type TrainCallback } from '../../../ml/train/callbacks.js';
 import { commandGroup, printJson, type CommandContext, type CommandModule } from '../../command.js';
 import { ValidationError } from '../../../core/errors.js';
+import { AUGMENT_PRESETS, type AugmentPreset } from '../augment.js';
 import { parseTarget } from '../labels.js';
 import { readPattern } from '../pattern-io.js';
 import { disposeModels, loadPacbedModels, predictWithModels } from '../predict.js';
@@ -33,6 +34,7 @@ interface TrainOpts extends BackendOpts {
   target: string;
   models: string;
   model?: string;
+  weights?: string;
   epochs?: string;
   batchSize?: string;
   valSplit?: string;
@@ -47,6 +49,11 @@ interface TrainOpts extends BackendOpts {
   pooling?: string;
   zoom?: string;
   anisotropy?: string;
+  augmentation?: string;
+  rotation?: string;
+  shift?: string;
+  transpose?: boolean;
+  noise?: string;
   dose?: string;
   resume?: boolean;
   preview?: string;
@@ -62,6 +69,13 @@ function parsePooling(v: string): 'avg' | 'flatten' {
     throw new ValidationError(`expected avg or flatten, got '${v}'`, 'pooling');
   }
   return v;
+}
+
+function parseAugmentation(v: string): AugmentPreset {
+  if (!Object.hasOwn(AUGMENT_PRESETS, v)) {
+    throw new ValidationError(`expected bragg or seed, got '${v}'`, 'augmentation');
+  }
+  return v as AugmentPreset;
 }
 
 function parseZoom(v: string): [number, number] {
@@ -84,8 +98,18 @@ function registerTrain(group: Command, ctx: CommandContext): void {
       .requiredOption('--table <df.csv>', 'training table (Path;Thickness;Mistilt;Conv_Angle;…)')
       .requiredOption('--target <t>', 'thickness | mistilt | scale')
       .option('--models <root>', 'models root', DEFAULT_MODELS_ROOT)
-      .option('--model <arch>', 'network: compact (default)')
-      .option('--epochs <n>', 'epochs (default: thickness 40, mistilt 20, scale 5, as the seed)')
+      .option(
+        '--model <arch>',
+        "network: compact (default; minutes on 2 cores) or xception (the seed's Keras Xception + head; --size ≥ 71, ~22 M weights)",
+      )
+      .option(
+        '--weights <file.h5>',
+        "Keras HDF5 weights loaded by layer name before training (e.g. ImageNet's Xception _notop.h5 for --model xception)",
+      )
+      .option(
+        '--epochs <n>',
+        'epochs (default: thickness 40, mistilt 60, scale 25; the seed: 40, 20, 5)',
+      )
       .option('--batch-size <n>', 'batch size (default 16)')
       .option('--val-split <f>', 'held-out fraction (default 0.05)')
       .option('--seed <n>', 'seed of weights, split, shuffles and augmentation (default 42)')
@@ -99,9 +123,21 @@ function registerTrain(group: Command, ctx: CommandContext): void {
       .option('--pooling <p>', 'last feature map → vector: avg (global average) | flatten')
       .option(
         '--zoom <lo,hi>',
-        "thickness/mistilt zoom augmentation range (default the seed's 0.8,1.2)",
+        'thickness/mistilt zoom augmentation range (default 0.97,1.03; the seed: 0.8,1.2)',
       )
-      .option('--anisotropy <s>', "σ of the zoom's anisotropic stretch (default the seed's 0.07)")
+      .option(
+        '--augmentation <preset>',
+        'bragg (default: thickness/mistilt without rotation, flips, shear, stretch, which bury\n' +
+          "the mistilt) | seed (the notebook's); the flags below override it",
+      )
+      .option('--anisotropy <s>', "σ of the zoom's anisotropic stretch (default 0; the seed: 0.07)")
+      .option('--rotation <deg>', 'rotation augmentation ±deg (default 0; the seed: 45)')
+      .option('--shift <f>', 'shift augmentation ±f of the side (default 0.1, as the seed)')
+      .option(
+        '--transpose',
+        "also transpose with p = 0.5 (with the flips: the square's 8 symmetries)",
+      )
+      .option('--noise <σ>', "largest Gaussian-noise σ, thickness/mistilt (default the seed's 0.1)")
       .option('--dose <d>', 'Poisson noise at d electrons per pixel on average')
       .option('--resume', "continue from the key's checkpoints of this target")
       .option('--preview <png>', 'write a 3×3 grid of augmented training inputs')
@@ -112,11 +148,8 @@ function registerTrain(group: Command, ctx: CommandContext): void {
       .option('--json', 'progress as JSON lines, then a JSON result line'),
   ).action(async (o: TrainOpts) => {
     const target = parseTarget(o.target);
-    if (o.model !== undefined && o.model !== 'compact') {
-      throw new ValidationError(
-        `'${o.model}' cannot be trained yet; use compact (Xception with the seed's head is not built)`,
-        'model',
-      );
+    if (o.model !== undefined && o.model !== 'compact' && o.model !== 'xception') {
+      throw new ValidationError(`expected compact or xception, got '${o.model}'`, 'model');
     }
     const size = num(o.size, 'size', { int: true, min: 8, max: 512 });
     await startBackend(o, ctx);
@@ -136,6 +169,8 @@ function registerTrain(group: Command, ctx: CommandContext): void {
       modelsRoot: o.models,
       callbacks,
       ...defined({
+        model: o.model as 'compact' | 'xception' | undefined,
+        weights: o.weights,
         epochs: int(o.epochs, 'epochs'),
         batchSize: int(o.batchSize, 'batchSize'),
         valSplit: num(o.valSplit, 'valSplit', { above: 0, max: 0.99 }),
@@ -146,6 +181,16 @@ function registerTrain(group: Command, ctx: CommandContext): void {
         dose: num(o.dose, 'dose', { above: 0 }),
         zoom: o.zoom === undefined ? undefined : parseZoom(o.zoom),
         anisotropy: num(o.anisotropy, 'anisotropy', { min: 0, max: 1 }),
+        noise: num(o.noise, 'noise', { min: 0, max: 1 }),
+        augmentation: o.augmentation === undefined ? undefined : parseAugmentation(o.augmentation),
+        geometry:
+          o.rotation === undefined && o.shift === undefined && o.transpose === undefined
+            ? undefined
+            : defined({
+                rotation: num(o.rotation, 'rotation', { min: 0, max: 180 }),
+                shift: num(o.shift, 'shift', { min: 0, max: 0.5 }),
+                transpose: o.transpose,
+              }),
         resume: o.resume,
         preview: o.preview,
         material: o.material,
