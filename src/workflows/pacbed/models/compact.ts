@@ -22,6 +22,7 @@ import {
 } from '../../../ml/models/architecture.js';
 import { deriveSeed } from '../../../core/rng.js';
 import { ValidationError } from '../../../core/errors.js';
+import { packedInput } from './packed.js';
 
 export interface PacbedCompactOptions {
   /** Image side [px]. */
@@ -81,25 +82,8 @@ function build(o: PacbedCompactOptions, seed: number): tf.LayersModel {
   registerLayers();
   const L = tf.layers;
   type S = tf.SymbolicTensor;
-  const n = o.size * o.size;
-  const input = tf.input({ shape: [n + 1], name: 'packed' });
-  const row = L.reshape({ targetShape: [1, n + 1, 1], name: 'as_row' }).apply(input) as S;
-  const pixels = L.cropping2D({
-    cropping: [
-      [0, 0],
-      [0, 1],
-    ],
-    name: 'pixels',
-  }).apply(row) as S;
-  let x = L.reshape({ targetShape: [o.size, o.size, 1], name: 'image' }).apply(pixels) as S;
-  const angleCell = L.cropping2D({
-    cropping: [
-      [0, 0],
-      [n, 0],
-    ],
-    name: 'angle_cell',
-  }).apply(row) as S;
-  const angle = L.flatten({ name: 'conv_angle' }).apply(angleCell) as S;
+  const { input, image, angle } = packedInput(o.size);
+  let x = image;
   for (let b = 0; b < o.blocks; b++) {
     const name = `block${b + 1}_conv`;
     x = L.conv2d({

@@ -26,6 +26,7 @@ import {
   withDefaults,
   type Architecture,
 } from '../../../ml/models/architecture.js';
+import { packedInput } from './packed.js';
 
 export interface PacbedXceptionOptions {
   /** Image side [px], ≥ 71 as Keras' Xception. */
@@ -54,13 +55,7 @@ function build(o: PacbedXceptionOptions, seed: number): tf.LayersModel {
   registerLayers();
   const L = tf.layers;
   type S = tf.SymbolicTensor;
-  const n = o.size * o.size;
-  const input = tf.input({ shape: [n + 1], name: 'packed' });
-  const row = L.reshape({ targetShape: [1, n + 1, 1], name: 'as_row' }).apply(input) as S;
-  const pixels = L.cropping2D({ cropping: [[0, 0], [0, 1]], name: 'pixels' }).apply(row) as S; // prettier-ignore
-  const grey = L.reshape({ targetShape: [o.size, o.size, 1], name: 'image' }).apply(pixels) as S;
-  const angleCell = L.cropping2D({ cropping: [[0, 0], [n, 0]], name: 'angle_cell' }).apply(row) as S; // prettier-ignore
-  const angle = L.flatten({ name: 'conv_angle' }).apply(angleCell) as S;
+  const { input, image: grey, angle } = packedInput(o.size);
   const rgb = L.concatenate({ axis: -1, name: 'rgb' }).apply([grey, grey, grey]) as S;
 
   const bn = (x: S, name: string): S =>
