@@ -13,6 +13,7 @@
  *     [--doses 50,200,inf] [--zooms 1,1.15] [--threads N] [--filters 16] [--dense 128] [--pooling avg|flatten]
  *     [--blocks 4] [--dropout 0.3] [--rotation 45] [--shift 0.1] [--shear 0.05] [--no-flips] [--transpose] [--noise 0.1]
  *     [--no-preprocess] [--augmentation bragg|seed]
+ *     [--from-root ROOT [--head-epochs 1] [--tune-lr 1e-4]]   fine-tune ROOT's registered models instead
  *
  * Training time is printed per target as wall and CPU time (process.cpuUsage, all threads) with
  * the load average, since the machine is shared.
@@ -28,6 +29,8 @@ import {
 import { labelValues, type PacbedTarget } from '../../src/workflows/pacbed/labels.js';
 import { disposeModels, loadPacbedModels } from '../../src/workflows/pacbed/predict.js';
 import { readTrainingTable } from '../../src/workflows/pacbed/table.js';
+import { readRegister } from '../../src/workflows/pacbed/register.js';
+import { join } from 'node:path';
 import { trainPacbedModel } from '../../src/workflows/pacbed/train.js';
 
 function flag(name: string): string | undefined {
@@ -61,8 +64,21 @@ if (!process.argv.includes('--no-train')) {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
     const l0 = load();
+    const fromRoot = flag('from-root');
+    const from = fromRoot === undefined ? undefined : (await readRegister(fromRoot))[0]?.models[target]?.dir; // prettier-ignore
+    if (fromRoot !== undefined && from === undefined)
+      throw new Error(`no ${target} model in ${fromRoot}`);
     const r = await trainPacbedModel({
       table: trainFile,
+      ...(from !== undefined
+        ? {
+            fineTune: {
+              from: join(fromRoot!, from),
+              ...(opt('head-epochs') !== undefined ? { headEpochs: opt('head-epochs')! } : {}),
+              ...(opt('tune-lr') !== undefined ? { learningRate: opt('tune-lr')! } : {}),
+            },
+          }
+        : {}),
       target,
       modelsRoot: root,
       epochs: e,

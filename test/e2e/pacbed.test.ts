@@ -271,6 +271,28 @@ output:
     expect(raw.err).toMatch(/needs 50/);
   });
 
+  it('fine-tunes a trained model (--from): head first, then all but batch norm, registered', async () => {
+    const reg = JSON.parse(readFileSync(join(models, 'register.json'), 'utf8'));
+    const source = join(models, reg.entries[0].models.thickness.dir);
+    const tuned = join(dir, 'tuned');
+    const r = await run([
+      'pacbed', 'train', '--table', table(), '--target', 'thickness', '--models', tuned,
+      '--from', source, '--head-epochs', '1', '--epochs', '1', '--batch-size', '8',
+      '--val-split', '0.25', '--kv', '200', '--db', db, '--json', ...BACKEND,
+    ]); // prettier-ignore
+    expect(r.code, r.err).toBe(0);
+    const result = JSON.parse(r.out.trim().split('\n').at(-1)!);
+    expect(result.history).toHaveLength(2); // one head epoch, one of fine-tuning
+    expect(result.key.kv).toBe(200);
+    const meta = JSON.parse(readFileSync(join(result.modelDir, 'bragg.json'), 'utf8'));
+    expect(meta.training.fineTune).toMatchObject({ from: source, newLayers: ['predictions'] });
+    expect(meta.pacbed.size).toBe(16); // the trained model's side, not given again
+    const bad = await run(['pacbed', 'train', '--table', table(), '--target', 'thickness', '--models', tuned, '--from', join(dir, 'none'), '--db', db, ...BACKEND]); // prettier-ignore
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toMatch(/no model at .*none/);
+    expect(bad.err).not.toMatch(/\n\s+at /); // no stack trace
+  }, 120_000);
+
   it('resumes a training from its checkpoints: only the epochs still to run', async () => {
     const r = await train('mistilt', ['--epochs', '2', '--resume', '--json']);
     expect(r.code, r.err).toBe(0);

@@ -22,7 +22,8 @@ export interface LoadByNameResult {
 const shapeText = (s: readonly (number | null)[]) => `[${s.join(', ')}]`;
 
 /**
- * Sets the weights of `model`'s layers from `file` by name (see the module doc). A layer whose
+ * Sets the weights of `model`'s layers from `file` by name (see the module doc); the layers in
+ * `except` (a classifier to replace) keep theirs and count as not in the file. A layer whose
  * weights do not fit is a ValidationError on `field` naming the layer and both shapes, and
  * nothing is set then; so is a file that shares no layer with the model.
  */
@@ -30,7 +31,9 @@ export function loadKerasWeightsByName(
   model: tf.LayersModel,
   file: KerasFile,
   field = 'weights',
+  opts: { except?: readonly string[] } = {},
 ): LoadByNameResult {
+  const except = new Set(opts.except ?? []);
   const byName = new Map(file.layers.filter((l) => l.weights.length > 0).map((l) => [l.layer, l]));
   const plan: { layer: tf.layers.Layer; values: KerasFile['layers'][number]['weights'] }[] = [];
   const notInFile: string[] = [];
@@ -38,7 +41,7 @@ export function loadKerasWeightsByName(
   for (const layer of model.layers) {
     const own = layer.weights;
     if (own.length === 0) continue;
-    const theirs = byName.get(layer.name);
+    const theirs = except.has(layer.name) ? undefined : byName.get(layer.name);
     if (theirs === undefined) {
       notInFile.push(layer.name);
       continue;

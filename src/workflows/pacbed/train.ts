@@ -7,9 +7,9 @@
  * tension and zone axis with its convergence-angle range.
  */
 import * as tf from '@tensorflow/tfjs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ValidationError } from '../../core/errors.js';
+import { NotFoundError, ValidationError } from '../../core/errors.js';
 import { deriveSeed } from '../../core/rng.js';
 import { VERSION } from '../../core/version.js';
 import { argmaxRows, confusionMatrix, type ConfusionReport } from '../../ml/metrics/confusion.js';
@@ -23,7 +23,15 @@ import {
   WEIGHTS_BIN,
 } from '../../ml/train/checkpoint.js';
 import { readCheckpoint } from '../../ml/train/checkpoint-store.js';
-import { train } from '../../ml/train/trainer.js';
+import { train, type TrainResult } from '../../ml/train/trainer.js';
+import {
+  copyWeightsByName,
+  outputLayerName,
+  setTrainableLayers,
+  thawAll,
+  trainAllButBatchNorm,
+} from '../../ml/train/fine-tune.js';
+import { loadBundle } from '../../ml/store/bundle.js';
 import {
   AUGMENT_PRESETS,
   type AugmentOptions,
@@ -42,7 +50,7 @@ import {
 import { PACBED_COMPACT_ARCHITECTURE, type PacbedCompactOptions } from './models/compact.js';
 import { PACBED_XCEPTION_ARCHITECTURE } from './models/xception.js';
 import { loadKerasWeightsByName } from '../../ml/keras/load-weights.js';
-import { readKerasH5 } from '../../ml/keras/read.js';
+import { readKerasH5, type KerasFile } from '../../ml/keras/read.js';
 import { DEFAULT_MODELS_ROOT, keyFolder, registerModel, type Zone } from './register.js';
 import { previewGrid, writeTrainingReport } from './report.js';
 import { readTrainingTable } from './table.js';
@@ -61,6 +69,10 @@ export const DEFAULT_EPOCHS: Record<PacbedTarget, number> = {
   mistilt: 60,
   scale: 25,
 };
+
+/** Epochs of the fine-tuning stage and of the head before it (the seed's `ft_training`). */
+export const FINE_TUNE_EPOCHS = 10;
+export const FINE_TUNE_HEAD_EPOCHS = 1;
 
 /** How a PACBED bundle's input is made (recorded in `bragg.json`). */
 export const PACBED_PREPROCESSING =
@@ -121,6 +133,17 @@ export interface PacbedTrainOptions {
    * `model: 'xception'`; the layers it lacks (the new head) keep their initial weights.
    */
   weights?: string;
+  /**
+   * Fine-tune a trained network instead of training from scratch (the seed's `ft_training`,
+   * without its bug that freezes the head): `from` is a bragg PACBED model directory (its
+   * architecture, options and input side are the defaults) or a Keras HDF5 model (`model`
+   * must name its architecture). Every layer but the classifier takes the trained weights by
+   * name; the classifier is new (the new table's classes). The head — the dense layers — trains
+   * first on the frozen base for `headEpochs` (default 1, the seed's) at `learningRate`, then
+   * everything but batch normalisation (frozen the Keras way: inference mode) for `epochs`
+   * (default 10 when fine-tuning, the seed's) at `learningRate` (default: the head's / 10).
+   */
+  fineTune?: { from: string; headEpochs?: number; learningRate?: number };
   /** Write the 3×3 grid of augmented inputs here (PNG). */
   preview?: string;
   /** Register under these instead of the table's Material / Electron_Energy / Direction. */
@@ -169,10 +192,79 @@ function networkOf(
   return { name: C.name, arch, inputShape: C.inputShape(arch), build: (seed) => C.build(arch, seed) }; // prettier-ignore
 }
 
-export async function trainPacbedModel(o: PacbedTrainOptions): Promise<PacbedTrainResult> {
+/** The network a fine-tuning starts from, and the options it implies. */
+interface FineTuneSource {
+  from: string;
+  bundle?: { model: tf.LayersModel; meta: BundleMeta };
+  keras?: KerasFile;
+  /** A bundle's network: its architecture, input side and options. */
+  defaults: Pick<PacbedTrainOptions, 'model' | 'size' | 'architecture'>;
+}
+
+const ARCHITECTURE_OPTION: Record<string, 'compact' | 'xception'> = {
+  [PACBED_COMPACT_ARCHITECTURE.name]: 'compact',
+  [PACBED_XCEPTION_ARCHITECTURE.name]: 'xception',
+};
+
+async function openFineTuneSource(from: string): Promise<FineTuneSource> {
+  const path = resolve(from);
+  let dir: boolean;
+  try {
+    dir = (await stat(path)).isDirectory();
+  } catch {
+    throw new NotFoundError(`no model at ${path}`, { what: 'model', resource: path });
+  }
+  if (!dir) return { from: path, keras: await readKerasH5(path), defaults: {} };
+  const b = await loadBundle(path);
+  const model = ARCHITECTURE_OPTION[b.meta.architecture.name];
+  const info = b.meta.pacbed as { size?: unknown } | undefined;
+  if (b.meta.workflow !== 'pacbed' || model === undefined || typeof info?.size !== 'number') {
+    b.model.dispose();
+    throw new ValidationError(
+      `${path} is not a PACBED model of bragg (workflow ${b.meta.workflow}, network ${b.meta.architecture.name})`,
+      'from',
+    );
+  }
+  const { size: _s, classes: _c, ...architecture } = b.meta.architecture.config as Record<string, unknown>; // prettier-ignore
+  return {
+    from: path,
+    bundle: b,
+    defaults: { model, size: info.size, architecture: architecture as PacbedTrainOptions['architecture'] }, // prettier-ignore
+  };
+}
+
+export async function trainPacbedModel(o0: PacbedTrainOptions): Promise<PacbedTrainResult> {
+  if (o0.fineTune && o0.weights !== undefined) {
+    throw new ValidationError('give either a model to fine-tune (from) or Keras weights, not both', 'weights'); // prettier-ignore
+  }
+  const source = o0.fineTune ? await openFineTuneSource(o0.fineTune.from) : undefined;
+  try {
+    return await trainWith(o0, source);
+  } finally {
+    source?.bundle?.model.dispose();
+  }
+}
+
+async function trainWith(
+  o0: PacbedTrainOptions,
+  source: FineTuneSource | undefined,
+): Promise<PacbedTrainResult> {
+  const d = source?.defaults;
+  if (d?.model !== undefined && o0.model !== undefined && o0.model !== d.model) {
+    throw new ValidationError(`${source!.from} is a ${d.model} network, not ${o0.model}`, 'model');
+  }
+  // a fine-tuning keeps the trained network's architecture, options and input side
+  const o: PacbedTrainOptions = d
+    ? {
+        ...o0,
+        ...(d.model !== undefined ? { model: d.model } : {}),
+        ...((o0.size ?? d.size) !== undefined ? { size: o0.size ?? d.size } : {}),
+        architecture: { ...d.architecture, ...o0.architecture },
+      }
+    : o0;
   const target = o.target;
   const root = resolve(o.modelsRoot ?? DEFAULT_MODELS_ROOT);
-  const epochs = o.epochs ?? DEFAULT_EPOCHS[target];
+  const epochs = o.epochs ?? (o.fineTune ? FINE_TUNE_EPOCHS : DEFAULT_EPOCHS[target]);
   const batchSize = o.batchSize ?? 16;
   const valSplit = fraction(o.valSplit ?? 0.05);
   const seed = o.seed ?? 42;
@@ -263,16 +355,45 @@ export async function trainPacbedModel(o: PacbedTrainOptions): Promise<PacbedTra
       const r = loadKerasWeightsByName(model, file);
       initialWeights = { file: resolve(o.weights), sha256: file.sha256, loaded: r.loaded.length, notInFile: r.notInFile }; // prettier-ignore
     }
-    const result = await train(model, pacbedSource({ ...common, part: 'train' }), {
-      epochs,
-      optimizer: { kind: 'adam', learningRate },
-      loss: 'categoricalCrossentropy',
-      validation: pacbedSource({ ...common, part: 'validation' }),
-      earlyStopping: { patience: o.patience ?? 10 },
-      checkpointDir,
-      resume: o.resume ?? false,
-      ...(o.callbacks ? { callbacks: o.callbacks } : {}),
-    });
+    const stage = (n: number, lr: number, dir: string): Promise<TrainResult> =>
+      train(model, pacbedSource({ ...common, part: 'train' }), {
+        epochs: n,
+        optimizer: { kind: 'adam', learningRate: lr },
+        loss: 'categoricalCrossentropy',
+        validation: pacbedSource({ ...common, part: 'validation' }),
+        earlyStopping: { patience: o.patience ?? 10 },
+        checkpointDir: dir,
+        resume: o.resume ?? false,
+        ...(o.callbacks ? { callbacks: o.callbacks } : {}),
+      });
+    let result: TrainResult;
+    let fineTune: Record<string, unknown> | undefined;
+    let headHistory: EpochRecord[] = [];
+    if (source !== undefined) {
+      const head = outputLayerName(model);
+      const copied = source.bundle
+        ? copyWeightsByName(source.bundle.model, model, { except: [head] }).copied
+        : loadKerasWeightsByName(model, source.keras!, 'from', { except: [head] }).loaded;
+      const headEpochs = o.fineTune?.headEpochs ?? FINE_TUNE_HEAD_EPOCHS;
+      const lr = o.fineTune?.learningRate ?? learningRate / 10;
+      const headLayers = setTrainableLayers(model, (l) => l.getClassName() === 'Dense');
+      const first = await stage(headEpochs, learningRate, `${checkpointDir}-head`);
+      headHistory = first.history;
+      const tuned = trainAllButBatchNorm(model);
+      result = await stage(epochs, lr, checkpointDir);
+      const src = source.bundle?.meta;
+      fineTune = {
+        from: source.from,
+        ...(src ? { id: src.id, target: (src.pacbed as { target?: unknown }).target, labels: src.labels } : {}), // prettier-ignore
+        ...(source.keras ? { sha256: source.keras.sha256 } : {}),
+        copiedLayers: copied.length,
+        newLayers: [head],
+        head: { layers: headLayers, epochs: headEpochs, epochsRun: first.history.length, learningRate }, // prettier-ignore
+        tune: { layers: tuned.length, frozen: 'BatchNormalization (inference mode)', epochs, learningRate: lr }, // prettier-ignore
+      };
+    } else {
+      result = await stage(epochs, learningRate, checkpointDir);
+    }
     // the seed keeps the best val_loss model (ModelCheckpoint save_best_only)
     const best = await readCheckpoint(checkpointDir, 'best', [MODEL_JSON, WEIGHTS_BIN]);
     if (best !== undefined) {
@@ -286,6 +407,13 @@ export async function trainPacbedModel(o: PacbedTrainOptions): Promise<PacbedTra
       );
       setModelWeights(model, art, join(best.dir, MODEL_JSON));
     }
+    // the bundle's layers as any network's: trainable, batch normalisation in Keras' default
+    if (source !== undefined) thawAll(model);
+    // the curves and history of a fine-tuning: the head's epochs, then the fine-tuning's
+    const history = [
+      ...headHistory,
+      ...result.history.map((h) => ({ ...h, epoch: h.epoch + headHistory.length })),
+    ];
     const truth: number[] = [];
     const predicted: number[] = [];
     for await (const b of pacbedSource({ ...common, batchSize: 64, part: 'validation' })(0)) {
@@ -298,7 +426,7 @@ export async function trainPacbedModel(o: PacbedTrainOptions): Promise<PacbedTra
     const confusion = confusionMatrix(truth, predicted, names);
     const id = newModelId();
     const modelDir = join(keyDir, `${target}-${id.slice(0, 8)}`);
-    const last = result.history[result.history.length - 1];
+    const last = history[history.length - 1];
     const meta: BundleMeta = {
       format: BUNDLE_FORMAT,
       id,
@@ -325,6 +453,7 @@ export async function trainPacbedModel(o: PacbedTrainOptions): Promise<PacbedTra
       },
       training: {
         ...(initialWeights !== undefined ? { initialWeights } : {}),
+        ...(fineTune !== undefined ? { fineTune } : {}),
         table: table.file,
         rows: table.rows,
         epochs,
@@ -359,7 +488,7 @@ export async function trainPacbedModel(o: PacbedTrainOptions): Promise<PacbedTra
       braggVersion: VERSION,
     };
     const saved = await saveBundle(modelDir, model, meta);
-    await writeTrainingReport(modelDir, { target, labels, history: result.history, confusion, id });
+    await writeTrainingReport(modelDir, { target, labels, history, confusion, id });
     await registerModel(root, {
       material,
       kv,
@@ -374,7 +503,7 @@ export async function trainPacbedModel(o: PacbedTrainOptions): Promise<PacbedTra
     return {
       modelDir,
       meta: saved,
-      history: result.history,
+      history,
       confusion,
       key: { material, kv, zone },
     };

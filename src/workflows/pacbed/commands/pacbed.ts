@@ -55,6 +55,9 @@ interface TrainOpts extends BackendOpts {
   transpose?: boolean;
   noise?: string;
   dose?: string;
+  from?: string;
+  headEpochs?: string;
+  fineTuneLearningRate?: string;
   resume?: boolean;
   preview?: string;
   material?: string;
@@ -139,6 +142,17 @@ function registerTrain(group: Command, ctx: CommandContext): void {
       )
       .option('--noise <σ>', "largest Gaussian-noise σ, thickness/mistilt (default the seed's 0.1)")
       .option('--dose <d>', 'Poisson noise at d electrons per pixel on average')
+      .option(
+        '--from <model>',
+        'fine-tune this trained model (a bragg PACBED model directory, or a Keras .h5 with --model):\n' +
+          'new classifier; the dense head trains first on the frozen base, then all but batch norm',
+      )
+      .option('--head-epochs <n>', "with --from: epochs of the head alone (default 1, the seed's)")
+      .option(
+        '--fine-tune-learning-rate <lr>',
+        'with --from: learning rate after the head (default --learning-rate / 10); --epochs\n' +
+          "counts these epochs (default 10, the seed's)",
+      )
       .option('--resume', "continue from the key's checkpoints of this target")
       .option('--preview <png>', 'write a 3×3 grid of augmented training inputs')
       .option('--material <name>', 'register under this material (default: the Material column)')
@@ -191,6 +205,16 @@ function registerTrain(group: Command, ctx: CommandContext): void {
                 shift: num(o.shift, 'shift', { min: 0, max: 0.5 }),
                 transpose: o.transpose,
               }),
+        fineTune:
+          o.from === undefined
+            ? undefined
+            : {
+                from: o.from,
+                ...defined({
+                  headEpochs: int(o.headEpochs, 'headEpochs'),
+                  learningRate: num(o.fineTuneLearningRate, 'fineTuneLearningRate', { above: 0 }),
+                }),
+              },
         resume: o.resume,
         preview: o.preview,
         material: o.material,

@@ -95,6 +95,15 @@ describe.skipIf(!have)(
       };
       try {
         expect(() => loadKerasWeightsByName(small, bad)).toThrow(/block1_conv1/);
+        // a layer left out on purpose (a classifier to replace) is not checked and keeps its own
+        const own = small
+          .getLayer('block1_conv1')
+          .getWeights()
+          .map((w) => Array.from(w.dataSync()));
+        const r = loadKerasWeightsByName(small, bad, 'from', { except: ['block1_conv1'] });
+        expect(r.notInFile).toContain('block1_conv1');
+        expect(r.loaded).not.toContain('block1_conv1');
+        expect(small.getLayer('block1_conv1').getWeights().map((w) => Array.from(w.dataSync()))).toEqual(own); // prettier-ignore
         expect(() => loadKerasWeightsByName(small, { ...file, layers: [] })).toThrow(
           ValidationError,
         );
