@@ -22,8 +22,9 @@ export const dataRef = Type.Object(
 export const jobBody = Type.Object(
   {
     kind: Type.Union([Type.Literal('dataset'), Type.Literal('train'), Type.Literal('predict')]),
-    workflow: Type.Union([Type.Literal('phase'), Type.Literal('classify')], {
-      description: 'phase: dataset, train, predict; classify: predict (a batch of image files)',
+    workflow: Type.Union([Type.Literal('phase'), Type.Literal('classify'), Type.Literal('peaks')], {
+      description:
+        'phase: dataset, train, predict; classify: predict (a batch of image files); peaks: predict (a scan; `model` absent: the classic finder)',
     }),
     config: Type.Optional(
       Type.Union(
@@ -63,7 +64,35 @@ export const jobBody = Type.Object(
             Type.Integer({
               minimum: 0,
               maximum: 10_000,
-              description: 'classify predict: overlay PNGs per input (default 4)',
+              description: 'classify and peaks predict: overlay PNGs per input (default 4)',
+            }),
+          ),
+          frames: Type.Optional(
+            Type.Array(Type.Integer({ minimum: 0 }), {
+              minItems: 2,
+              maxItems: 2,
+              description: 'peaks predict: the frames [a, b) of the scan (default all)',
+            }),
+          ),
+          dataset: Type.Optional(
+            Type.String({
+              minLength: 1,
+              maxLength: 1024,
+              description: 'peaks predict: the stack inside the file (as `--dataset`)',
+            }),
+          ),
+          threshold: Type.Optional(
+            Type.Number({
+              minimum: 0,
+              maximum: 1,
+              description: 'peaks predict with a model: smallest confidence kept (default 0.4)',
+            }),
+          ),
+          nmsIou: Type.Optional(
+            Type.Number({
+              minimum: 0,
+              maximum: 1,
+              description: 'peaks predict with a model: mask IoU of the NMS (default 0.5)',
             }),
           ),
           architecture: Type.Optional(
@@ -91,7 +120,8 @@ export const jobBody = Type.Object(
     ),
     input: Type.Optional(
       Type.Union([fileRefSchema, Type.Array(fileRefSchema, { minItems: 1, maxItems: 100 })], {
-        description: 'predict: experimental map(s) (phase) or image files (classify)',
+        description:
+          'predict: experimental map(s) (phase), image files (classify) or a scan (peaks)',
       }),
     ),
   },

@@ -21,6 +21,7 @@ import { runReport, runSummaries } from '../../jobs/run-report.js';
 import type { ExecutorChoice } from '../../workflows/command.js';
 import { errorResponses, type RouteContext } from '../../workflows/route.js';
 import { prepareClassifyPrediction } from './jobs-classify.js';
+import { preparePeaksPrediction } from './jobs-peaks.js';
 import {
   prepareDataset,
   preparePrediction,
@@ -127,7 +128,7 @@ export async function jobsRoutes(app: FastifyInstance, ctx: RouteContext): Promi
     {
       schema: {
         summary:
-          'Submit a phase dataset sweep, a training or a batch prediction, or a classify batch prediction',
+          'Submit a phase dataset sweep, a training or a batch prediction, a classify batch prediction, or a peaks scan prediction',
         tags: ['jobs'],
         body: jobBody,
         response: {
@@ -160,12 +161,24 @@ export async function jobsRoutes(app: FastifyInstance, ctx: RouteContext): Promi
         check(b, ['model', 'input'], ['config', 'data']);
         onlyOptions(opts, ['method', 'overlays', 'batchSize'], 'a classify predict job');
         p = await prepareClassifyPrediction(b.model!, b.input, opts, env);
+      } else if (b.workflow === 'peaks') {
+        if (b.kind !== 'predict') {
+          throw new ValidationError(
+            'peaks runs here are scan predictions (kind predict); simulate and train with `bragg peaks`',
+            'kind',
+          );
+        }
+        check(b, ['input'], ['config', 'data']);
+        onlyOptions(opts, ['frames', 'dataset', 'overlays', 'threshold', 'nmsIou'], 'a peaks predict job'); // prettier-ignore
+        const frames = opts.frames as [number, number] | undefined;
+        p = await preparePeaksPrediction(b.model, b.input, { ...opts, frames }, env);
       } else if (b.kind === 'dataset') {
         check(b, ['config'], ['data', 'options', 'model', 'input']);
         p = await prepareDataset(b.config, env);
       } else if (b.kind === 'train') {
         check(b, ['data'], ['config', 'model', 'input']);
-        const { method: _m, overlays: _o, ...train } = opts;
+        // the options of the other workflows' predictions are not a training's
+        const { method: _m, overlays: _o, frames: _f, dataset: _d, threshold: _t, nmsIou: _n, ...train } = opts; // prettier-ignore
         onlyOptions(opts, Object.keys(train) as (keyof typeof opts)[], 'a phase train job');
         p = await prepareTraining(b.data, train, env);
       } else {

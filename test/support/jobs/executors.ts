@@ -9,6 +9,7 @@ import { syntheticShardJob } from '../../../src/jobs/synthetic-shard.js';
 import type { JobType } from '../../../src/jobs/types.js';
 import { classifyPredictJob } from '../../../src/workflows/classify/ml-jobs.js';
 import { pacbedShardJob } from '../../../src/workflows/pacbed/dataset/shard-job.js';
+import { peaksPredictJob } from '../../../src/workflows/peaks/ml-jobs.js';
 import { simulateShardJob } from '../../../src/workflows/phase/dataset/shard-job.js';
 import { phasePredictJob, phaseTrainJob } from '../../../src/workflows/phase/ml-jobs.js';
 import { tickerJob } from './ticker-job.js';
@@ -20,6 +21,7 @@ export const testJobs = new JobRegistry([
   phaseTrainJob,
   phasePredictJob,
   classifyPredictJob,
+  peaksPredictJob,
   tickerJob,
 ] as unknown as JobType<never, unknown>[]);
 
