@@ -136,6 +136,9 @@ output:
     expect(meta.workflow).toBe('pacbed');
     expect(meta.input.shape).toEqual([16 * 16 + 1]);
     expect(meta.pacbed).toMatchObject({ target: 'thickness', values: thicknesses, size: 16 });
+    // the dataset's recipe beside the table goes into the bundle (the validation figure
+    // simulates a predicted case with it where the table is not at hand)
+    expect(meta.training.simulation).toMatchObject({ material: 'Rutile', kv: 80, zone: [0, 0, 1] });
     expect(readFileSync(join(models, 'Register.csv'), 'utf8')).toBe(
       'id;material;high tension;direction\nRutile_80kV_001;Rutile;80;(0, 0, 1)\n',
     );

@@ -2,7 +2,9 @@
  * What the PACBED routes share: the models root they read (the server's `--models`, or its
  * `pacbed/` folder when the register lives there), the checks of a request's key and
  * convergence angle with the request's own field names, and one prediction with its figure
- * (through the server's bounded queue, models from the server's model cache).
+ * (through the server's bounded queue, models from the server's model cache). A case the
+ * validation figure simulates on the fly (no training table at hand) is kept in a small LRU
+ * cache, so repeated requests do not simulate it again.
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -27,7 +29,59 @@ import {
   type Zone,
 } from './register.js';
 import { resultFigurePng } from './result-figure.js';
-import { nearestSimulated, validationFigure } from './validation-figure.js';
+import type { Recipe, SimulationCase } from './recipe.js';
+import { simulateCase } from './recipe.js';
+import { nearestSimulated, validationFigure, type CaseSimulator } from './validation-figure.js';
+
+/**
+ * A small LRU cache of promises: concurrent calls for one key share one promise; a promise
+ * that rejects is dropped (the next call tries again); beyond `capacity` keys the least
+ * recently used goes.
+ */
+export class PromiseLru<T> {
+  private readonly entries = new Map<string, Promise<T>>();
+  constructor(readonly capacity: number) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get(key: string, make: () => Promise<T>): Promise<T> {
+    const hit = this.entries.get(key);
+    if (hit !== undefined) {
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+      return hit;
+    }
+    const p = make();
+    this.entries.set(key, p);
+    p.catch(() => {
+      if (this.entries.get(key) === p) this.entries.delete(key);
+    });
+    while (this.entries.size > this.capacity) {
+      this.entries.delete(this.entries.keys().next().value!);
+    }
+    return p;
+  }
+}
+
+/** Cases simulated on the fly by the server's validation figures. */
+export const SIMULATED_CASES = new PromiseLru<{ image: Float32Array; thickness: number }>(16);
+
+/**
+ * A case simulator through `cache`, keyed by model id, thickness, mistilt, convergence angle
+ * and side (the model fixes the recipe; the azimuth is always 0).
+ */
+export function cachedSimulator(
+  modelId: string,
+  cache = SIMULATED_CASES,
+  simulate: CaseSimulator = (r, c, side) => simulateCase(r, c, side),
+): CaseSimulator {
+  return (recipe: Recipe, c: SimulationCase, side: number) =>
+    cache.get(JSON.stringify([modelId, c.thickness, c.mistilt, c.convAngle, c.azimuth, side]), () =>
+      simulate(recipe, c, side),
+    );
+}
 
 /**
  * The PACBED models root under the server's models root: the root itself when it holds a
@@ -134,8 +188,16 @@ export function servePrediction(
       const image = rescaleResize(prep.a, prediction.scale, th.info.size);
       const key = describeKey(q);
       const title = `${pattern.source}: ${key}, ${q.convAngle} mrad`;
-      // the seed's validation figure when the training table is at hand, else the result figure
-      const nearest = await nearestSimulated(th, prediction, q.convAngle, th.info.size);
+      // the seed's validation figure when the training table is at hand or the model's recipe
+      // simulates the case (cached), else the result figure
+      // (a recipe that does not load or a simulation that fails gives the result figure too:
+      // the prediction stands without its figure's simulation)
+      const nearest = await nearestSimulated(th, prediction, q.convAngle, th.info.size, {
+        simulate: cachedSimulator(th.bundle.meta.id),
+      }).catch((err: unknown) => ({
+        found: false as const,
+        reason: `simulating the case failed: ${err instanceof Error ? err.message : String(err)}`,
+      }));
       const figure = nearest.found
         ? validationFigure({ image, side: th.info.size, prediction, nearest, title }).png
         : resultFigurePng({ image, side: th.info.size, prediction, title });

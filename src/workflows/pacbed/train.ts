@@ -53,6 +53,7 @@ import { loadKerasWeightsByName } from '../../ml/keras/load-weights.js';
 import { readKerasH5, type KerasFile } from '../../ml/keras/read.js';
 import { DEFAULT_MODELS_ROOT, keyFolder, registerModel, type Zone } from './register.js';
 import { previewGrid, writeTrainingReport } from './report.js';
+import { recipeForTable } from './recipe.js';
 import { readTrainingTable } from './table.js';
 
 /** The seed notebook's epochs per target. */
@@ -277,6 +278,9 @@ async function trainWith(
   // the network's options are checked before the table is read
   networkOf(o, size, 2);
   const table = await readTrainingTable(o.table);
+  // how the table was simulated (beside it, from `bragg simulate pacbed-dataset`): the
+  // validation figure simulates a predicted case with it where the table is not at hand
+  const recipe = await recipeForTable(table.file);
   const material = o.material ?? table.material;
   const kv = o.kv ?? table.kv;
   const zone = o.zone ?? table.zone;
@@ -455,6 +459,7 @@ async function trainWith(
         ...(initialWeights !== undefined ? { initialWeights } : {}),
         ...(fineTune !== undefined ? { fineTune } : {}),
         table: table.file,
+        ...(recipe !== undefined ? { simulation: recipe } : {}),
         rows: table.rows,
         epochs,
         epochsRun: result.history.length,

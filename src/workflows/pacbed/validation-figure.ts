@@ -6,13 +6,16 @@
  * patterns have their own azimuths, the measurement its own orientation), their difference, and
  * the class probability curves of thickness [Å] and mistilt [mrad].
  *
- * The simulated pattern comes from the training table recorded in the thickness model's
- * `bragg.json` (`training.table`). When that table or its image is not on this machine,
- * `nearestSimulated` says so (undefined, with the reason): simulating the predicted case on the
- * fly needs the structure, which a registered model does not carry — not built.
+ * Where the simulated pattern comes from, in order: the image of the training table recorded
+ * in the thickness model's `bragg.json` (`training.table`) when it is on this machine; else
+ * the predicted case (thickness and mistilt classes, the measurement's convergence angle,
+ * azimuth 0 — the registration finds the rotation) simulated on the fly with bragg's multislice
+ * from a simulation recipe (`recipe.ts`): the one given, or the model's own
+ * (`training.simulation`); else `nearestSimulated` says why there is none (both missing).
  */
 import { existsSync } from 'node:fs';
-import { NotFoundError } from '../../core/errors.js';
+import { join } from 'node:path';
+import { NotFoundError, ValidationError } from '../../core/errors.js';
 import { ndarray } from '../../core/ndarray.js';
 import { encodePng } from '../../formats/image/png.js';
 import { svgToPng } from '../../ml/plots/render.js';
@@ -20,27 +23,69 @@ import { esc, fmt, svgOpen } from '../../ml/plots/svg.js';
 import { tableImage } from './data.js';
 import type { LoadedModel, PacbedPrediction, TargetPrediction } from './predict.js';
 import { preparePattern, rescaleResize, type Img } from './preprocess.js';
+import {
+  loadRecipe,
+  parseRecipe,
+  simulateCase,
+  type Recipe,
+  type SimulationCase,
+} from './recipe.js';
 import { registerRotation, rotateImage, scaleImage, type Registration } from './registration.js';
 import { readTrainingTable } from './table.js';
 
 export interface NearestSimulation {
   /** The simulated pattern prepared as the measurement (side², [-1, 1], not yet registered). */
   image: Float32Array;
-  path: string;
+  /** `table`: the training table's image (`path`); `simulated`: simulated on the fly. */
+  source: 'table' | 'simulated';
+  /** The table image (source `table` only). */
+  path?: string;
   thickness: number;
   mistilt: number;
   convAngle: number;
 }
 
 export type NearestResult =
-  | { found: true; simulation: NearestSimulation }
-  | { found: false; reason: string };
+  { found: true; simulation: NearestSimulation } | { found: false; reason: string };
 
-/**
- * The training-table row nearest to the prediction: the closest convergence angle, then the
- * predicted thickness and mistilt (each measured in units of its class spacing).
- */
-export async function nearestSimulated(
+/** Simulates one case prepared at side² (default `simulateCase`; the server passes a cache). */
+export type CaseSimulator = (
+  recipe: Recipe,
+  c: SimulationCase,
+  side: number,
+) => Promise<{ image: Float32Array; thickness: number }>;
+
+export interface NearestOptions {
+  /** The recipe to simulate with (instead of the model's `training.simulation`). */
+  recipe?: Recipe;
+  /** Multislice threads of an on-the-fly simulation (default: `simulateCase`'s). */
+  threads?: number;
+  simulate?: CaseSimulator;
+}
+
+/** The simulation recipe a model records (`training.simulation`), checked; undefined if none. */
+export function modelRecipe(model: LoadedModel): Recipe | undefined {
+  const training = model.bundle.meta.training as { simulation?: unknown };
+  if (training.simulation === undefined) return undefined;
+  return parseRecipe(training.simulation, join(model.bundle.dir, 'bragg.json'), 'training.simulation'); // prettier-ignore
+}
+
+/** A recipe for another key than the model's is a ValidationError (field `recipe`). */
+function checkRecipeKey(model: LoadedModel, r: Recipe): void {
+  const p = model.bundle.meta.pacbed as { kv?: unknown; zone?: unknown } | undefined;
+  if (typeof p?.kv === 'number' && Math.abs(p.kv - r.kv) > 1e-9) {
+    throw new ValidationError(`the recipe is for ${r.kv} kV, the model for ${p.kv} kV`, 'recipe');
+  }
+  if (Array.isArray(p?.zone) && p.zone.join(',') !== r.zone.join(',')) {
+    throw new ValidationError(
+      `the recipe is for zone [${r.zone.join(' ')}], the model for [${p.zone.join(' ')}]`,
+      'recipe',
+    );
+  }
+}
+
+/** The training-table image nearest to the prediction, or why there is none. */
+async function nearestTableImage(
   model: LoadedModel,
   p: PacbedPrediction,
   convAngle: number,
@@ -79,12 +124,67 @@ export async function nearestSimulated(
     found: true,
     simulation: {
       image: rescaleResize(prep.a, 1, side),
+      source: 'table',
       path,
       thickness: t.thickness[best]!,
       mistilt: t.mistilt[best]!,
       convAngle: t.convAngle[best]!,
     },
   };
+}
+
+/**
+ * The simulated pattern of the validation figure: the training-table row nearest to the
+ * prediction (the closest convergence angle, then the predicted thickness and mistilt, each
+ * in units of its class spacing) when the table and its image are here; else the predicted
+ * case (thickness and mistilt classes at `convAngle`, azimuth 0) simulated on the fly from
+ * `o.recipe` or the model's recipe; else `{found: false}` with both reasons.
+ */
+export async function nearestSimulated(
+  model: LoadedModel,
+  p: PacbedPrediction,
+  convAngle: number,
+  side: number,
+  o: NearestOptions = {},
+): Promise<NearestResult> {
+  const fromTable = await nearestTableImage(model, p, convAngle, side);
+  if (fromTable.found) return fromTable;
+  const recipe = o.recipe ?? modelRecipe(model);
+  if (recipe === undefined) {
+    return {
+      found: false,
+      reason: `${fromTable.reason}, and the model records no simulation recipe (training.simulation) to simulate the case with`,
+    };
+  }
+  checkRecipeKey(model, recipe);
+  const c: SimulationCase = {
+    thickness: p.thickness.value,
+    mistilt: p.mistilt.value,
+    convAngle,
+    azimuth: 0,
+  };
+  const simulate: CaseSimulator =
+    o.simulate ??
+    ((r, k, n) => simulateCase(r, k, n, o.threads !== undefined ? { threads: o.threads } : {}));
+  const s = await simulate(recipe, c, side);
+  return {
+    found: true,
+    simulation: {
+      image: s.image,
+      source: 'simulated',
+      thickness: s.thickness,
+      mistilt: c.mistilt,
+      convAngle,
+    },
+  };
+}
+
+/** The label over the simulated image of the figure. */
+export function simulationLabel(
+  s: Pick<NearestSimulation, 'source' | 'thickness' | 'mistilt'>,
+): string {
+  const what = s.source === 'simulated' ? 'simulated on the fly' : 'nearest simulated';
+  return `${what}, ${fmt(s.thickness)} Å, ${fmt(s.mistilt)} mrad`;
 }
 
 export interface ValidationFigureInput {
@@ -199,7 +299,7 @@ export function validationFigure(v: ValidationFigureInput): ValidationFigure {
     const aligned = scaleImage(rotateImage(s.image, n, registration.angle), n, registration.scale);
     const diff = new Float32Array(n * n);
     for (let i = 0; i < diff.length; i++) diff[i] = Math.abs(aligned[i]! - v.image[i]!) / 2;
-    imgAt(1, imageHref(aligned, n), `nearest simulated, ${fmt(s.thickness)} Å, ${fmt(s.mistilt)} mrad`);
+    imgAt(1, imageHref(aligned, n), simulationLabel(s));
     imgAt(2, imageHref(diff, n, true), '|measured − simulated|');
     out.push(
       `<text x="10" y="36">${esc(
@@ -232,8 +332,10 @@ export function cnnInput(
 }
 
 /**
- * The validation figure of one prediction: the CNN input, the nearest training simulation and
- * the curves. `requireSimulation`: no simulated pattern at hand is a NotFoundError naming why.
+ * The validation figure of one prediction: the CNN input, the simulated pattern
+ * (`nearestSimulated`: the training table's, else simulated on the fly) and the curves.
+ * `requireSimulation`: no simulated pattern at hand is a NotFoundError naming why.
+ * `o.recipeFile`: a recipe JSON or a PACBED dataset YAML (`loadRecipe`) to simulate with.
  */
 export async function predictionValidation(
   models: Partial<Record<'thickness' | 'mistilt' | 'scale', LoadedModel>>,
@@ -242,13 +344,16 @@ export async function predictionValidation(
   convAngle: number,
   title: string,
   requireSimulation = false,
+  o: NearestOptions & { recipeFile?: string } = {},
 ): Promise<ValidationFigure & { nearest: NearestResult }> {
+  const { recipeFile, ...rest } = o;
+  const opts = recipeFile !== undefined ? { ...rest, recipe: await loadRecipe(recipeFile) } : rest;
   const { image, side } = cnnInput(models, pattern, prediction.scale);
-  const nearest = await nearestSimulated(models.thickness!, prediction, convAngle, side);
+  const nearest = await nearestSimulated(models.thickness!, prediction, convAngle, side, opts);
   if (!nearest.found && requireSimulation) {
     throw new NotFoundError(
-      `no simulated pattern for the validation figure: ${nearest.reason} (simulating the predicted case on the fly is not built)`,
-      { what: 'training table', resource: 'validation' },
+      `no simulated pattern for the validation figure: ${nearest.reason} (give the dataset's simulation recipe, <table>.recipe.json, or its YAML config)`,
+      { what: 'simulation recipe', resource: 'validation' },
     );
   }
   return { ...validationFigure({ image, side, prediction, nearest, title }), nearest };

@@ -292,6 +292,7 @@ interface PredictOpts extends BackendOpts {
   height?: string;
   json?: boolean;
   validation?: string;
+  recipe?: string;
 }
 
 function registerPredict(group: Command, ctx: CommandContext): void {
@@ -315,9 +316,21 @@ function registerPredict(group: Command, ctx: CommandContext): void {
       .option(
         '--validation <png>',
         'write the validation figure: the pattern vs the nearest training simulation (polar-log\n' +
-          'registered) and the probability curves (needs the training table at hand)',
+          'registered) and the probability curves; without the training table at hand the predicted\n' +
+          "case is simulated on the fly from the model's recipe or --recipe",
+      )
+      .option(
+        '--recipe <file>',
+        'with --validation: simulate with this recipe (<table>.recipe.json) or PACBED dataset YAML\n' +
+          '(for models trained before bundles carried a recipe)',
       ),
   ).action(async (file: string, o: PredictOpts) => {
+    if (o.recipe !== undefined && o.validation === undefined) {
+      throw new ValidationError(
+        'the recipe is for the validation figure: give its file too',
+        'recipe',
+      );
+    }
     const kv = num(o.kv, 'kv', { above: 0 })!;
     const zone = parseZone(o.zone);
     const convAngle = num(o.convAngle, 'convAngle', { above: 0 })!;
@@ -339,6 +352,7 @@ function registerPredict(group: Command, ctx: CommandContext): void {
     try {
       const p = predictWithModels(models, pattern, convAngle);
       let validation: Record<string, unknown> | undefined;
+      let onTheFly = '';
       if (o.validation !== undefined) {
         const v = await predictionValidation(
           models,
@@ -347,8 +361,12 @@ function registerPredict(group: Command, ctx: CommandContext): void {
           convAngle,
           `${file}: ${o.material}, ${kv} kV, [${zone.join(' ')}], ${convAngle} mrad`,
           true,
+          o.recipe !== undefined ? { recipeFile: o.recipe } : {},
         );
         await writeFile(o.validation, v.png);
+        if (v.nearest.found && v.nearest.simulation.source === 'simulated') {
+          onTheFly = ' (simulated on the fly)';
+        }
         validation = {
           file: resolve(o.validation),
           ...(v.registration ? { registration: v.registration } : {}),
@@ -373,7 +391,7 @@ function registerPredict(group: Command, ctx: CommandContext): void {
           `  scale     ${p.scaleModel ? f(p.scale, 4) : '1 (no scale model registered)'}` +
           `${p.scaleModel ? `  (${p.scaleSteps.length} passes)` : ''}\n` +
           `  ${f(result.timings.totalMs, 0)} ms predict, ${f(loadMs, 0)} ms loading models\n` +
-          (validation ? `  validation figure ${String(validation.file)}\n` : ''),
+          (validation ? `  validation figure ${String(validation.file)}${onTheFly}\n` : ''),
       );
     } finally {
       disposeModels(models);

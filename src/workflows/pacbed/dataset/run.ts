@@ -6,6 +6,9 @@
  * threads), or BullMQ workers. Shards whose table rows exist are skipped, so running the same
  * command again resumes; a shard's rows file that is not the one the run registry recorded
  * (truncated, edited) is moved aside and written again by the runtime (`runSharded`).
+ * Beside the table, every run (also one that skips every shard) writes the dataset's
+ * simulation recipe, `<table>.recipe.json` (`recipe.ts`): what the validation figure needs to
+ * simulate a case on the fly where the table's images are not at hand.
  */
 import { availableParallelism } from 'node:os';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
@@ -14,7 +17,7 @@ import { BraggError, FormatError } from '../../../core/errors.js';
 import { runDataset, type DatasetRunOptions } from '../../../jobs/dataset-run.js';
 import type { ShardedRunResult } from '../../../jobs/sharded-run.js';
 import { planPacbedShards, type ResolvedPacbedDataset } from './config.js';
-import { seriesValues } from './schema.js';
+import { recipeFromDataset, recipePath, writeRecipe } from '../recipe.js';
 import { TABLE_COLUMNS, type PacbedShardPayload } from './shard-job.js';
 
 export interface PacbedDatasetRunOptions extends DatasetRunOptions {
@@ -28,6 +31,8 @@ export interface PacbedDatasetRunResult {
   tablePath: string;
   /** Table rows (images) written to the table. */
   rows: number;
+  /** The simulation recipe beside the table (`<table>.recipe.json`). */
+  recipePath: string;
   result: ShardedRunResult;
 }
 
@@ -42,9 +47,10 @@ export async function runPacbedDataset(
   const shards = planPacbedShards(r);
   await mkdir(join(r.outDir, 'tables'), { recursive: true });
   const threads = o.threads ?? Math.min(8, availableParallelism());
-  const maxAngle = c.simulation.maxAngle ?? 1.5 * Math.max(...seriesValues(c.convergenceAngles));
+  const recipe = recipeFromDataset(r);
   let rows = 0;
   let tablePath = '';
+  let recipeFile = '';
   const run = await runDataset(
     {
       kind: 'simulate-pacbed-dataset',
@@ -71,7 +77,7 @@ export async function runPacbedDataset(
             tableFile: s.tableFile,
             id: s.id,
             seed: s.seed,
-            simulation: { ...c.simulation, maxAngle },
+            simulation: recipe.simulation,
             output: { format: c.output.format, size: c.output.size, resize: c.output.resize },
             threads,
           };
@@ -84,12 +90,17 @@ export async function runPacbedDataset(
         }),
       async publish(result, info) {
         ({ tablePath, rows } = await writeTrainingTable(result, info.outDir, c.output.table));
-        return [{ kind: 'table', path: tablePath }];
+        recipeFile = recipePath(tablePath);
+        await writeRecipe(recipeFile, recipe);
+        return [
+          { kind: 'table', path: tablePath },
+          { kind: 'recipe', path: recipeFile },
+        ];
       },
     },
     o,
   );
-  return { runId: run.runId, tablePath, rows, result: run.result };
+  return { runId: run.runId, tablePath, rows, recipePath: recipeFile, result: run.result };
 }
 
 /** The training table: the finished shards' rows in shard order, replaced atomically. */

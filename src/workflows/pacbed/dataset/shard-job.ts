@@ -32,13 +32,44 @@ export const TABLE_COLUMNS = [
 ] as const;
 
 const finite = z.number().finite();
+
+/** A zone axis [u, v, w]. */
+export const zoneSchema = z.tuple([z.number().int(), z.number().int(), z.number().int()]);
+
+/** The multislice settings of a shard, resolved (`maxAngle` given). */
+export const pacbedSimulationSchema = z
+  .object({
+    sampling: z.number().positive(),
+    extent: z.number().positive().optional(),
+    sliceThickness: z.number().positive(),
+    scan: z.number().int().min(1).max(1000).optional(),
+    phonons: z.number().int().nonnegative(),
+    parametrization: z.enum(['lobato', 'kirkland', 'peng']),
+    projection: z.enum(['infinite', 'finite']),
+    maxAngle: z.number().positive(),
+    prism: z.number().int().min(1).max(64).optional(),
+  })
+  .strict();
+
+/** The image output of a shard: file format, side [px] and resize method. */
+export const pacbedOutputSchema = z
+  .object({
+    format: z.enum(['npy', 'tiff']),
+    size: z.number().int().min(8).max(4096),
+    resize: z.enum(['area', 'bilinear']),
+  })
+  .strict();
+
+export type PacbedSimulationSettings = z.output<typeof pacbedSimulationSchema>;
+export type PacbedOutputSettings = z.output<typeof pacbedOutputSchema>;
+
 const payload = z
   .object({
     outDir: z.string().min(1),
     cifText: z.string().min(1),
     cifName: z.string().min(1),
     material: z.string().min(1),
-    zone: z.tuple([z.number().int(), z.number().int(), z.number().int()]),
+    zone: zoneSchema,
     kv: z.number().positive(),
     convergenceAngle: z.number().positive(),
     mistilt: z.number().nonnegative(),
@@ -48,26 +79,8 @@ const payload = z
     tableFile: z.string().min(1),
     id: z.string().min(1),
     seed: z.number().int().nonnegative(),
-    simulation: z
-      .object({
-        sampling: z.number().positive(),
-        extent: z.number().positive().optional(),
-        sliceThickness: z.number().positive(),
-        scan: z.number().int().min(1).max(1000).optional(),
-        phonons: z.number().int().nonnegative(),
-        parametrization: z.enum(['lobato', 'kirkland', 'peng']),
-        projection: z.enum(['infinite', 'finite']),
-        maxAngle: z.number().positive(),
-        prism: z.number().int().min(1).max(64).optional(),
-      })
-      .strict(),
-    output: z
-      .object({
-        format: z.enum(['npy', 'tiff']),
-        size: z.number().int().min(8).max(4096),
-        resize: z.enum(['area', 'bilinear']),
-      })
-      .strict(),
+    simulation: pacbedSimulationSchema,
+    output: pacbedOutputSchema,
     /** Multislice worker threads inside this job (1 when shards run in parallel). */
     threads: z.number().int().min(1).max(64),
   })
@@ -78,6 +91,69 @@ const payload = z
   });
 
 export type PacbedShardPayload = z.input<typeof payload>;
+
+/** What one thickness series needs: the structure, the geometry and the settings of a shard. */
+export interface PacbedSeriesRequest {
+  cifText: string;
+  cifName: string;
+  zone: readonly [number, number, number];
+  kv: number;
+  convergenceAngle: number;
+  mistilt: number;
+  azimuth: number;
+  thicknesses: readonly number[];
+  seed: number;
+  simulation: PacbedSimulationSettings;
+  output: Pick<PacbedOutputSettings, 'size' | 'resize'>;
+}
+
+export interface PacbedSeries {
+  /** One resized pattern (size², float32) per requested thickness. */
+  images: Float32Array[];
+  /** The thicknesses simulated [Å] (whole slices). */
+  thicknesses: number[];
+}
+
+/**
+ * One thickness series as a shard simulates it: one multislice (or PRISM) pass, each pattern
+ * resized to the output side. The shard job and the validation figure's on-the-fly simulation
+ * (`recipe.ts`) both call this, so a case simulated later is the pattern the shard wrote.
+ */
+export async function simulatePacbedSeries(
+  p: PacbedSeriesRequest,
+  threads: number,
+): Promise<PacbedSeries> {
+  const crystal = crystalFromCif(p.cifText, { file: p.cifName });
+  const sim = p.simulation;
+  const r = await simulatePacbed(
+    crystal,
+    {
+      zone: p.zone,
+      kv: p.kv,
+      convergenceAngle: p.convergenceAngle,
+      thicknesses: [...p.thicknesses],
+      sampling: sim.sampling,
+      ...(sim.extent !== undefined ? { extent: sim.extent } : {}),
+      sliceThickness: sim.sliceThickness,
+      ...(sim.scan !== undefined ? { scan: sim.scan } : {}),
+      phonons: sim.phonons,
+      parametrization: sim.parametrization,
+      projection: sim.projection,
+      maxAngle: sim.maxAngle,
+      mistilt: p.mistilt,
+      azimuth: p.azimuth,
+      seed: p.seed,
+      ...(sim.prism !== undefined ? { prism: sim.prism } : {}),
+    },
+    { threads },
+  );
+  const [, ny, nx] = r.shape;
+  const { size, resize } = p.output;
+  const images = p.thicknesses.map((_, o) =>
+    resize2d(r.patterns.subarray(o * ny * nx, (o + 1) * ny * nx), ny, nx, size, size, resize),
+  );
+  return { images, thicknesses: r.thicknesses };
+}
 
 /** Image bytes: float32 `.npy` of the resized intensities, or a 16-bit TIFF (65535·I/max). */
 export function encodeImage(img: Float32Array, size: number, format: 'npy' | 'tiff'): Uint8Array {
@@ -98,38 +174,12 @@ export const pacbedShardJob: JobType<z.output<typeof payload>, ShardResult> = {
     const t0 = performance.now();
     const final = join(p.outDir, p.tableFile);
     const written = await publishAtomically(final, async (tmp) => {
-      const crystal = crystalFromCif(p.cifText, { file: p.cifName });
-      const sim = p.simulation;
-      const r = await simulatePacbed(
-        crystal,
-        {
-          zone: p.zone,
-          kv: p.kv,
-          convergenceAngle: p.convergenceAngle,
-          thicknesses: p.thicknesses,
-          sampling: sim.sampling,
-          ...(sim.extent !== undefined ? { extent: sim.extent } : {}),
-          sliceThickness: sim.sliceThickness,
-          ...(sim.scan !== undefined ? { scan: sim.scan } : {}),
-          phonons: sim.phonons,
-          parametrization: sim.parametrization,
-          projection: sim.projection,
-          maxAngle: sim.maxAngle,
-          mistilt: p.mistilt,
-          azimuth: p.azimuth,
-          seed: p.seed,
-          ...(sim.prism !== undefined ? { prism: sim.prism } : {}),
-        },
-        { threads: p.threads },
-      );
+      const r = await simulatePacbedSeries(p, p.threads);
       if (ctx.signal?.aborted) throw new Error('aborted');
-      const [, ny, nx] = r.shape;
-      const { size, format, resize } = p.output;
+      const { size, format } = p.output;
       for (let o = 0; o < p.thicknesses.length; o++) {
-        const pattern = r.patterns.subarray(o * ny * nx, (o + 1) * ny * nx);
-        const img = resize2d(pattern, ny, nx, size, size, resize);
         await publishAtomically(join(p.outDir, p.images[o]!), (t) =>
-          writeFile(t, encodeImage(img, size, format)),
+          writeFile(t, encodeImage(r.images[o]!, size, format)),
         );
       }
       const n = p.thicknesses.length;
