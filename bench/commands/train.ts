@@ -9,7 +9,7 @@ import type { CommandContext, CommandModule } from '../../src/workflows/command.
 import { benchTrain, formatProfile } from '../train/train-bench.js';
 import { referenceNetNames } from '../../src/ml/models/reference.js';
 import { AIRYNET_BENCH_NETS } from '../train/airynet-nets.js';
-import { DENSE_BENCH_NETS } from '../train/workflow-nets.js';
+import { DENSE_BENCH_NETS, PACBED_BENCH_NETS } from '../train/workflow-nets.js';
 
 function int(v: string, field: string): number {
   const n = Number(v);
@@ -23,10 +23,12 @@ export const benchTrainCommand: CommandModule = {
   register(program: Command, ctx: CommandContext): void {
     commandGroup(program, 'bench', 'Benchmarks (results as text or --json)')
       .command('train')
-      .description('Time training steps of a reference net (small2d, phase1d, xception)')
+      .description(
+        'Time training steps of a reference net (small2d, phase1d, xception) or of a workflow net',
+      )
       .requiredOption(
         '--net <name>',
-        `reference net: ${[...referenceNetNames(), ...Object.keys(AIRYNET_BENCH_NETS), ...Object.keys(DENSE_BENCH_NETS)].join(', ')}`,
+        `reference net: ${[...referenceNetNames(), ...Object.keys(AIRYNET_BENCH_NETS), ...Object.keys(DENSE_BENCH_NETS), ...Object.keys(PACBED_BENCH_NETS)].join(', ')}`,
       )
       .option('--steps <n>', 'timed steps', '20')
       .option('--warmup <n>', 'untimed steps first', '3')

@@ -155,11 +155,54 @@ class PeaksUnet(nn.Module):
         return torch.sigmoid(self.out(x))
 
 
+class PacbedCompact(nn.Module):
+    """bragg's pacbed-compact (src/workflows/pacbed/models/compact.ts): the packed input (size² pattern
+    values + the convergence angle) split; 4 × [conv3×3 'same' (16·2^b, no bias) → BN → ReLU → max-pool 2];
+    global average pool → dense(128) ReLU → dropout 0.3 → ⊕ angle → dense(64) ReLU → classes."""
+    def __init__(self, size=64, classes=15, filters=16, blocks=4, dense=128):
+        super().__init__()
+        self.size, layers, cin = size, [], 1
+        for b in range(blocks):
+            f = filters << b
+            layers += [nn.Conv2d(cin, f, 3, padding=1, bias=False), nn.BatchNorm2d(f, eps=1e-3, momentum=0.1),
+                       nn.ReLU(), nn.MaxPool2d(2)]
+            cin = f
+        self.features = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                                      nn.Linear(cin, dense), nn.ReLU(), nn.Dropout(0.3))
+        self.head = nn.Sequential(nn.Linear(dense + 1, dense // 2), nn.ReLU(), nn.Linear(dense // 2, classes))
+
+    def forward(self, x):
+        n = self.size * self.size
+        img, angle = x[:, :n].reshape(-1, 1, self.size, self.size), x[:, n:]
+        return self.head(torch.cat([self.features(img), angle], 1))
+
+
+class PacbedXception(nn.Module):
+    """bragg's pacbed-xception (the seed's network): the packed input split, the pattern as RGB
+    through Keras' Xception (no top, average pooling), dense(512) ReLU + dropout 0.3 twice,
+    ⊕ angle, classes."""
+    def __init__(self, size=128, classes=15):
+        super().__init__()
+        self.size = size
+        base, _, _, _ = xception()
+        self.base = nn.Sequential(*list(base.children())[:-1])  # without the 10-class Linear
+        self.head = nn.Sequential(nn.Linear(2048, 512), nn.ReLU(), nn.Dropout(0.3),
+                                  nn.Linear(512, 512), nn.ReLU(), nn.Dropout(0.3))
+        self.out = nn.Linear(513, classes)
+
+    def forward(self, x):
+        n = self.size * self.size
+        img = x[:, :n].reshape(-1, 1, self.size, self.size).expand(-1, 3, -1, -1)
+        return self.out(torch.cat([self.head(self.base(img)), x[:, n:]], 1))
+
+
 NETS = {'small2d': small2d, 'phase1d': phase1d, 'xception': xception,
         'airynet-resnet18-64': lambda: airynet_resnet18(64),
         'airynet-resnet18-224': lambda: airynet_resnet18(224),
         'airynet-vgg16-224': lambda: airynet_vgg16(224),
-        'peaks-unet-64': lambda: (PeaksUnet(), (1, 64, 64), 8, None)}
+        'peaks-unet-64': lambda: (PeaksUnet(), (1, 64, 64), 8, None),
+        'pacbed-compact-64': lambda: (PacbedCompact(64), (64 * 64 + 1,), 16, 15),
+        'pacbed-xception-128': lambda: (PacbedXception(128), (128 * 128 + 1,), 8, 15)}
 # AiryNet nets train as the seed does: multi-label sigmoid cross-entropy, SGD Nesterov 0.9
 MULTILABEL = {n for n in NETS if n.startswith('airynet-')}
 

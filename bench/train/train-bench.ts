@@ -19,7 +19,7 @@ import { trainStep } from '../../src/ml/train/step.js';
 import type { LossName } from '../../src/ml/train/step.js';
 import type { OptimizerSpec } from '../../src/ml/train/optimizers.js';
 import { AIRYNET_BENCH_NETS } from './airynet-nets.js';
-import { DENSE_BENCH_NETS } from './workflow-nets.js';
+import { DENSE_BENCH_NETS, PACBED_BENCH_NETS } from './workflow-nets.js';
 
 export interface TrainBenchOptions {
   net: string;
@@ -107,10 +107,14 @@ function medianOf(v: readonly number[]): number {
 }
 
 export async function benchTrain(o: TrainBenchOptions): Promise<TrainBenchResult> {
-  const spec = REFERENCE_NETS[o.net] ?? AIRYNET_BENCH_NETS[o.net] ?? DENSE_BENCH_NETS[o.net];
+  const spec =
+    REFERENCE_NETS[o.net] ??
+    AIRYNET_BENCH_NETS[o.net] ??
+    DENSE_BENCH_NETS[o.net] ??
+    PACBED_BENCH_NETS[o.net];
   if (spec === undefined) {
     throw new ValidationError(
-      `unknown net '${o.net}'; expected one of ${[...referenceNetNames(), ...Object.keys(AIRYNET_BENCH_NETS), ...Object.keys(DENSE_BENCH_NETS)].join(', ')}`,
+      `unknown net '${o.net}'; expected one of ${[...referenceNetNames(), ...Object.keys(AIRYNET_BENCH_NETS), ...Object.keys(DENSE_BENCH_NETS), ...Object.keys(PACBED_BENCH_NETS)].join(', ')}`,
       '--net',
     );
   }
