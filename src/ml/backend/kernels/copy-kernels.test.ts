@@ -1,5 +1,5 @@
 /**
- * bragg's Concat, SplitV and ResizeNearestNeighborGrad (copy-kernels.ts) against the tfjs cpu
+ * bragg's Concat, SplitV, Slice and ResizeNearestNeighborGrad (copy-kernels.ts) against the tfjs cpu
  * backend: the same values to the bit (they only move and add data in the same order), over
  * shapes, axes, split sizes and upsampling factors, including the cases left to the stock
  * kernels.
@@ -21,7 +21,7 @@ describe('copy kernels (Concat, SplitV, ResizeNearestNeighborGrad) vs cpu', () =
   });
 
   it('are the kernels the wasm backend runs (the stock ones kept for A/B)', () => {
-    for (const k of ['Concat', 'SplitV', 'ResizeNearestNeighborGrad']) {
+    for (const k of ['Concat', 'SplitV', 'Slice', 'ResizeNearestNeighborGrad']) {
       expect(stockWasmKernel(k)).toBeDefined();
       expect(getKernel(k, 'wasm')).not.toBe(stockWasmKernel(k));
     }
@@ -83,6 +83,36 @@ describe('copy kernels (Concat, SplitV, ResizeNearestNeighborGrad) vs cpu', () =
       ),
       { numRuns: RUNS },
     );
+  });
+
+  it('Slice of any begin and size (−1: to the end, short begin), float32 and int32, equals cpu exactly', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 5 }),
+        fc.array(fc.tuple(fc.nat(), fc.nat(), fc.boolean()), { minLength: 5, maxLength: 5 }),
+        fc.integer({ min: 0, max: 5 }),
+        fc.boolean(),
+        fc.nat(),
+        async (shape, cuts, given, int, seed) => {
+          const rank = Math.min(given, shape.length);
+          const begin = shape.slice(0, rank).map((d, i) => cuts[i]![0] % d);
+          const sz = begin.map((b, i) => (cuts[i]![2] ? -1 : cuts[i]![1] % (shape[i]! - b + 1)));
+          const err = await wasmVsCpu(() => {
+            const t = tf.tensor(data(size(shape), seed), shape);
+            const x = int ? t.mul(100).cast('int32') : t;
+            return tf.slice(x, begin, sz).cast('float32');
+          });
+          expect(err).toBe(0);
+        },
+      ),
+      { numRuns: 3 * RUNS },
+    );
+    // the PACBED packed-input crops: all but the last value of each row, and the last one
+    const err = await wasmVsCpu(() => {
+      const x = tf.tensor(data(4 * 65, 3), [4, 1, 65, 1]);
+      return tf.concat([tf.slice(x, [0, 0, 0, 0], [4, 1, 64, 1]).reshape([-1]), tf.slice(x, [0, 0, 64, 0], [4, 1, 1, 1]).reshape([-1])]); // prettier-ignore
+    });
+    expect(err).toBe(0);
   });
 
   it('the gradient of nearest upsampling by 1–4 equals the stock wasm kernel exactly, and cpu', async () => {

@@ -9,6 +9,11 @@
  *   counts; here short blocks are copied element by element and long ones with `set`.
  * - SplitV: the stock kernel slices each output through the generic wasm Slice; here each
  *   output's strided blocks are copied the same way as Concat's.
+ * - Slice: the stock kernel has a fast path only for a slice that is one contiguous block;
+ *   any other (the PACBED networks' packed-input crop: all rows but the last value) goes
+ *   through a generic loop at ~100 ns an element; here each run of the slice that is
+ *   contiguous in the input (the innermost partial axis and the full axes inside it) is one
+ *   block copy.
  * - ResizeNearestNeighborGrad: for an output that is exactly k× the input along both axes with
  *   `alignCorners` and `halfPixelCenters` false (what `tf.layers.upSampling2d` does), the
  *   source pixel of output (y, x) is (⌊y/k⌋, ⌊x/k⌋); dx is accumulated in the stock kernel's
@@ -152,6 +157,89 @@ export function makeSplitVConfig(stock: StockKernel): KernelConfig {
   };
   return {
     kernelName: 'SplitV',
+    backendName: 'wasm',
+    kernelFunc: kernelFunc as unknown as KernelFunc,
+  };
+}
+
+interface SliceArgs {
+  inputs: { x: TensorInfo };
+  backend: BackendWasm;
+  attrs: { begin: number | number[]; size: number | number[] };
+}
+
+/** tfjs' slice parameters made whole (begin padded with 0, size −1 = to the end), or undefined. */
+function sliceParams(
+  shape: readonly number[],
+  begin: number | number[],
+  sz: number | number[],
+): { begin: number[]; size: number[] } | undefined {
+  const rank = shape.length;
+  const b0 = typeof begin === 'number' ? [begin] : begin;
+  const s0 = typeof sz === 'number' ? [sz] : sz;
+  if (b0.length > rank || s0.length > rank) return undefined;
+  const b = shape.map((_, i) => b0[i] ?? 0);
+  const s = shape.map((d, i) => {
+    const v = s0[i];
+    return v === undefined || v === -1 ? d - b[i]! : v;
+  });
+  const ok = shape.every(
+    (d, i) => Number.isInteger(b[i]) && Number.isInteger(s[i]) && b[i]! >= 0 && s[i]! >= 0 && b[i]! + s[i]! <= d, // prettier-ignore
+  );
+  return ok ? { begin: b, size: s } : undefined;
+}
+
+export function makeSliceConfig(stock: StockKernel): KernelConfig {
+  const kernelFunc = (args: SliceArgs): TensorInfo => {
+    const { backend } = args;
+    const x = args.inputs.x;
+    const rank = x.shape.length;
+    const p =
+      x.dtype === 'string' || x.dtype === 'complex64' || rank === 0
+        ? undefined
+        : sliceParams(x.shape, args.attrs.begin, args.attrs.size);
+    if (p === undefined) {
+      return stock.kernelFunc(args as unknown as Parameters<KernelFunc>[0]) as TensorInfo;
+    }
+    const out = backend.makeOutput(p.size, x.dtype);
+    const n = size(p.size);
+    if (n === 0) return out;
+    const src = backend.typedArrayFromHeap(x) as Typed;
+    const dst = backend.typedArrayFromHeap(out) as Typed;
+    // the full axes inside the innermost partial one are contiguous with it: one run
+    let k = rank;
+    let inner = 1;
+    while (k > 0 && p.begin[k - 1] === 0 && p.size[k - 1] === x.shape[k - 1]) {
+      inner *= x.shape[k - 1]!;
+      k--;
+    }
+    if (k === 0) {
+      dst.set(src.subarray(0, n));
+      return out;
+    }
+    const run = p.size[k - 1]! * inner;
+    const strides = new Array<number>(rank).fill(1);
+    for (let i = rank - 2; i >= 0; i--) strides[i] = strides[i + 1]! * x.shape[i + 1]!;
+    const base = p.begin.reduce((a, b, i) => a + b * strides[i]!, 0);
+    // the axes outside the run (0 … k − 2), in row-major order
+    const outer = k - 1;
+    const runs = n / run;
+    const idx = new Array<number>(outer).fill(0);
+    let s = base;
+    for (let r = 0; r < runs; r++) {
+      copyBlocks(src, s, 0, dst, r * run, 0, run, 1);
+      for (let a = outer - 1; a >= 0; a--) {
+        idx[a]!++;
+        s += strides[a]!;
+        if (idx[a]! < p.size[a]!) break;
+        s -= idx[a]! * strides[a]!;
+        idx[a] = 0;
+      }
+    }
+    return out;
+  };
+  return {
+    kernelName: 'Slice',
     backendName: 'wasm',
     kernelFunc: kernelFunc as unknown as KernelFunc,
   };

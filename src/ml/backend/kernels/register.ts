@@ -17,6 +17,7 @@ import { makeConv2DConfig } from './conv2d-simd.js';
 import {
   makeConcatConfig,
   makeResizeNearestNeighborGradConfig,
+  makeSliceConfig,
   makeSplitVConfig,
 } from './copy-kernels.js';
 import { registerDropoutKernel } from './dropout.js';
@@ -67,6 +68,7 @@ export const BRAGG_WASM_KERNELS = [
   'Conv2D',
   'Concat',
   'SplitV',
+  'Slice',
   'ResizeNearestNeighborGrad',
 ] as const;
 
@@ -107,6 +109,7 @@ export function registerWasmTrainingKernels(): void {
   wrapStock('Conv2D', makeConv2DConfig);
   wrapStock('Concat', makeConcatConfig);
   wrapStock('SplitV', makeSplitVConfig);
+  wrapStock('Slice', makeSliceConfig);
   wrapStock('ResizeNearestNeighborGrad', makeResizeNearestNeighborGradConfig);
 }
 
