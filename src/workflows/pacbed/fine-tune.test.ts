@@ -97,7 +97,7 @@ describe('pacbed train --from (fine-tuning)', () => {
       labels: ['10', '20'],
       newLayers: ['predictions'],
       head: { layers: ['dense1', 'dense2', 'predictions'], epochs: 1, learningRate: 1e-3 },
-      tune: { epochs: 2, learningRate: 1e-4 },
+      tune: { epochs: 2, learningRate: 1e-3 },
     });
     expect(ft.copiedLayers).toBe(6); // 2 conv, 2 batch norm, 2 dense
     // batch normalisation frozen in both stages: γ, β and the moving statistics as trained

@@ -71,9 +71,14 @@ export const DEFAULT_EPOCHS: Record<PacbedTarget, number> = {
   scale: 25,
 };
 
-/** Epochs of the fine-tuning stage and of the head before it (the seed's `ft_training`). */
-export const FINE_TUNE_EPOCHS = 10;
-export const FINE_TUNE_HEAD_EPOCHS = 1;
+/**
+ * Epochs of the head before the fine-tuning stage, and the seed's `ft_training` schedule (1 head
+ * epoch, then 10 at Adam's default rate), which is for its ~140,000-image tables. On a table of
+ * ~150 patterns (BENCHMARKS.md "PACBED fine-tuning": a 200 kV table from 80 kV models) the seed's
+ * schedule reached 54 % thickness within one class; 5 head epochs, then the target's own epochs
+ * at the same rate, 100 % (from scratch 97.8 %) — the defaults here.
+ */
+export const FINE_TUNE_HEAD_EPOCHS = 5;
 
 /** How a PACBED bundle's input is made (recorded in `bragg.json`). */
 export const PACBED_PREPROCESSING =
@@ -140,9 +145,10 @@ export interface PacbedTrainOptions {
    * architecture, options and input side are the defaults) or a Keras HDF5 model (`model`
    * must name its architecture). Every layer but the classifier takes the trained weights by
    * name; the classifier is new (the new table's classes). The head — the dense layers — trains
-   * first on the frozen base for `headEpochs` (default 1, the seed's) at `learningRate`, then
+   * first on the frozen base for `headEpochs` (default 5; the seed 1) at `learningRate`, then
    * everything but batch normalisation (frozen the Keras way: inference mode) for `epochs`
-   * (default 10 when fine-tuning, the seed's) at `learningRate` (default: the head's / 10).
+   * (default the target's, as from scratch; the seed 10) at `learningRate` (default the
+   * head's). See `FINE_TUNE_HEAD_EPOCHS` for why not the seed's schedule.
    */
   fineTune?: { from: string; headEpochs?: number; learningRate?: number };
   /** Write the 3×3 grid of augmented inputs here (PNG). */
@@ -265,7 +271,7 @@ async function trainWith(
     : o0;
   const target = o.target;
   const root = resolve(o.modelsRoot ?? DEFAULT_MODELS_ROOT);
-  const epochs = o.epochs ?? (o.fineTune ? FINE_TUNE_EPOCHS : DEFAULT_EPOCHS[target]);
+  const epochs = o.epochs ?? DEFAULT_EPOCHS[target];
   const batchSize = o.batchSize ?? 16;
   const valSplit = fraction(o.valSplit ?? 0.05);
   const seed = o.seed ?? 42;
@@ -379,7 +385,7 @@ async function trainWith(
         ? copyWeightsByName(source.bundle.model, model, { except: [head] }).copied
         : loadKerasWeightsByName(model, source.keras!, 'from', { except: [head] }).loaded;
       const headEpochs = o.fineTune?.headEpochs ?? FINE_TUNE_HEAD_EPOCHS;
-      const lr = o.fineTune?.learningRate ?? learningRate / 10;
+      const lr = o.fineTune?.learningRate ?? learningRate;
       const headLayers = setTrainableLayers(model, (l) => l.getClassName() === 'Dense');
       const first = await stage(headEpochs, learningRate, `${checkpointDir}-head`);
       headHistory = first.history;
