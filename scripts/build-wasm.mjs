@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Compiles bragg's SIMD kernels (wasm/assembly, AssemblyScript) into dist/wasm/.
+// Compiles bragg's SIMD kernels (wasm/assembly, AssemblyScript) into dist/wasm/ (the tfjs
+// kernels below, then the multislice and detector modules, each its own entry).
 //
 // Four variants, chosen at run time by src/ml/backend/simd/module.ts:
 //   kernels-{simd,relaxed}-{private,shared}.wasm
@@ -57,6 +58,25 @@ for (const fma of [false, true]) {
     // pffft's memory has no declared maximum, so the import declares none either
     ...['--optimizeLevel', '3', '--shrinkLevel', '0', '--runtime', 'stub', '--noAssert'],
     ...['--importMemory', '--initialMemory', '0', '--enable', 'simd'],
+    '--outFile',
+    join(outDir, name),
+  ];
+  const { error, stderr } = await asc.main(args);
+  if (error) {
+    process.stderr.write(stderr.toString());
+    console.error(`build-wasm: ${name}: ${error.message}`);
+    process.exit(1);
+  }
+}
+
+// The detector kernels of `profileMethod: exact` (wasm/assembly/detector.ts): its own entry,
+// importing a memory the host makes per image geometry (src/simulate/kinematic/detector-wasm.ts).
+{
+  const name = 'detector.wasm';
+  const args = [
+    join(root, 'wasm', 'assembly', 'detector.ts'),
+    ...['--optimizeLevel', '3', '--shrinkLevel', '0', '--runtime', 'stub', '--noAssert'],
+    ...['--importMemory', '--initialMemory', '0', '--enable', 'simd', '--enable', 'bulk-memory'],
     '--outFile',
     join(outDir, name),
   ];

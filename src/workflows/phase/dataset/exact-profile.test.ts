@@ -10,10 +10,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createRng } from '../../../core/rng.js';
 import { packageRoot } from '../../../core/paths.js';
 import { crystalFromCif } from '../../../crystal/structure.js';
 import { prepareReflections } from '../../../simulate/kinematic/reflections.js';
 import { compareProfiles } from './equivalence.js';
+import { exactWork, exactWorkFor, poissonStep } from './exact-profile.js';
 import { radialGeometry, simulatePatterns } from './profiles.js';
 import type { PatternSource } from './profiles.js';
 import { parseSweep } from './sweep.js';
@@ -71,6 +73,7 @@ function profiles(yaml: string, src: PatternSource, seed: number): Float32Array 
 }
 
 const bins = geometry.bins;
+const saltOnly = '{ enabled: true, snrs: [0.9], spikes: [0] }';
 
 describe('profileMethod exact ≡ image in distribution', () => {
   it('without noise, exact equals image pattern by pattern (up to float summation order)', () => {
@@ -128,5 +131,69 @@ describe('profileMethod exact ≡ image in distribution', () => {
     const img = profiles(mixture('image'), randomSource, 101);
     const exact = profiles(mixture('exact'), randomSource, 202);
     expect(compareProfiles(img, exact, bins).rejected.map((t) => t.name)).toEqual([]);
+  });
+});
+
+describe('profileMethod exact: the WASM kernels and the JS path', () => {
+  it('give the same profiles from the same seeds (salt, Poisson, the mixture)', () => {
+    const work = exactWorkFor(geometry);
+    const yamls = [
+      fixed(saltOnly, 'exact'),
+      fixed('{ enabled: true, snrs: [0.99], spikes: [0.5] }', 'exact'),
+      mixture('exact'),
+    ];
+    try {
+      for (const [i, yaml] of yamls.entries()) {
+        const src = i === 2 ? randomSource : oneOrientation;
+        work.forceJs = true;
+        const js = simulatePatterns(parseSweep(yaml), src, 0, 60, 5 + i, geometry).xAll;
+        work.forceJs = false;
+        const wasm = simulatePatterns(parseSweep(yaml), src, 0, 60, 5 + i, geometry).xAll;
+        let worst = 0;
+        for (let j = 0; j < js.length; j++) worst = Math.max(worst, Math.abs(js[j]! - wasm[j]!));
+        // The ring sums differ in summation order only (~1e-16 before the float32 store).
+        expect(worst).toBeLessThan(1e-6);
+        expect(js.some((v) => v > 1e-3)).toBe(true);
+      }
+    } finally {
+      work.forceJs = false;
+    }
+  });
+
+  it('poissonStep: every pixel gets Poisson(x), bright (grouped by level) and dim (x < 2^−9) alike', () => {
+    const n = SIZE * SIZE;
+    const work = exactWork(geometry);
+    // Four groups of pixels: dim 1e-3 and 1.5e-4, bright 0.3 and 1 (the maximum).
+    const xs = [1e-3, 1.5e-4, 0.3, 1];
+    const img = work.img;
+    const rng = createRng(123);
+    const trials = 150;
+    const events = [0, 0, 0, 0];
+    const totals = [0, 0, 0, 0];
+    let maxSeen = 0;
+    for (let t = 0; t < trials; t++) {
+      for (let i = 0; i < n; i++) img[i] = xs[i % 4]!;
+      img[7] = 0; // zero pixels stay zero
+      poissonStep(rng, img, work);
+      expect(img[7]).toBe(0);
+      for (let i = 0; i < n; i++) {
+        if (i === 7) continue;
+        const x = Math.fround(xs[i % 4]!);
+        const k = img[i]! - x;
+        if (k !== 0) events[i % 4]! += 1;
+        totals[i % 4]! += k;
+        maxSeen = Math.max(maxSeen, img[i]!);
+      }
+      expect(work.max2).toBe(Math.max(1, ...Array.from(img)));
+    }
+    expect(maxSeen).toBeGreaterThan(1);
+    for (let g = 0; g < 4; g++) {
+      const x = Math.fround(xs[g]!);
+      const m = (n / 4) * trials - (g === 3 ? trials : 0); // pixel 7 (group 3) is zero
+      const p = 1 - Math.exp(-x);
+      // P(N ≥ 1) and E[N] = x within 5 standard errors.
+      expect(Math.abs(events[g]! - m * p)).toBeLessThan(5 * Math.sqrt(m * p * (1 - p)) + 1);
+      expect(Math.abs(totals[g]! - m * x)).toBeLessThan(5 * Math.sqrt(m * x) + 1);
+    }
   });
 });

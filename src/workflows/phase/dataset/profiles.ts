@@ -34,7 +34,7 @@ import { simulateSpots } from '../../../simulate/kinematic/pattern.js';
 import { interpolate } from '../../../simulate/kinematic/profile.js';
 import type { ReflectionTable } from '../../../simulate/kinematic/reflections.js';
 import { orientationFromQuaternion } from '../../../simulate/orientation/rotations.js';
-import { exactProfile, exactWork } from './exact-profile.js';
+import { STAGE, exactProfile, exactWorkFor } from './exact-profile.js';
 import type { Sweep } from './sweep-schema.js';
 
 /** Radial bins of the seed for a square detector of `size` px (STUDY.md §4.3 step 9). */
@@ -197,7 +197,8 @@ export function simulatePatterns(
   const prof = new Float64Array(bins);
   const useImage = sweep.profileMethod === 'image';
   const img = useImage ? new Float32Array(size * size) : undefined;
-  const work = sweep.profileMethod === 'exact' ? exactWork(geometry) : undefined;
+  const work = sweep.profileMethod === 'exact' ? exactWorkFor(geometry) : undefined;
+  const timing = work?.timing;
   const aug = sweep.augmentation;
 
   for (let j = 0; j < count; j++) {
@@ -213,6 +214,7 @@ export function simulatePatterns(
       quat = randomQuaternion(rng);
     }
     const scale = src.latticeScale ? drawLatticeScale(rng, src.latticeScale) : 1;
+    const tSpots = timing ? performance.now() : 0;
     let spots: SpotList | undefined;
     if (src.table) {
       spots = simulateSpots(src.table, orientationFromQuaternion(quat), {
@@ -226,6 +228,7 @@ export function simulatePatterns(
         removeBrightestSpots(rng, spots, aug.peakRemoval.brightest);
       }
     }
+    if (timing) timing[STAGE.spots] = timing[STAGE.spots]! + (performance.now() - tSpots);
     const snr = aug.noise.enabled ? pickFrom(rng, aug.noise.snrs, 'snrs') : 1;
     const spike = aug.noise.enabled ? pickFrom(rng, aug.noise.spikes, 'spikes') : 0;
     if (img) {
@@ -243,6 +246,7 @@ export function simulatePatterns(
       ringProfile(spots, geometry, calJ, sigma, prof);
       if (aug.noise.enabled) ringNoise(rng, prof, geometry, snr, spike);
     }
+    const tPost = timing ? performance.now() : 0;
     if (sweep.postprocessing.sqrt) for (let i = 0; i < bins; i++) prof[i] = Math.sqrt(prof[i]!);
     if (aug.background.enabled) {
       const a = pickFrom(rng, aug.background.a, 'background.a');
@@ -259,6 +263,7 @@ export function simulatePatterns(
     }
     xPx.set(crop, j * cropWidth);
     xQ.set(resampled, j * points);
+    if (timing) timing[STAGE.post] = timing[STAGE.post]! + (performance.now() - tPost);
   }
   return { xAll, xPx, xQ, y, qAll, qPx, qAxis, bins, cropWidth, qPoints: points };
 }
