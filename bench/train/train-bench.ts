@@ -11,6 +11,7 @@ import {
   swapWasmKernel,
 } from '../../src/ml/backend/kernels/register.js';
 import { ADAM_UPDATE, SGD_UPDATE } from '../../src/ml/backend/kernels/fused-optimizers.js';
+import { BATCH_NORM } from '../../src/ml/backend/kernels/batch-norm.js';
 import { abSteps } from '../../src/ml/train/ab.js';
 import type { AbResult, StepVariant } from '../../src/ml/train/ab.js';
 import { formatProfile, profileSteps } from '../../src/ml/train/kernel-profile.js';
@@ -65,11 +66,12 @@ export interface TrainBenchResult {
 /**
  * Variants 'bragg' and the alternative: each name is a stock wasm kernel bragg replaced
  * (`MaxPoolGrad`), a bragg alternative (`Conv2DBackpropFilter/conv`) or a fused optimiser
- * kernel to switch off (`BraggAdamUpdate`: the composite update runs instead).
+ * kernel to switch off (`BraggAdamUpdate`: the composite update runs instead; `BraggBatchNorm`:
+ * tfjs-layers' own training-mode batch normalisation runs instead).
  */
 function stockVariants(names: readonly string[]): StepVariant[] {
   const swaps = names.map((n): (() => () => void) => {
-    if (n === ADAM_UPDATE || n === SGD_UPDATE) {
+    if (n === ADAM_UPDATE || n === SGD_UPDATE || n === BATCH_NORM) {
       return () => {
         const k = tf.getKernel(n, tf.getBackend());
         if (k === undefined) return () => undefined;
@@ -79,7 +81,7 @@ function stockVariants(names: readonly string[]): StepVariant[] {
     }
     const k = stockWasmKernel(n);
     if (k === undefined) {
-      const known = [...alternativeWasmKernels(), ADAM_UPDATE, SGD_UPDATE];
+      const known = [...alternativeWasmKernels(), ADAM_UPDATE, SGD_UPDATE, BATCH_NORM];
       throw new ValidationError(
         `no alternative kernel '${n}'; known: ${known.join(', ')}`,
         '--compare-stock',

@@ -110,3 +110,45 @@ export function meanMiddle(
     }
   }
 }
+
+/**
+ * In place over rows [r0, r1) of y [rows, c] (float32): y += b (when `mode & 1`), then the
+ * activation `mode >> 1`: 0 none, 1 ReLU max(y, 0) (NaN stays NaN, as Math.max), 2 leaky ReLU
+ * y < 0 ? α·y : y with α the float32 at `alpha`. A fused convolution's bias and activation.
+ */
+export function biasActivation(
+  y: usize,
+  b: usize,
+  alpha: usize,
+  c: i32,
+  mode: i32,
+  r0: i32,
+  r1: i32,
+): void {
+  const bias = (mode & 1) != 0;
+  const act = mode >> 1;
+  const a: f32 = act == 2 ? load<f32>(alpha) : 0;
+  const av = f32x4.splat(a);
+  const zero = f32x4.splat(0);
+  const c4 = c & ~3;
+  for (let r = r0; r < r1; r++) {
+    const p = r * c;
+    let k = 0;
+    for (; k < c4; k += 4) {
+      const q = f32at(y, p + k);
+      let v = v128.load(q);
+      if (bias) v = f32x4.add(v, v128.load(f32at(b, k)));
+      if (act == 1) v = f32x4.max(v, zero);
+      else if (act == 2) v = v128.bitselect(f32x4.mul(v, av), v, f32x4.lt(v, zero));
+      v128.store(q, v);
+    }
+    for (; k < c; k++) {
+      const q = f32at(y, p + k);
+      let v = load<f32>(q);
+      if (bias) v += load<f32>(f32at(b, k));
+      if (act == 1) v = v != v ? v : max(v, 0);
+      else if (act == 2) v = v < 0 ? a * v : v;
+      store<f32>(q, v);
+    }
+  }
+}

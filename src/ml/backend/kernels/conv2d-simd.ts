@@ -6,11 +6,18 @@
  * spread by the stride) with the flipped, channel-swapped filter, which the packing produces
  * directly (no Transpose or Reverse pass).
  *
- * Every geometry it does not cover (dilation > 1, channels-first, non-float32, no SIMD module)
- * goes to the stock XNNPACK kernel.
+ * FusedConv2D (what tfjs-layers' Conv2D layers call) runs the same convolution, then its bias
+ * and activation in one pass. Every geometry it does not cover (dilation > 1, channels-first,
+ * non-float32, no SIMD module) goes to the stock XNNPACK kernel.
  */
-import { backend_util } from '@tensorflow/tfjs';
-import type { Conv2DAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import { backend_util, util } from '@tensorflow/tfjs';
+import type {
+  Conv2DAttrs,
+  FusedConv2DAttrs,
+  KernelConfig,
+  KernelFunc,
+  TensorInfo,
+} from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heapOffset, simdKernels } from '../simd/module.js';
 import type { SimdKernels } from '../simd/module.js';
@@ -163,43 +170,127 @@ interface Args {
   attrs: Conv2DAttrs;
 }
 
+/**
+ * The geometry of a convolution bragg's kernel covers (NHWC float32, dilation 1, non-negative
+ * padding matching tfjs's output size), or undefined (the stock kernel runs).
+ */
+function simdGeometry(
+  args: Args,
+): { simd: SimdKernels; info: backend_util.Conv2DInfo } | undefined {
+  const { backend, attrs } = args;
+  const x = args.inputs.x!;
+  const filter = args.inputs.filter!;
+  const simd = simdKernels(backend);
+  if (simd === undefined || x.dtype !== 'float32' || filter.dtype !== 'float32') return undefined;
+  const format = backend_util.convertConv2DDataFormat(attrs.dataFormat);
+  const info = backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filter.shape as [number, number, number, number],
+    attrs.strides,
+    attrs.dilations,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    format,
+  );
+  const { padInfo: p } = info;
+  const supported =
+    info.dataFormat === 'channelsLast' &&
+    info.dilationHeight === 1 &&
+    info.dilationWidth === 1 &&
+    Math.min(p.top, p.bottom, p.left, p.right) >= 0 &&
+    outSize(x.shape[1]!, p.top, p.bottom, info.filterHeight, info.strideHeight, 1) ===
+      info.outHeight &&
+    outSize(x.shape[2]!, p.left, p.right, info.filterWidth, info.strideWidth, 1) === info.outWidth;
+  return supported ? { simd, info } : undefined;
+}
+
 /** Conv2D: bragg's kernel for NHWC float32 with dilation 1, the stock one otherwise. */
 export function makeConv2DConfig(stock: StockKernel): KernelConfig {
   const kernelFunc = (args: Args): TensorInfo => {
-    const { backend, attrs } = args;
-    const x = args.inputs.x!;
-    const filter = args.inputs.filter!;
-    const simd = simdKernels(backend);
-    const format = backend_util.convertConv2DDataFormat(attrs.dataFormat);
-    const info = backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number],
-      filter.shape as [number, number, number, number],
-      attrs.strides,
-      attrs.dilations,
-      attrs.pad,
-      attrs.dimRoundingMode,
-      false,
-      format,
-    );
-    const { padInfo: p } = info;
-    const supported =
-      simd !== undefined &&
-      info.dataFormat === 'channelsLast' &&
-      x.dtype === 'float32' &&
-      filter.dtype === 'float32' &&
-      info.dilationHeight === 1 &&
-      info.dilationWidth === 1 &&
-      Math.min(p.top, p.bottom, p.left, p.right) >= 0 &&
-      outSize(x.shape[1]!, p.top, p.bottom, info.filterHeight, info.strideHeight, 1) ===
-        info.outHeight &&
-      outSize(x.shape[2]!, p.left, p.right, info.filterWidth, info.strideWidth, 1) ===
-        info.outWidth;
-    if (!supported)
+    const g = simdGeometry(args);
+    if (g === undefined)
       return stock.kernelFunc(args as unknown as Parameters<KernelFunc>[0]) as TensorInfo;
-    return conv2dSimd(backend, simd, x, filter, p, info.strideHeight, info.strideWidth);
+    const { info } = g;
+    return conv2dSimd(
+      args.backend,
+      g.simd,
+      args.inputs.x!,
+      args.inputs.filter!,
+      info.padInfo,
+      info.strideHeight,
+      info.strideWidth,
+    );
   };
   return {
     kernelName: 'Conv2D',
+    backendName: 'wasm',
+    kernelFunc: kernelFunc as unknown as KernelFunc,
+  };
+}
+
+/** The biasActivation mode of a fused activation (bit 0: bias), or undefined if not covered. */
+function activationMode(activation: string | undefined): number | undefined {
+  if (activation === undefined || activation === 'linear') return 0;
+  if (activation === 'relu') return 2;
+  if (activation === 'leakyrelu') return 4;
+  return undefined;
+}
+
+/**
+ * FusedConv2D (tfjs-layers' Conv2D layers run it: with a bias and the linear activation while
+ * training, any activation in inference): bragg's convolution, then the bias and a linear, ReLU
+ * or leaky-ReLU activation in one in-place pass (wasm/assembly/elementwise.ts biasActivation).
+ * Biases of another size than the output channels, PReLU and the other activations, and the
+ * geometries the convolution does not cover go to the stock XNNPACK kernel.
+ */
+export function makeFusedConv2DConfig(stock: StockKernel): KernelConfig {
+  const kernelFunc = (args: Args): TensorInfo => {
+    const attrs = args.attrs as Conv2DAttrs & FusedConv2DAttrs;
+    const bias = args.inputs.bias;
+    const co = args.inputs.filter?.shape[3];
+    const act = activationMode(attrs.activation);
+    const g =
+      act === undefined ||
+      args.inputs.preluActivationWeights !== undefined ||
+      (bias !== undefined &&
+        (bias.dtype !== 'float32' || util.sizeFromShape(bias.shape) !== co || co === undefined))
+        ? undefined
+        : simdGeometry(args);
+    if (g === undefined)
+      return stock.kernelFunc(args as unknown as Parameters<KernelFunc>[0]) as TensorInfo;
+    const { backend } = args;
+    const { info, simd } = g;
+    const y = conv2dSimd(
+      backend,
+      simd,
+      args.inputs.x!,
+      args.inputs.filter!,
+      info.padInfo,
+      info.strideHeight,
+      info.strideWidth,
+    );
+    const mode = act! | (bias === undefined ? 0 : 1);
+    const c = y.shape[3]!;
+    const rows = util.sizeFromShape(y.shape) / Math.max(c, 1);
+    if (mode !== 0 && rows * c > 0) {
+      const alpha = backend.makeOutput([1], 'float32');
+      (backend.typedArrayFromHeap(alpha) as Float32Array)[0] = attrs.leakyreluAlpha ?? 0.2;
+      const pb = bias === undefined ? heapOffset(backend, alpha) : heapOffset(backend, bias);
+      parallelFor(
+        simd,
+        'biasActivation',
+        [heapOffset(backend, y), pb, heapOffset(backend, alpha), c, mode, 0, 0],
+        5,
+        rows,
+        2 * rows * c,
+      );
+      release(backend, alpha);
+    }
+    return y;
+  };
+  return {
+    kernelName: 'FusedConv2D',
     backendName: 'wasm',
     kernelFunc: kernelFunc as unknown as KernelFunc,
   };

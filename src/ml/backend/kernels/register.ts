@@ -13,7 +13,7 @@ import {
   conv2DBackpropInputConfig,
   conv2DBackpropInputXnnpackConfig,
 } from './conv2d-grad.js';
-import { makeConv2DConfig } from './conv2d-simd.js';
+import { makeConv2DConfig, makeFusedConv2DConfig } from './conv2d-simd.js';
 import {
   makeConcatConfig,
   makeResizeNearestNeighborGradConfig,
@@ -24,6 +24,7 @@ import { registerDropoutKernel } from './dropout.js';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-grad.js';
 import { makeIdentityConfig } from './identity.js';
 import { makeBiasAddConfig } from './bias-add.js';
+import { registerBatchNormTraining } from './batch-norm.js';
 import { makeBatchMatMulConfig, stockBatchMatMul, stockKernel } from './matmul.js';
 import type { StockKernel } from './matmul.js';
 import { maxPoolGradConfig, maxPoolGradJsConfig } from './max-pool-grad.js';
@@ -66,6 +67,7 @@ export const BRAGG_WASM_KERNELS = [
   'MaxPool',
   'Mean',
   'Conv2D',
+  'FusedConv2D',
   'Concat',
   'SplitV',
   'Slice',
@@ -106,7 +108,9 @@ export function registerWasmTrainingKernels(): void {
   registerMeanGradient();
   registerReluGradient();
   registerDropoutKernel();
+  registerBatchNormTraining();
   wrapStock('Conv2D', makeConv2DConfig);
+  wrapStock('FusedConv2D', makeFusedConv2DConfig);
   wrapStock('Concat', makeConcatConfig);
   wrapStock('SplitV', makeSplitVConfig);
   wrapStock('Slice', makeSliceConfig);

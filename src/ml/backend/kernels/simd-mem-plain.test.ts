@@ -2,6 +2,7 @@
 // the plain SIMD128 build (no fused multiply-add), chosen by the backend's configuration.
 import { beforeAll, expect } from 'vitest';
 import { initBackend } from '../select.js';
+import { batchNormSuite } from '../../../../test/support/ml/backend/kernels/batch-norm.suite.js';
 import { adamSimdSuite } from '../../../../test/support/ml/backend/kernels/adam-simd.suite.js';
 import { biasAddSuite } from '../../../../test/support/ml/backend/kernels/bias-add.suite.js';
 import { dropoutSuite } from '../../../../test/support/ml/backend/kernels/dropout.suite.js';
@@ -20,3 +21,4 @@ biasAddSuite();
 meanSuite();
 adamSimdSuite();
 dropoutSuite();
+batchNormSuite();

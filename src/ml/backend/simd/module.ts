@@ -80,6 +80,16 @@ export interface SimdExports {
     keep: number,
   ): void;
   biasAdd(x: number, b: number, out: number, c: number, r0: number, r1: number): void;
+  /** In place: y += b (mode bit 0), then activation mode >> 1 (0 none, 1 ReLU, 2 leaky). */
+  biasActivation(
+    y: number,
+    b: number,
+    alpha: number,
+    c: number,
+    mode: number,
+    r0: number,
+    r1: number,
+  ): void;
   /** out[o, i] = Σ_m x[o, m, i] / n; range over o. */
   meanMiddle(
     x: number,
@@ -172,6 +182,55 @@ export interface SimdExports {
     kw: number,
     sh: number,
     sw: number,
+    r0: number,
+    r1: number,
+  ): void;
+  // batchnorm.ts (src/ml/backend/kernels/batch-norm.ts): per-column statistics over column
+  // quads, the elementwise passes over rows.
+  bnStats(
+    x: number,
+    gamma: number,
+    params: number,
+    mean: number,
+    variance: number,
+    scale: number,
+    rows: number,
+    cols: number,
+    q0: number,
+    q1: number,
+  ): void;
+  bnApply(
+    x: number,
+    mean: number,
+    scale: number,
+    beta: number,
+    y: number,
+    cols: number,
+    r0: number,
+    r1: number,
+  ): void;
+  bnGradStats(
+    dy: number,
+    x: number,
+    gamma: number,
+    params: number,
+    mean: number,
+    variance: number,
+    dgamma: number,
+    dbeta: number,
+    coef: number,
+    rows: number,
+    cols: number,
+    q0: number,
+    q1: number,
+  ): void;
+  bnGradApply(
+    dy: number,
+    x: number,
+    mean: number,
+    coef: number,
+    dx: number,
+    cols: number,
     r0: number,
     r1: number,
   ): void;

@@ -1,6 +1,7 @@
 /**
  * Test cases of bragg's SIMD Conv2D (conv2d-simd.ts), shared by the FMA and the plain-SIMD test
- * files: Conv2D forward and Conv2DBackpropInput against the tfjs cpu backend on random shapes
+ * files: Conv2D forward, FusedConv2D (bias, activations, the cases left to the stock kernel) and
+ * Conv2DBackpropInput against the tfjs cpu backend on random shapes
  * (filters 1..7, strides 1 and 2, same/valid, channel counts off multiples of 4 and 8, batch
  * 1..3), and each range kernel called in two halves against one call.
  */
@@ -145,6 +146,93 @@ export function convTests(fma: boolean): void {
       );
       expect(err).toBeLessThan(TOL);
     }
+  });
+
+  it('FusedConv2D matches cpu: bias [co] or none, linear / ReLU / leaky ReLU, odd shapes', async () => {
+    const fused = fc.record({
+      conv: convCase,
+      bias: fc.boolean(),
+      activation: fc.constantFrom<'linear' | 'relu' | 'leakyrelu'>('linear', 'relu', 'leakyrelu'),
+      alpha: fc.constantFrom(0.2, 0.01, 0.5),
+    });
+    await fc.assert(
+      fc.asyncProperty(fused, async ({ conv: c, bias, activation, alpha }) => {
+        fc.pre(legal(c));
+        const xs: Shape4 = [c.batch, c.h, c.w, c.ci];
+        const fs: Shape4 = [c.kh, c.kw, c.ci, c.co];
+        const err = await compare(() =>
+          tf.fused.conv2d({
+            x: tf.tensor4d(data(size(xs), c.seed), xs),
+            filter: tf.tensor4d(data(size(fs), c.seed + 1), fs),
+            strides: c.stride,
+            pad: c.pad,
+            ...(bias ? { bias: tf.tensor1d(data(c.co, c.seed + 2)) } : {}),
+            activation,
+            leakyreluAlpha: alpha,
+          }),
+        );
+        expect(err).toBeLessThan(TOL);
+      }),
+      { numRuns: RUNS, seed: 23 },
+    );
+  });
+
+  it('FusedConv2D leaves relu6, PReLU, sigmoid and dilation to the stock kernel', async () => {
+    const xs: Shape4 = [2, 6, 5, 3];
+    const fs: Shape4 = [3, 3, 3, 6];
+    const x = (): tf.Tensor4D => tf.tensor4d(data(size(xs), 1), xs);
+    const f = (): tf.Tensor4D => tf.tensor4d(data(size(fs), 2), fs);
+    const cases: (() => tf.Tensor)[] = [
+      () => tf.fused.conv2d({ x: x(), filter: f(), strides: 1, pad: 'same', activation: 'relu6' }),
+      () =>
+        tf.fused.conv2d({
+          x: x(),
+          filter: f(),
+          strides: 1,
+          pad: 'same',
+          activation: 'prelu',
+          preluActivationWeights: tf.tensor1d(data(6, 3)),
+        }),
+      () =>
+        tf.fused.conv2d({ x: x(), filter: f(), strides: 1, pad: 'same', activation: 'sigmoid' }),
+      () => tf.fused.conv2d({ x: x(), filter: f(), strides: 1, pad: 'same', dilations: 2 }),
+    ];
+    for (const run of cases) expect(await compare(run)).toBeLessThan(TOL);
+  });
+
+  it('a Conv2D layer with a bias trains as on cpu (FusedConv2D forward, bragg gradients)', async () => {
+    const xs: Shape4 = [3, 7, 6, 4];
+    const grads = async (): Promise<Float32Array> => {
+      const layer = tf.layers.conv2d({ filters: 5, kernelSize: 3, padding: 'same', useBias: true });
+      layer.build(xs);
+      layer.setWeights([
+        tf.tensor4d(data(3 * 3 * 4 * 5, 4), [3, 3, 4, 5]),
+        tf.tensor1d(data(5, 5)),
+      ]);
+      const x = tf.tensor4d(data(size(xs), 6), xs);
+      const w = tf.tensor4d(data(3 * 7 * 6 * 5, 7), [3, 7, 6, 5]);
+      const vars = layer.trainableWeights.map((v) => v.read() as tf.Variable);
+      const { grads: g, value } = tf.variableGrads(
+        () => tf.sum(tf.mul(layer.apply(x, { training: true }) as tf.Tensor, w)) as tf.Scalar,
+        vars,
+      );
+      const out = Float32Array.from([
+        value.dataSync()[0]!,
+        ...vars.flatMap((v) => Array.from(g[v.name]!.dataSync())),
+      ]);
+      tf.dispose([x, w, value, g]);
+      for (const v of layer.weights) v.dispose();
+      return out;
+    };
+    const onWasm = await grads();
+    await tf.setBackend('cpu');
+    const onCpu = await grads();
+    await tf.setBackend('wasm');
+    let err = 0;
+    for (let i = 0; i < onCpu.length; i++) {
+      err = Math.max(err, Math.abs(onWasm[i]! - onCpu[i]!) / (1 + Math.abs(onCpu[i]!)));
+    }
+    expect(err).toBeLessThan(TOL);
   });
 
   it('each range kernel called in two halves equals one call', () => {

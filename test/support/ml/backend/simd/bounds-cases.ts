@@ -238,6 +238,148 @@ function biasAddCase(rng: Rng): BoundsCase {
   };
 }
 
+/** Columns of column quads [q0, q1) in each of `parts` consecutive [cols] float32 segments. */
+const quadCols = (name: string, q0: number, q1: number, cols: number, parts = 1): Owned[] =>
+  Array.from({ length: parts }, (_, k): Owned => [
+    name,
+    F * (k * cols + 4 * q0),
+    F * (k * cols + Math.min(4 * q1, cols)),
+  ]);
+
+/** ε as the float32 params word of the batch-norm kernels. */
+const bnParams = { name: 'params', bytes: F, kind: 'in', fill: new Float32Array([1e-3]) } as const;
+
+/** Positive float32 values (variances). */
+const positive = (rng: Rng, n: number): Float32Array =>
+  Float32Array.from({ length: n }, () => rng.uniform(0.1, 2));
+
+function bnStatsCase(rng: Rng): BoundsCase {
+  const r = upTo(rng, 13);
+  const c = upTo(rng, 40);
+  return {
+    kernel: 'bnStats',
+    label: `bnStats ${r}×${c}`,
+    regions: [
+      { name: 'x', bytes: F * r * c, kind: 'in' },
+      { name: 'gamma', bytes: F * c, kind: 'in' },
+      bnParams,
+      { name: 'mean', bytes: F * c, kind: 'out' },
+      { name: 'variance', bytes: F * c, kind: 'out' },
+      { name: 'scale', bytes: F * c, kind: 'out' },
+    ],
+    args: (at) => [at.x!, at.gamma!, at.params!, at.mean!, at.variance!, at.scale!, r, c, 0, 0],
+    rangeAt: 8,
+    total: Math.ceil(c / 4),
+    owned: (q0, q1) => ['mean', 'variance', 'scale'].flatMap((n) => quadCols(n, q0, q1, c)),
+    finite: true,
+  };
+}
+
+function bnApplyCase(rng: Rng): BoundsCase {
+  const r = upTo(rng, 13);
+  const c = upTo(rng, 40);
+  return {
+    kernel: 'bnApply',
+    label: `bnApply ${r}×${c}`,
+    regions: [
+      { name: 'x', bytes: F * r * c, kind: 'in' },
+      { name: 'mean', bytes: F * c, kind: 'in' },
+      { name: 'scale', bytes: F * c, kind: 'in' },
+      { name: 'beta', bytes: F * c, kind: 'in' },
+      { name: 'y', bytes: F * r * c, kind: 'out' },
+    ],
+    args: (at) => [at.x!, at.mean!, at.scale!, at.beta!, at.y!, c, 0, 0],
+    rangeAt: 6,
+    total: r,
+    owned: (r0, r1) => rows('y', r0, r1, F * c),
+    finite: true,
+  };
+}
+
+function bnGradStatsCase(rng: Rng): BoundsCase {
+  const r = upTo(rng, 13);
+  const c = upTo(rng, 40);
+  return {
+    kernel: 'bnGradStats',
+    label: `bnGradStats ${r}×${c}`,
+    regions: [
+      { name: 'dy', bytes: F * r * c, kind: 'in' },
+      { name: 'x', bytes: F * r * c, kind: 'in' },
+      { name: 'gamma', bytes: F * c, kind: 'in' },
+      bnParams,
+      { name: 'mean', bytes: F * c, kind: 'in' },
+      { name: 'variance', bytes: F * c, kind: 'in', fill: positive(rng, c) },
+      { name: 'dgamma', bytes: F * c, kind: 'out' },
+      { name: 'dbeta', bytes: F * c, kind: 'out' },
+      { name: 'coef', bytes: 3 * F * c, kind: 'out' },
+    ],
+    args: (at) => [
+      at.dy!,
+      at.x!,
+      at.gamma!,
+      at.params!,
+      at.mean!,
+      at.variance!,
+      at.dgamma!,
+      at.dbeta!,
+      at.coef!,
+      r,
+      c,
+      0,
+      0,
+    ],
+    rangeAt: 11,
+    total: Math.ceil(c / 4),
+    owned: (q0, q1) => [
+      ...quadCols('dgamma', q0, q1, c),
+      ...quadCols('dbeta', q0, q1, c),
+      ...quadCols('coef', q0, q1, c, 3),
+    ],
+    finite: true,
+  };
+}
+
+function bnGradApplyCase(rng: Rng): BoundsCase {
+  const r = upTo(rng, 13);
+  const c = upTo(rng, 40);
+  return {
+    kernel: 'bnGradApply',
+    label: `bnGradApply ${r}×${c}`,
+    regions: [
+      { name: 'dy', bytes: F * r * c, kind: 'in' },
+      { name: 'x', bytes: F * r * c, kind: 'in' },
+      { name: 'mean', bytes: F * c, kind: 'in' },
+      { name: 'coef', bytes: 3 * F * c, kind: 'in' },
+      { name: 'dx', bytes: F * r * c, kind: 'out' },
+    ],
+    args: (at) => [at.dy!, at.x!, at.mean!, at.coef!, at.dx!, c, 0, 0],
+    rangeAt: 6,
+    total: r,
+    owned: (r0, r1) => rows('dx', r0, r1, F * c),
+    finite: true,
+  };
+}
+
+function biasActivationCase(rng: Rng): BoundsCase {
+  const r = upTo(rng, 13);
+  const c = upTo(rng, 40);
+  const mode = 1 + rng.int(5);
+  return {
+    kernel: 'biasActivation',
+    label: `biasActivation ${r}×${c} mode ${mode}`,
+    regions: [
+      { name: 'y', bytes: F * r * c, kind: 'inout' },
+      { name: 'b', bytes: F * c, kind: 'in' },
+      { name: 'alpha', bytes: F, kind: 'in', fill: new Float32Array([0.2]) },
+    ],
+    args: (at) => [at.y!, at.b!, at.alpha!, c, mode, 0, 0],
+    rangeAt: 5,
+    total: r,
+    owned: (r0, r1) => rows('y', r0, r1, F * c),
+    finite: true,
+  };
+}
+
 function meanMiddleCase(rng: Rng): BoundsCase {
   const outer = upTo(rng, 6);
   const mid = upTo(rng, 13);
@@ -440,6 +582,11 @@ export const CASES: Record<string, (rng: Rng) => BoundsCase> = {
   dropoutMultiplier: dropoutCase,
   biasAdd: biasAddCase,
   meanMiddle: meanMiddleCase,
+  bnStats: bnStatsCase,
+  biasActivation: biasActivationCase,
+  bnApply: bnApplyCase,
+  bnGradStats: bnGradStatsCase,
+  bnGradApply: bnGradApplyCase,
   convPadInput: convPadInputCase,
   convPackFilter: (rng) => packFilterCase(rng, 'forward'),
   convPackFilterFlipped: (rng) => packFilterCase(rng, 'flipped'),

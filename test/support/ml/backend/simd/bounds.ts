@@ -18,12 +18,16 @@ export const GUARD = 256;
 /** The canary word of guards and not-yet-written outputs: a NaN no kernel computes. */
 export const CANARY = 0x7fa5a5a5;
 
-/** A memory region of a case: an input (must stay unchanged) or an output. */
+/**
+ * A memory region of a case: an input (must stay unchanged), an output, or an in-place output
+ * (`inout`: filled like an input, may change only where the block owns it; not checked for
+ * completeness, as a written value may equal the old one).
+ */
 export interface RegionSpec {
   name: string;
   /** Length in bytes (a multiple of 4). */
   bytes: number;
-  kind: 'in' | 'out';
+  kind: 'in' | 'out' | 'inout';
   /** Input contents as float32 (default: uniform in [−1, 1)) or int32 words. */
   fill?: Float32Array | Int32Array;
   /** Output every byte of which the whole range must write (default true). */
@@ -196,7 +200,7 @@ export function runCase(mod: PrivateModule, c: BoundsCase, seed: number): Failur
     for (const [name, s, e] of c.owned(b0, b1)) {
       const base = at[name];
       const spec = c.regions.find((r) => r.name === name);
-      if (base === undefined || spec?.kind !== 'out')
+      if (base === undefined || spec === undefined || spec.kind === 'in')
         throw new Error(`owned: ${name} is no output`);
       if (s < 0 || e > spec.bytes || s % 4 !== 0 || e % 4 !== 0)
         throw new Error(`owned: ${name} [${s}, ${e}) of ${spec.bytes}`);
@@ -212,10 +216,10 @@ export function runCase(mod: PrivateModule, c: BoundsCase, seed: number): Failur
     if (words[i] !== 0) return `${c.label}: wrote ${where(4 * i)}`;
   }
   for (const r of c.regions) {
-    if (r.kind !== 'out' || r.complete === false) continue;
+    if (r.kind === 'in' || r.complete === false) continue;
     const s = at[r.name]! >>> 2;
     for (let i = 0; i < r.bytes >>> 2; i++) {
-      if (words[s + i] === CANARY)
+      if (r.kind === 'out' && words[s + i] === CANARY)
         return `${c.label}: ${r.name} float ${i} of ${r.bytes >>> 2} never written`;
       if (c.finite && Number.isNaN(f32[s + i]!))
         return `${c.label}: ${r.name} float ${i} is NaN (a guard was read?)`;
