@@ -15,6 +15,7 @@
  * Work is split over disjoint panels of dW (≤ 4 × 8 tiles of 4 taps × 8 channels) with
  * `parallelFor`. Dilation is supported by the kernel (tfjs's Conv2DBackpropFilter has none).
  */
+import { conv2dBackpropFilterGemmRows, filterGradPrefersGemm } from './conv2d-gemm.js';
 import type { backend_util, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { simdKernels } from '../simd/module.js';
@@ -357,7 +358,8 @@ export function conv2dBackpropFilterSimdWith(
 
 /**
  * Filter gradient [fh,fw,ci,co] of a convolution with input x [b,h,w,ci] and dy [b,oh,ow,co]:
- * bragg's SIMD kernel when the module is loaded, else im2col + XNNPACK GEMM.
+ * bragg's SIMD kernel when the module is loaded (a GEMM on im2col rows for output rows shorter
+ * than 4 pixels, conv2d-gemm.ts), else im2col + XNNPACK GEMM.
  */
 export function conv2dBackpropFilterSimd(
   backend: BackendWasm,
@@ -368,6 +370,9 @@ export function conv2dBackpropFilterSimd(
   const simd = simdKernels(backend);
   if (simd === undefined || x.dtype !== 'float32' || dy.dtype !== 'float32') {
     return conv2dBackpropFilterGemm(backend, x, dy, info);
+  }
+  if (filterGradPrefersGemm(info) && info.dilationHeight === 1 && info.dilationWidth === 1) {
+    return conv2dBackpropFilterGemmRows(backend, x, dy, info);
   }
   return conv2dBackpropFilterSimdWith(backend, simd, x, dy, info);
 }

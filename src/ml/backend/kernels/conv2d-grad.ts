@@ -22,6 +22,7 @@ import { simdKernels } from '../simd/module.js';
 import { conv2dBackpropFilterGemm } from './conv2d-filter-gemm.js';
 import { conv2dBackpropFilterSimd } from './conv2d-filter-simd.js';
 import { conv2dBackpropInputSimd } from './conv2d-simd.js';
+import { conv2dBackpropInputGemm, inputGradPrefersGemm } from './conv2d-gemm.js';
 import { conv2dExplicit, dilateAndPad, release, runWasm, slice, transpose } from './interop.js';
 
 interface KernelArgs<A> {
@@ -114,6 +115,8 @@ export function conv2dBackpropInputImpl(
   const [, oh, ow] = dy.shape as [number, number, number, number];
   const simd = useXnnpack ? undefined : simdKernels(backend);
   if (simd !== undefined && dh === 1 && dw === 1 && dy.dtype === 'float32') {
+    if (inputGradPrefersGemm(convInfo))
+      return conv2dBackpropInputGemm(backend, dy, filter, convInfo);
     const dx = conv2dBackpropInputSimd(backend, simd, dy, filter, convInfo);
     if (dx !== undefined) return dx;
   }

@@ -22,6 +22,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heapOffset, simdKernels } from '../simd/module.js';
 import type { SimdKernels } from '../simd/module.js';
 import { parallelFor } from '../simd/parallel.js';
+import { conv2dForwardGemm, forwardPrefersGemm } from './conv2d-gemm.js';
 import { dilateAndPad, outSize, release } from './interop.js';
 import type { StockKernel } from './matmul.js';
 
@@ -205,22 +206,25 @@ function simdGeometry(
   return supported ? { simd, info } : undefined;
 }
 
+/** A covered forward convolution: as a GEMM where that is faster (conv2d-gemm.ts), else direct. */
+function convForward(
+  backend: BackendWasm,
+  simd: SimdKernels,
+  x: TensorInfo,
+  filter: TensorInfo,
+  info: backend_util.Conv2DInfo,
+): TensorInfo {
+  if (forwardPrefersGemm(info)) return conv2dForwardGemm(backend, x, filter, info);
+  return conv2dSimd(backend, simd, x, filter, info.padInfo, info.strideHeight, info.strideWidth);
+}
+
 /** Conv2D: bragg's kernel for NHWC float32 with dilation 1, the stock one otherwise. */
 export function makeConv2DConfig(stock: StockKernel): KernelConfig {
   const kernelFunc = (args: Args): TensorInfo => {
     const g = simdGeometry(args);
     if (g === undefined)
       return stock.kernelFunc(args as unknown as Parameters<KernelFunc>[0]) as TensorInfo;
-    const { info } = g;
-    return conv2dSimd(
-      args.backend,
-      g.simd,
-      args.inputs.x!,
-      args.inputs.filter!,
-      info.padInfo,
-      info.strideHeight,
-      info.strideWidth,
-    );
+    return convForward(args.backend, g.simd, args.inputs.x!, args.inputs.filter!, g.info);
   };
   return {
     kernelName: 'Conv2D',
@@ -261,15 +265,7 @@ export function makeFusedConv2DConfig(stock: StockKernel): KernelConfig {
       return stock.kernelFunc(args as unknown as Parameters<KernelFunc>[0]) as TensorInfo;
     const { backend } = args;
     const { info, simd } = g;
-    const y = conv2dSimd(
-      backend,
-      simd,
-      args.inputs.x!,
-      args.inputs.filter!,
-      info.padInfo,
-      info.strideHeight,
-      info.strideWidth,
-    );
+    const y = convForward(backend, simd, args.inputs.x!, args.inputs.filter!, info);
     const mode = act! | (bias === undefined ? 0 : 1);
     const c = y.shape[3]!;
     const rows = util.sizeFromShape(y.shape) / Math.max(c, 1);

@@ -148,6 +148,51 @@ export function convTests(fma: boolean): void {
     }
   });
 
+  it('filter gradients match cpu on both paths (GEMM on im2col rows below 8 output columns)', async () => {
+    await fc.assert(
+      fc.asyncProperty(convCase, async (c) => {
+        fc.pre(legal(c));
+        const xs: Shape4 = [c.batch, c.h, c.w, c.ci];
+        const fs: Shape4 = [c.kh, c.kw, c.ci, c.co];
+        const ys = outShape(c);
+        const err = await compare(() => {
+          const x = tf.tensor4d(data(size(xs), c.seed), xs);
+          const wy = tf.tensor4d(data(size(ys), c.seed + 2), ys);
+          return tf.grad((f: tf.Tensor) =>
+            tf.sum(tf.mul(tf.conv2d(x, f as tf.Tensor4D, c.stride, c.pad), wy)),
+          )(tf.tensor4d(data(size(fs), c.seed + 1), fs));
+        });
+        expect(err).toBeLessThan(TOL);
+      }),
+      { numRuns: RUNS, seed: 24 },
+    );
+  });
+
+  it('the GEMM paths (conv2d-gemm.ts) match cpu on ResNet-like small-spatial layers', async () => {
+    // 2×2 and 4×4 maps with many channels (forward and filter by GEMM), a 1-channel strided
+    // 7×7 stem (input gradient by GEMM + col2im), a strided 3×3 (input gradient by GEMM).
+    const cases: [Shape4, Shape4, number][] = [
+      [[3, 2, 2, 40], [3, 3, 40, 24], 1],
+      [[2, 4, 4, 16], [3, 3, 16, 20], 1],
+      [[2, 12, 10, 1], [7, 7, 1, 9], 2],
+      [[2, 9, 8, 12], [3, 3, 12, 10], 2],
+    ];
+    for (const [xs, fs, stride] of cases) {
+      const xv = data(size(xs), 11);
+      const fv = data(size(fs), 12);
+      const f = (): tf.Tensor[] => {
+        const x = tf.tensor4d(xv, xs);
+        const w = tf.tensor4d(fv, fs);
+        const loss = (a: tf.Tensor, b: tf.Tensor): tf.Scalar =>
+          tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, 'same')));
+        return [tf.conv2d(x, w, stride, 'same'), ...tf.grads(loss)([x, w])];
+      };
+      for (let i = 0; i < 3; i++) {
+        expect(await compare(() => f()[i]!)).toBeLessThan(TOL);
+      }
+    }
+  });
+
   it('FusedConv2D matches cpu: bias [co] or none, linear / ReLU / leaky ReLU, odd shapes', async () => {
     const fused = fc.record({
       conv: convCase,
