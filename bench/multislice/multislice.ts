@@ -28,6 +28,11 @@ export interface MultisliceBenchResult {
   /** CPU time of this process, all threads [s]: less sensitive to other load than wall time. */
   cpuSeconds: number;
   secondsPerPosition: number;
+  /** Order of the symmetry group used and the positions run (one per orbit; symmetry.ts). */
+  symmetryOrder: number;
+  computedPositions: number;
+  /** With `comparePlain`: every position run, and the relative L1 of the two results. */
+  plain?: { totalSeconds: number; cpuSeconds: number; relativeL1: number };
   fftMsPer512: number;
   reference: string;
   /** PRISM runs of the same case, one per interpolation factor (with `prism`). */
@@ -85,10 +90,22 @@ export async function fftMsPer512(reps = 20): Promise<number> {
 }
 
 export async function runMultisliceBench(
-  opts: { threads?: number; scan?: number; prism?: readonly number[] } = {},
+  opts: {
+    threads?: number;
+    scan?: number;
+    prism?: readonly number[];
+    /** Use the specimen's symmetry (default true). */
+    symmetry?: boolean;
+    /** Also run every position (symmetry off) and compare. */
+    comparePlain?: boolean;
+  } = {},
 ): Promise<MultisliceBenchResult> {
   const threads = opts.threads ?? Math.min(8, availableParallelism());
-  const params = { ...BENCH_PARAMS, scan: opts.scan ?? BENCH_PARAMS.scan };
+  const params: MultisliceParams = {
+    ...BENCH_PARAMS,
+    scan: opts.scan ?? BENCH_PARAMS.scan,
+    symmetry: opts.symmetry ?? true,
+  };
   const fft = await fftMsPer512();
   const plan = planSimulation(rutile(), params);
   const t0 = performance.now();
@@ -99,6 +116,17 @@ export async function runMultisliceBench(
   const r = await simulatePacbed(rutile(), params, { threads });
   const totalSeconds = (performance.now() - t1) / 1000;
   const cpu = cpuSeconds() - c1;
+  let plain: MultisliceBenchResult['plain'];
+  if (opts.comparePlain) {
+    const t3 = performance.now();
+    const c3 = cpuSeconds();
+    const q = await simulatePacbed(rutile(), { ...params, symmetry: false }, { threads });
+    plain = {
+      totalSeconds: (performance.now() - t3) / 1000,
+      cpuSeconds: cpuSeconds() - c3,
+      relativeL1: relativeL1(r.patterns, q.patterns),
+    };
+  }
   const prism: PrismBenchRow[] = [];
   for (const f of opts.prism ?? []) {
     const t2 = performance.now();
@@ -133,6 +161,9 @@ export async function runMultisliceBench(
     totalSeconds,
     cpuSeconds: cpu,
     secondsPerPosition: totalSeconds / r.positions,
+    symmetryOrder: r.symmetry?.order ?? 1,
+    computedPositions: r.symmetry?.computedPositions ?? r.positions,
+    ...(plain ? { plain } : {}),
     fftMsPer512: fft,
     reference: 'abTEM 1.0.9 + FFTW, 2 threads, this machine: 0.88 s per probe position (issue 7)',
     ...(prism.length > 0 ? { prism } : {}),

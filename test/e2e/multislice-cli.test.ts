@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -68,6 +68,51 @@ describe('bragg simulate pacbed (CLI)', () => {
           out,
         ]),
       ).toBe(1);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('runs one position per symmetry orbit, and every one with --no-symmetry: the same pattern', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'bragg-ms-'));
+    const cif = join(packageRoot(), 'data', 'structures', 'rutile.cif');
+    const run = async (out: string, ...extra: string[]): Promise<Record<string, unknown>> => {
+      const lines: string[] = [];
+      const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+        lines.push(String(chunk));
+        return true;
+      });
+      try {
+        const code = await main(
+          ['node', 'bragg', 'simulate', 'pacbed', cif, '--kv', '80', '--conv-angle', '20']
+            .concat(['--thickness', '30', '--sampling', '0.1', '--extent', '9.2', '--scan', '4'])
+            .concat(['--threads', '1', '--json', '-o', join(dir, out), ...extra]),
+        );
+        expect(code).toBe(0);
+      } finally {
+        spy.mockRestore();
+      }
+      return JSON.parse(lines.join('')) as Record<string, unknown>;
+    };
+    try {
+      const sym = await run('s.npz');
+      const all = await run('a.npz', '--no-symmetry');
+      // rutile [001]: 1, 2, and the two diagonal mirrors; 4×4 positions → (16 + 4 + 4 + 4)/4
+      // = 7 orbits (Burnside: the positions each operation fixes)
+      expect(sym.symmetry).toEqual({ order: 4, computedPositions: 7 });
+      expect(all.symmetry).toEqual({ order: 1, computedPositions: 16 });
+      expect(sym.positions).toBe(16);
+      const a = decodeNpz(new Uint8Array(await readFile(join(dir, 's.npz')))).pacbed!;
+      const b = decodeNpz(new Uint8Array(await readFile(join(dir, 'a.npz')))).pacbed!;
+      const pa = a.data as Float32Array;
+      const pb = b.data as Float32Array;
+      let d = 0;
+      let t = 0;
+      for (let i = 0; i < pb.length; i++) {
+        d += Math.abs(pa[i]! - pb[i]!);
+        t += pb[i]!;
+      }
+      expect(d / t).toBeLessThan(1e-5);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -41,6 +41,7 @@ interface Opts {
   memory?: string;
   position?: string;
   prism?: boolean;
+  symmetry?: boolean;
   interpolation: string;
   output: string;
   png?: string;
@@ -107,12 +108,13 @@ async function write(kind: 'pacbed' | 'cbed', r: PatternResult, o: Opts): Promis
     grid: r.plan.grid.toJSON(),
     slices: r.plan.nSlices,
     sliceThicknessA: r.plan.dz,
+    ...(r.symmetry ? { symmetry: r.symmetry } : {}),
     ...(r.prism ? { prism: r.prism } : {}),
   };
   if (o.json) printJson(summary);
   else
     process.stdout.write(
-      `${kind}: ${r.shape.join('×')} → ${o.output} (grid ${r.plan.grid.nx}×${r.plan.grid.ny}, ${r.plan.nSlices} slices, ${r.positions} positions)\n`,
+      `${kind}: ${r.shape.join('×')} → ${o.output} (grid ${r.plan.grid.nx}×${r.plan.grid.ny}, ${r.plan.nSlices} slices, ${r.positions} positions${r.symmetry && r.symmetry.order > 1 ? `: ${r.symmetry.computedPositions} run, symmetry order ${r.symmetry.order}` : ''})\n`,
     );
 }
 
@@ -152,6 +154,10 @@ export const simulateMultisliceCommand: CommandModule = {
     common(sim.command('pacbed <cif>'))
       .description('Position-averaged CBED (multislice) over one unit cell.')
       .option('--scan <n>', 'probe positions per cell edge (default: Nyquist step)')
+      .option(
+        '--no-symmetry',
+        'run every probe position (default: one per orbit of the specimen symmetry; same pattern)',
+      )
       .option('--prism', 'PRISM S-matrix instead of plain multislice (patterns f× coarser)')
       .option(
         '--interpolation <f>',
@@ -165,6 +171,7 @@ export const simulateMultisliceCommand: CommandModule = {
           o.threads !== undefined ? parseNumberFlag(o.threads, '--threads') : undefined;
         const p = params(o);
         if (o.prism) p.prism = parseNumberFlag(o.interpolation, '--interpolation');
+        if (o.symmetry === false) p.symmetry = false;
         const r = await simulatePacbed(crystal, p, {
           ...runOpts(o),
           ...(threads !== undefined ? { threads } : {}),

@@ -55,6 +55,11 @@ export interface MultisliceParams {
   c3?: number;
   c5?: number;
   /**
+   * Run one probe position per orbit of the specimen's symmetry (symmetry.ts; the same
+   * pattern to rounding). Default true; false runs every position.
+   */
+  symmetry?: boolean;
+  /**
    * PRISM interpolation factor f (PACBED only; undefined = plain multislice). The grid is
    * rounded up, where needed, so that its sides divide into fast FFT windows of n/f.
    */

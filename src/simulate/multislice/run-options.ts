@@ -22,6 +22,12 @@ export interface PatternResult {
   mradPerPx: [number, number];
   plan: Plan;
   positions: number;
+  /**
+   * The symmetry used (plain multislice): the order of the group of grid operations that map
+   * the specimen, the probe and the scan onto themselves, and the positions actually run
+   * (one per orbit; `positions` when the order is 1).
+   */
+  symmetry?: { order: number; computedPositions: number };
   /** Set when PRISM computed the patterns (coarse angular pixel f·λ/L). */
   prism?: { interpolation: number; beams: number; sMatrixBytes: number };
   /** How the slices were held (blocked: frozen-phonon slices built `sliceBlock` at a time). */

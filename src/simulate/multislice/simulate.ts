@@ -15,7 +15,15 @@ import {
   specimenAtoms,
   type MultisliceParams,
   type Plan,
+  type SliceStack,
 } from './plan.js';
+import {
+  latticePixels,
+  positionOrbits,
+  specimenSymmetry,
+  symmetrisePattern,
+  type PositionOrbits,
+} from './symmetry.js';
 import { CHUNK, positionTask, type PositionTask } from './positions.js';
 import { runWorkerTask, type WorkerCache } from './tasks.js';
 import { PositionPool } from './position-pool.js';
@@ -35,18 +43,38 @@ async function runPlan(
   const nPos = positions.length / 2;
   const size = plan.detector.nx * plan.detector.ny;
   const total = plan.outputs.map(() => new Float64Array(size));
-  const { blocked, block, group } = memoryLayout(plan, nPos, opts.memoryBytes);
+  // A static lattice: one stack for every position; its symmetry may spare most of them.
+  let prebuilt: SliceStack | undefined;
+  let reduced: PositionOrbits | undefined;
+  if (configs === 1 && (plan.params.phonons ?? 0) <= 0) {
+    prebuilt = await buildSliceStack(plan, 0);
+    const lattice = latticePixels(plan);
+    if (plan.params.symmetry !== false && nPos > 1 && lattice !== undefined) {
+      const ops = specimenSymmetry(plan, prebuilt.transmissions);
+      const sampling: [number, number] = [plan.grid.samplingX, plan.grid.samplingY];
+      const orbits = positionOrbits(ops, positions, sampling, lattice);
+      if (orbits.representatives.length < nPos) reduced = orbits;
+    }
+  }
+  const run = reduced
+    ? Float64Array.from(
+        reduced.representatives.flatMap((p) => [positions[2 * p]!, positions[2 * p + 1]!]),
+      )
+    : positions;
+  const weights = reduced?.weights;
+  const nRun = run.length / 2;
+  const { blocked, block, group } = memoryLayout(plan, nRun, opts.memoryBytes);
   const { nx, ny } = plan.grid;
   const blocks = Math.ceil(plan.nSlices / block);
-  const steps = nPos * configs * blocks;
+  const steps = nRun * configs * blocks;
   const pool = threads > 1 ? await PositionPool.create(threads) : undefined;
   const cache: WorkerCache = {};
   let done = 0;
   try {
     for (let c = 0; c < configs; c++) {
       const atoms = specimenAtoms(plan, c);
-      for (let g0 = 0; g0 < nPos; g0 += group) {
-        const g1 = Math.min(nPos, g0 + group);
+      for (let g0 = 0; g0 < nRun; g0 += group) {
+        const g1 = Math.min(nRun, g0 + group);
         const states = blocked
           ? Array.from(
               { length: g1 - g0 },
@@ -55,12 +83,12 @@ async function runPlan(
           : undefined;
         for (let from = 0; from < plan.nSlices; from += block) {
           const to = Math.min(plan.nSlices, from + block);
-          const stack = await buildSliceStack(plan, c, [from, to], atoms);
+          const stack = prebuilt ?? (await buildSliceStack(plan, c, [from, to], atoms));
           const tasks: PositionTask[] = [];
           for (let p = g0; p < g1; p += CHUNK) {
             const e = Math.min(g1, p + CHUNK);
             tasks.push({
-              ...positionTask(plan, stack, positions.slice(2 * p, 2 * e)),
+              ...positionTask(plan, stack, run.slice(2 * p, 2 * e)),
               ...(states ? { from, to, states: states.slice(p - g0, e - g0) } : {}),
             });
           }
@@ -75,11 +103,14 @@ async function runPlan(
             }
           }
           // in position order, output by output: the same sums however the work is split
-          for (const r of results)
+          results.forEach((r, j) => {
+            const w = weights?.[g0 + j * CHUNK] ?? 1;
             r.forEach((a, o) => {
               const tt = total[o]!;
-              for (let i = 0; i < size; i++) tt[i] = tt[i]! + a[i]!;
+              if (w === 1) for (let i = 0; i < size; i++) tt[i] = tt[i]! + a[i]!;
+              else for (let i = 0; i < size; i++) tt[i] = tt[i]! + w * a[i]!;
             });
+          });
           if (pool) {
             done += g1 - g0;
             opts.onProgress?.(done, steps);
@@ -94,7 +125,8 @@ async function runPlan(
   const n = plan.outputs.length;
   const patterns = new Float32Array(n * size);
   const w = 1 / (nPos * configs);
-  total.forEach((a, o) => {
+  const sums = reduced ? total.map((a) => symmetrisePattern(a, plan.detector, reduced.ops)) : total;
+  sums.forEach((a, o) => {
     for (let i = 0; i < size; i++) patterns[o * size + i] = a[i]! * w;
   });
   return {
@@ -104,6 +136,7 @@ async function runPlan(
     mradPerPx: plan.detector.mradPerPx,
     plan,
     positions: nPos,
+    symmetry: { order: reduced?.ops.length ?? 1, computedPositions: nRun },
     memory: { blocked, sliceBlock: block, positionGroup: group },
   };
 }
