@@ -10,7 +10,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findPeaksClassic, type ClassicOptions } from '../../src/workflows/peaks/classic/finder.js';
-import { predictScan } from '../../src/workflows/peaks/predict/predict.js';
+import { predictScan, type PredictOptions } from '../../src/workflows/peaks/predict/predict.js';
+import { backendConfigFromEnv } from '../../src/ml/backend/config.js';
+import { initBackend } from '../../src/ml/backend/select.js';
 import { fixDeadPixels } from '../../src/workflows/peaks/scan/preprocess.js';
 import { planScan, renderFrame } from '../../src/workflows/peaks/synthetic/scene.js';
 import { writeSyntheticScan } from '../../src/workflows/peaks/synthetic/write-scan.js';
@@ -34,11 +36,13 @@ export interface PeaksClassicBench {
   predictFramesPerSecond: number;
   /** `predictScan` after the first block of 32 frames (NaN with one block). */
   predictSteadyFramesPerSecond: number;
+  /** `predictScan` with each trained model given (`models`), the same scan. */
+  models?: { model: string; framesPerSecond: number; steadyFramesPerSecond: number }[];
   peaksFound: number;
 }
 
 export async function runPeaksClassicBench(
-  o: { frames?: number; seed?: number; repeats?: number } = {},
+  o: { frames?: number; seed?: number; repeats?: number; models?: readonly string[] } = {},
 ): Promise<PeaksClassicBench> {
   const frames = o.frames ?? 64;
   const plan = planScan({ frames, seed: o.seed ?? 1 });
@@ -46,7 +50,14 @@ export async function runPeaksClassicBench(
   const mask = new Uint8Array(h * w);
   for (const i of plan.masked) mask[i] = 1;
   // predict first, in a fresh process state (before the finder's frames fill the heap).
-  const predict = await predictBench(plan, frames);
+  const predict = await predictBench(plan, frames, 'classic');
+  const models: NonNullable<PeaksClassicBench['models']> = [];
+  // the backend `bragg peaks predict --model` starts (wasm on every core by default)
+  if ((o.models ?? []).length > 0) await initBackend(backendConfigFromEnv(process.env));
+  for (const model of o.models ?? []) {
+    const r = await predictBench(plan, frames, { model });
+    models.push({ model, framesPerSecond: r.whole, steadyFramesPerSecond: r.steady });
+  }
   const data = Array.from({ length: frames }, (_, f) => {
     const x = Float32Array.from(renderFrame(plan, f).counts);
     fixDeadPixels(x, h, w, mask);
@@ -85,6 +96,7 @@ export async function runPeaksClassicBench(
     finderThreads,
     predictFramesPerSecond: predict.whole,
     predictSteadyFramesPerSecond: predict.steady,
+    ...(models.length > 0 ? { models } : {}),
     peaksFound: peaks,
   };
 }
@@ -96,6 +108,7 @@ export async function runPeaksClassicBench(
 async function predictBench(
   plan: ReturnType<typeof planScan>,
   frames: number,
+  method: PredictOptions['method'],
 ): Promise<{ whole: number; steady: number }> {
   const dir = await mkdtemp(join(tmpdir(), 'bragg-bench-peaks-'));
   let whole = NaN;
@@ -111,7 +124,7 @@ async function predictBench(
       const r = await predictScan({
         scan,
         outDir: join(dir, 'out'),
-        method: 'classic',
+        method,
         overlays: 0,
         onProgress: (done) => marks.push([done, performance.now() - t1]),
       });

@@ -12,12 +12,13 @@ export const benchPeaksCommand: CommandModule = {
         'Frames per second of the classic peak finder on 195×487 frames (exact and coarse-grid background; 1 and 2 worker threads), and of predict end to end.',
       )
       .option('--frames <n>', 'frames (default 64)')
+      .option('--model <dir...>', 'also predict end to end with these trained models')
       .option('--json', 'print JSON')
-      .action(async (o: { frames?: string; json?: boolean }) => {
+      .action(async (o: { frames?: string; model?: string[]; json?: boolean }) => {
         const frames = o.frames === undefined ? 64 : Number(o.frames);
         if (!Number.isInteger(frames) || frames < 1 || frames > 10_000)
           throw new ValidationError(`expected 1..10000 frames, got '${o.frames}'`, 'frames');
-        const r = await runPeaksClassicBench({ frames });
+        const r = await runPeaksClassicBench({ frames, ...(o.model ? { models: o.model } : {}) });
         if (o.json) return printJson(r);
         process.stdout.write(
           `classic peak finder, ${r.frames} frames ${r.frameShape.join('×')} (${r.node}, ${r.cpu}, ${r.cores} cores, load ${r.loadAverage1m.toFixed(1)})\n` +
@@ -28,7 +29,13 @@ export const benchPeaksCommand: CommandModule = {
                   `finder on ${t.threads} worker thread(s): ${t.framesPerSecond.toFixed(1)} frames/s\n`,
               )
               .join('') +
-            `predict: ${r.predictFramesPerSecond.toFixed(1)} frames/s (read + find + write masks, volume, table), ${r.predictSteadyFramesPerSecond.toFixed(1)} frames/s after the first block\n`,
+            `predict: ${r.predictFramesPerSecond.toFixed(1)} frames/s (read + find + write masks, volume, table), ${r.predictSteadyFramesPerSecond.toFixed(1)} frames/s after the first block\n` +
+            (r.models ?? [])
+              .map(
+                (m) =>
+                  `predict --model ${m.model}: ${m.framesPerSecond.toFixed(1)} frames/s, ${m.steadyFramesPerSecond.toFixed(1)} after the first block\n`,
+              )
+              .join(''),
         );
       });
   },

@@ -65,8 +65,8 @@ export function unetModel(b: ModelBundle): PeaksModel {
     return m;
   };
   const maps: PeaksModel['maps'] = (frames, count, h, w, isScaled = false) => {
-    const hp = paddedSize(h, arch.levels);
-    const wp = paddedSize(w, arch.levels);
+    const hp = paddedSize(h, arch.levels, arch.patch);
+    const wp = paddedSize(w, arch.levels, arch.patch);
     const model = at(hp, wp);
     const out = new Float32Array(count * hp * wp * PEAKS_UNET_OUTPUTS.length);
     const scaled = new Float32Array(h * w);

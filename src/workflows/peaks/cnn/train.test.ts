@@ -95,6 +95,36 @@ describe('peaks model (supervised U-Net)', () => {
     expect(none.peaks).toBe(0);
   }, 600_000);
 
+  it('with a 2×2 stem (patch 2): whole-resolution maps, overfits and finds the peaks', async () => {
+    const modelDir = join(dir, 'model-p2');
+    const r = await trainPeaksModel(tiny(modelDir, { epochs: 30, patience: 30, patch: 2 }));
+    const meta = JSON.parse(await readFile(join(modelDir, 'bragg.json'), 'utf8')) as {
+      architecture: { config: { patch: number } };
+    };
+    expect(meta.architecture.config.patch).toBe(2);
+    expect(r.history.at(-1)!.loss).toBeLessThan(r.history[0]!.loss / 2);
+    const m = await loadPeaksModel(modelDir);
+    try {
+      // 45 × 90 frames are padded to multiples of patch · 2^levels = 8: 48 × 96 maps
+      const maps = m.maps(new Float32Array(2 * 45 * 90), 2, 45, 90);
+      expect([maps.hp, maps.wp]).toEqual([48, 96]);
+      expect(maps.data.length).toBe(2 * 48 * 96 * 2);
+    } finally {
+      m.dispose();
+    }
+    const p = await predictScan({
+      scan: join(data, 'scan_0000.nxs'),
+      outDir: join(dir, 'pred-p2'),
+      method: { model: modelDir },
+      overlays: 0,
+    });
+    const e = await evaluateMasks(p.masks, join(data, 'scan_0000_labels.h5'));
+    expect(e.summary.f1).toBeGreaterThan(0.25);
+    await expect(trainPeaksModel(tiny(join(dir, 'x'), { crop: 36, patch: 2 }))).rejects.toThrow(
+      /multiple of patch · 2\^levels = 8/,
+    );
+  }, 600_000);
+
   it('resumes from its checkpoint with the same losses as an uninterrupted run', async () => {
     const whole = await trainPeaksModel(tiny(join(dir, 'whole'), { epochs: 3, steps: 3 }));
     const part = join(dir, 'part');

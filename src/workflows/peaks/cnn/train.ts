@@ -48,6 +48,8 @@ export interface TrainPeaksOptions {
   /** Filters of the first U-Net level (default 8) and poolings (default 2). */
   filters?: number;
   levels?: number;
+  /** Stem patch of the U-Net (default 1: full resolution; see `PeaksUnetOptions.patch`). */
+  patch?: number;
   learningRate?: number;
   /** Early stopping patience in epochs (default 8). */
   patience?: number;
@@ -162,6 +164,7 @@ export async function trainPeaksModel(o: TrainPeaksOptions): Promise<TrainPeaksR
     width: crop,
     ...(o.filters !== undefined ? { filters: o.filters } : {}),
     ...(o.levels !== undefined ? { levels: o.levels } : {}),
+    ...(o.patch !== undefined ? { patch: o.patch } : {}),
   });
   const outDir = resolve(o.outDir);
   const data = await loadPeaksData(o.data, {

@@ -25,6 +25,7 @@ interface Opts {
   crop?: string;
   filters?: string;
   levels?: string;
+  patch?: string;
   learningRate?: string;
   patience?: string;
   valSplit?: string;
@@ -76,6 +77,10 @@ export function registerTrain(group: Command, ctx: CommandContext): void {
     .option('--crop <px>', 'side of the square training crops (default 64; ssl: 0 = whole frames)')
     .option('--filters <n>', 'supervised: filters of the first U-Net level (default 8)')
     .option('--levels <n>', 'supervised: U-Net poolings (default 2)')
+    .option(
+      '--patch <p>',
+      'supervised: p×p stride-p stem and output (default 1; 2 or 4 run p² times fewer positions)',
+    )
     .option('--learning-rate <lr>', 'Adam learning rate (default 0.001; ssl: SGD, 0.001)')
     .option('--patience <n>', 'supervised: early stopping patience in epochs (default 8)')
     .option('--val-split <f>', 'supervised: share of scans held out for validation (default 0.2)')
@@ -112,7 +117,7 @@ export function registerTrain(group: Command, ctx: CommandContext): void {
           if (o[f] !== undefined)
             throw new ValidationError(`--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} applies to --method ${method} only`, f); // prettier-ignore
       };
-      if (ssl) only(['batchSize', 'steps', 'filters', 'levels', 'patience', 'valSplit'], 'supervised');
+      if (ssl) only(['batchSize', 'steps', 'filters', 'levels', 'patch', 'patience', 'valSplit'], 'supervised'); // prettier-ignore
       else only(['channels', 'convs', 'momentum', 'cc', 'ce', 'ss', 'selectFrames', 'minPixels'], 'ssl'); // prettier-ignore
       if (o.backend !== undefined && !BACKENDS.includes(o.backend))
         throw new ValidationError(
@@ -133,6 +138,7 @@ export function registerTrain(group: Command, ctx: CommandContext): void {
       set('crop', intFlag(o.crop, 'crop', 8, 1024));
       set('filters', intFlag(o.filters, 'filters', 1, 256));
       set('levels', intFlag(o.levels, 'levels', 0, 5));
+      set('patch', intFlag(o.patch, 'patch', 1, 8));
       set('learningRate', numFlag(o.learningRate, 'learningRate'));
       set('patience', intFlag(o.patience, 'patience', 1, 100_000));
       set('valSplit', numFlag(o.valSplit, 'valSplit'));

@@ -30,13 +30,20 @@ export interface PeaksUnetOptions {
   filters: number;
   /** Poolings (0 = a plain conv stack). */
   levels: number;
+  /**
+   * Stem patch p: 1 = the U-Net runs at the frame's resolution; p > 1 = a p×p stride-p
+   * convolution first (each p×p block of pixels becomes `filters` channels, nothing is thrown
+   * away) and a p×p stride-p transposed convolution last (each position gives the maps of its
+   * p×p pixels), so every layer between runs on p² times fewer positions.
+   */
+  patch: number;
 }
 
 export const PEAKS_UNET = 'peaks-unet';
 /** The output channels, in order (the bundle's `labels`). */
 export const PEAKS_UNET_OUTPUTS = ['foreground', 'interior'] as const;
 
-const DEFAULTS: PeaksUnetOptions = { height: 64, width: 64, filters: 8, levels: 2 };
+const DEFAULTS: PeaksUnetOptions = { height: 64, width: 64, filters: 8, levels: 2, patch: 1 };
 
 function resolve(options?: Readonly<Partial<PeaksUnetOptions>>): PeaksUnetOptions {
   const o = withDefaults(PEAKS_UNET, DEFAULTS, options);
@@ -45,18 +52,19 @@ function resolve(options?: Readonly<Partial<PeaksUnetOptions>>): PeaksUnetOption
     width: intOption(o.width, 'width', 4, 8192),
     filters: intOption(o.filters, 'filters', 1, 256),
     levels: intOption(o.levels, 'levels', 0, 5),
+    patch: intOption(o.patch, 'patch', 1, 8),
   };
-  const m = 1 << r.levels;
+  const m = r.patch << r.levels;
   for (const k of ['height', 'width'] as const) {
     if (r[k] % m !== 0)
-      throw new ValidationError(`${k} ${r[k]} is not a multiple of 2^levels = ${m}`, k);
+      throw new ValidationError(`${k} ${r[k]} is not a multiple of patch · 2^levels = ${m}`, k);
   }
   return r;
 }
 
-/** The input size a frame is padded to for `levels` poolings. */
-export function paddedSize(n: number, levels: number): number {
-  const m = 1 << levels;
+/** The input size a frame is padded to for `levels` poolings after a stem of `patch`. */
+export function paddedSize(n: number, levels: number, patch = 1): number {
+  const m = patch << levels;
   return Math.ceil(n / m) * m;
 }
 
@@ -73,7 +81,17 @@ function build(o: PeaksUnetOptions, seed: number): tf.LayersModel {
       activation: 'relu',
       ...seededKernel(seed, name),
     }).apply(x) as S;
-  let x = input;
+  let x: S = input;
+  if (o.patch > 1) {
+    x = L.conv2d({
+      name: 'stem',
+      filters: o.filters,
+      kernelSize: o.patch,
+      strides: o.patch,
+      activation: 'relu',
+      ...seededKernel(seed, 'stem'),
+    }).apply(x) as S;
+  }
   const skips: S[] = [];
   for (let l = 0; l < o.levels; l++) {
     x = conv(x, o.filters << l, `down${l}_conv1`);
@@ -89,20 +107,24 @@ function build(o: PeaksUnetOptions, seed: number): tf.LayersModel {
     x = conv(x, o.filters << l, `up${l}_conv1`);
     x = conv(x, o.filters << l, `up${l}_conv2`);
   }
-  const out = L.conv2d({
+  const maps = {
     name: 'maps',
     filters: PEAKS_UNET_OUTPUTS.length,
-    kernelSize: 1,
-    activation: 'sigmoid',
+    activation: 'sigmoid' as const,
     ...seededKernel(seed, 'maps'),
-  }).apply(x) as S;
+  };
+  const out = (
+    o.patch > 1
+      ? L.conv2dTranspose({ ...maps, kernelSize: o.patch, strides: o.patch })
+      : L.conv2d({ ...maps, kernelSize: 1 })
+  ).apply(x) as S;
   return tf.model({ inputs: input, outputs: out, name: PEAKS_UNET });
 }
 
 export const PEAKS_UNET_ARCHITECTURE: Architecture<PeaksUnetOptions> = {
   name: PEAKS_UNET,
   description:
-    'peaks U-Net: log-scaled frame (h × w × 1) → levels × [2 conv3×3-relu, pool] → 2 conv → levels × [up, ⊕ skip, 2 conv3×3-relu] → conv1×1 sigmoid (foreground, interior)',
+    'peaks U-Net: log-scaled frame (h × w × 1) → [patch × patch stride-patch conv-relu] → levels × [2 conv3×3-relu, pool] → 2 conv → levels × [up, ⊕ skip, 2 conv3×3-relu] → conv1×1 sigmoid (foreground, interior) [a patch × patch stride-patch transposed conv with patch > 1]',
   defaults: DEFAULTS,
   resolve,
   inputShape: (o) => [o.height, o.width, 1],
