@@ -104,6 +104,7 @@ async function runPlan(
           }
           // in position order, output by output: the same sums however the work is split
           results.forEach((r, j) => {
+            // a representative's weight |orbit|/|G| (a task is CHUNK = 1 position)
             const w = weights?.[g0 + j * CHUNK] ?? 1;
             r.forEach((a, o) => {
               const tt = total[o]!;
