@@ -68,6 +68,8 @@ describe('bragg classify train / predict / evaluate', () => {
       ...TRAIN.slice(4),
       '-o',
       models,
+      '--bn-momentum',
+      '0.9',
       '--json',
     ];
     const first = await bragg(...args, '--epochs', '1');
@@ -95,6 +97,7 @@ describe('bragg classify train / predict / evaluate', () => {
     >;
     expect(meta.workflow).toBe('classify');
     expect(meta.labels).toEqual([...HELIUM_CLASSES]);
+    expect((meta.architecture as { config: { bnMomentum: number } }).config.bnMomentum).toBe(0.9);
     const training = meta.training as Record<string, unknown>;
     expect(training.loss).toBe('binaryCrossentropy');
     expect(training.optimizer).toMatchObject({
@@ -194,6 +197,18 @@ describe('bragg classify train / predict / evaluate', () => {
     );
     expect(bad.code).toBe(1);
     expect(err.join('')).toMatch(/nope: no such file or folder/);
+    const momentum = await bragg(
+      'classify',
+      'train',
+      '--data',
+      join(dir, 'data'),
+      '-o',
+      join(dir, 'm3'),
+      '--bn-momentum',
+      '1.5',
+    );
+    expect(momentum.code).toBe(1);
+    expect(err.join('')).toMatch(/--bn-momentum: must be a number in 0…1/);
     expect(err.join('')).not.toMatch(/\n\s+at /);
   });
 });

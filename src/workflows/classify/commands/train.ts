@@ -25,6 +25,7 @@ interface Opts {
   lrDecay?: string;
   stepsPerEval?: string;
   firstActivation?: string;
+  bnMomentum?: string;
   resume?: boolean;
   db?: string;
   json?: boolean;
@@ -114,6 +115,10 @@ export const classifyTrainCommand: CommandModule = {
         "train/eval cycles of n steps (the seed's steps_per_eval): evaluation + checkpoint after each",
       )
       .option('--first-activation <a>', 'log (AiryNet) or none (default log)')
+      .option(
+        '--bn-momentum <m>',
+        "ResNet batch-norm moving-average momentum (default 0.997, the seed's; 0.9 for short runs)",
+      )
       .option('--resume', 'continue from the last checkpoint of the same output folder')
       .option('--db <path>', `run registry (default ${ctx.registryPath()})`)
       .option('--json', 'JSON lines per epoch and a JSON summary on stdout')
@@ -161,6 +166,9 @@ export const classifyTrainCommand: CommandModule = {
               ...opt('lrDecay', numberFlag(o.lrDecay, 'lrDecay')),
               ...opt('stepsPerEval', intFlag(o.stepsPerEval, 'stepsPerEval')),
               ...opt('firstActivation', fa),
+              ...(o.bnMomentum !== undefined
+                ? { architecture: { bnMomentum: numberFlag(o.bnMomentum, 'bnMomentum') } }
+                : {}),
               ...(o.resume ? { resume: true } : {}),
               callbacks: [
                 { onEvent: () => throwIfStopped(ctx.signal, 'interrupted') },
