@@ -3,7 +3,9 @@ import { rutile } from '../../../test/support/simulate/multislice/crystals.js';
 import { buildSliceStack, planSimulation, type MultisliceParams } from './plan.js';
 import { simulatePacbed } from './simulate.js';
 import type { CrystalLike } from './specimen.js';
+import { relativeL1 } from './prism.js';
 import {
+  SQUARE_OPERATIONS,
   latticePixels,
   positionOrbits,
   specimenSymmetry,
@@ -28,16 +30,6 @@ async function opsOf(crystal: CrystalLike, params: MultisliceParams): Promise<st
   const plan = planSimulation(crystal, params);
   const stack = await buildSliceStack(plan, 0);
   return specimenSymmetry(plan, stack.transmissions).map(opKey).sort();
-}
-
-function relativeL1(a: Float32Array, b: Float32Array): number {
-  let d = 0;
-  let s = 0;
-  for (let i = 0; i < a.length; i++) {
-    d += Math.abs(a[i]! - b[i]!);
-    s += Math.abs(b[i]!);
-  }
-  return d / s;
 }
 
 describe('specimen symmetry', () => {
@@ -74,23 +66,12 @@ describe('specimen symmetry', () => {
     expect(plan.reps[0]).toBe(3);
     expect(plan.grid.nx % 3).not.toBe(0);
     expect(latticePixels(plan)).toBeUndefined();
-    expect(specimenSymmetry(plan, (await buildSliceStack(plan, 0)).transmissions)).toHaveLength(
-      1,
-    );
+    expect(specimenSymmetry(plan, (await buildSliceStack(plan, 0)).transmissions)).toHaveLength(1);
   });
 });
 
 describe('position orbits', () => {
-  const square4mm: GridOp[] = [
-    [1, 0, 0, 1],
-    [-1, 0, 0, -1],
-    [-1, 0, 0, 1],
-    [1, 0, 0, -1],
-    [0, 1, 1, 0],
-    [0, -1, -1, 0],
-    [0, -1, 1, 0],
-    [0, 1, -1, 0],
-  ].map((r) => ({ r: r as [number, number, number, number], t: [0, 0] as const }));
+  const square4mm: GridOp[] = SQUARE_OPERATIONS.map((r) => ({ r, t: [0, 0] as const }));
 
   function gridPositions(n: number, a: number): Float64Array {
     const p = new Float64Array(2 * n * n);

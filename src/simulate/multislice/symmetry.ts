@@ -30,7 +30,8 @@ export interface GridOp {
   t: readonly [number, number];
 }
 
-const ROTATIONS: readonly (readonly [number, number, number, number])[] = [
+/** The 8 operations of the square (row-major 2×2); the first 4 are those of the rectangle. */
+export const SQUARE_OPERATIONS: readonly (readonly [number, number, number, number])[] = [
   [1, 0, 0, 1],
   [-1, 0, 0, -1],
   [-1, 0, 0, 1],
@@ -112,7 +113,7 @@ export function specimenSymmetry(
   const atoms = cell.atoms;
   const ops: GridOp[] = [identity];
   const seen = new Set<string>(['1,0,0,1:0,0']);
-  for (const r of ROTATIONS) {
+  for (const r of SQUARE_OPERATIONS) {
     if ((r[1] !== 0 || r[2] !== 0) && !square) continue;
     // the tilted propagator: R·tilt = tilt
     const fx = r[0] * tx + r[1] * ty;
