@@ -31,9 +31,9 @@ export const classifyDemoCommand: CommandModule = {
           'small target size, evaluate on held-out images (other seeds) and write Grad-CAM++ overlays.',
       )
       .option('-o, --output <dir>', 'output folder', 'classify-demo')
-      .option('--images <n>', 'training images (default 512)')
+      .option('--images <n>', 'training images (default 1024)')
       .option('--eval-images <n>', 'held-out images (default 128)')
-      .option('--epochs <n>', 'epochs (default 6)')
+      .option('--epochs <n>', 'epochs (default 8)')
       .option('--target-size <px>', 'network input side (default 64)')
       .option('--seed <s>', 'random seed (default 1)')
       .option('--db <path>', `run registry (default ${ctx.registryPath()})`)
