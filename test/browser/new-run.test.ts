@@ -78,7 +78,10 @@ describe.skipIf(!HAS_CHROMIUM)(browserSuiteTitle('browser new-run form'), () => 
         await page.goto(`${suite.url}/#/runs`);
         await page.getByRole('button', { name: 'New run' }).click();
         await page.getByTestId('new-run').getByLabel('kind').selectOption('train');
-        await expect(page.getByTestId('new-run').getByLabel('dataset run').inputValue()).resolves.toBe(runId); // prettier-ignore
+        // the runs are fetched after the form opens: wait for the option, then read the choice
+        const datasetRun = page.getByTestId('new-run').getByLabel('dataset run');
+        await datasetRun.locator(`option[value="${runId}"]`).waitFor({ state: 'attached' });
+        await expect(datasetRun.inputValue()).resolves.toBe(runId);
       }),
     180_000,
   );
