@@ -209,6 +209,9 @@ describe('bragg classify train / predict / evaluate', () => {
     );
     expect(momentum.code).toBe(1);
     expect(err.join('')).toMatch(/--bn-momentum: must be a number in 0…1/);
+    const vgg = await bragg('classify', 'train', '--data', join(dir, 'data'), '-o', join(dir, 'm4'), '--airynet-type', 'vgg', '--bn-momentum', '0.9'); // prettier-ignore
+    expect(vgg.code).toBe(1);
+    expect(err.join('')).toMatch(/--bn-momentum: applies to --airynet-type resnet/);
     expect(err.join('')).not.toMatch(/\n\s+at /);
   });
 });

@@ -136,6 +136,11 @@ export const classifyTrainCommand: CommandModule = {
         const type = o.airynetType;
         if (type !== 'resnet' && type !== 'vgg')
           throw new ValidationError(`must be resnet or vgg, got '${type}'`, 'airynetType');
+        if (o.bnMomentum !== undefined && type !== 'resnet')
+          throw new ValidationError(
+            `applies to --airynet-type resnet (VGG has no batch normalisation)`,
+            'bnMomentum',
+          );
         const fa = o.firstActivation;
         if (fa !== undefined && fa !== 'log' && fa !== 'none')
           throw new ValidationError(`must be log or none, got '${fa}'`, 'firstActivation');
