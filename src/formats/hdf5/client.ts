@@ -10,7 +10,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { FormatError, ValidationError } from '../../core/errors.js';
 import { workerModule } from '../../core/worker-loader.js';
-import type { WorkerRequest, WorkerResponse, WorkerResult } from './protocol.js';
+import { BUILTIN_FILTERS, PLUGIN_FILTERS, pluginDirectory, type FilterInfo } from './filters.js';
+import type { WorkerRequest, WorkerResponse, WorkerResult, WorkerSetup } from './protocol.js';
 
 /** Default time limit of one metadata request (open + tree walk), ms. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -53,6 +54,7 @@ class H5Client {
   private nextId = 1;
   /** Incremented whenever the worker is replaced; handles of older generations are invalid. */
   generation = 0;
+  private available: readonly FilterInfo[] = BUILTIN_FILTERS;
 
   private async start(): Promise<Worker> {
     if (this.worker) return this.worker;
@@ -63,9 +65,12 @@ class H5Client {
       // swallowed by piping the worker's stdio and never reading it (reading a worker stream
       // would keep the process alive after the work is done). `diagnostics` lets it through.
       const quiet = !this.settings.diagnostics;
+      const dir = pluginDirectory();
+      const setup: WorkerSetup = { h5wasmUrl: h5wasmUrl() };
+      if (dir !== undefined) setup.plugins = { dir, files: PLUGIN_FILTERS.map((f) => f.plugin) };
       const w = new Worker(mod.filename, {
         execArgv: mod.execArgv,
-        workerData: { h5wasmUrl: h5wasmUrl() },
+        workerData: setup,
         stdout: quiet,
         stderr: quiet,
       });
@@ -73,6 +78,11 @@ class H5Client {
         const onMsg = (m: WorkerResponse): void => {
           if (m.id === 0) {
             w.off('error', onErr);
+            const found = m.ok && m.value.op === 'ready' ? m.value.plugins : [];
+            this.available = [
+              ...BUILTIN_FILTERS,
+              ...PLUGIN_FILTERS.filter((f) => found.includes(f.plugin)),
+            ];
             resolve();
           }
         };
@@ -121,6 +131,7 @@ class H5Client {
   private fail(err: unknown): void {
     const w = this.worker;
     this.worker = undefined;
+    if (w) this.generation++;
     for (const [id, p] of this.pending) {
       clearTimeout(p.timer);
       this.pending.delete(id);
@@ -139,6 +150,8 @@ class H5Client {
     const w = this.worker;
     this.worker = undefined;
     if (w) {
+      // The handles of this worker are gone with it: files re-open on their next request.
+      this.generation++;
       w.removeAllListeners('exit');
       await w.terminate();
     }
@@ -159,6 +172,20 @@ class H5Client {
       throw new ValidationError(`must be a positive number of ms, got ${s.timeoutMs}`, 'timeoutMs');
     }
     this.settings = { ...this.settings, ...s };
+  }
+
+  /**
+   * The HDF5 filters the worker can decode: the built-in ones and the plugins it found when it
+   * last started (only the built-in ones before the first start; see `availableFilters`).
+   */
+  get filters(): readonly FilterInfo[] {
+    return this.available;
+  }
+
+  /** The HDF5 filters the worker can decode, starting it if need be. */
+  async availableFilters(): Promise<readonly FilterInfo[]> {
+    await this.start();
+    return this.available;
   }
 
   /** The metadata time limit [ms]. */

@@ -281,13 +281,20 @@ describe.skipIf(!existsSync(dir))('HDF5/NeXus conformance (MANIFEST §2)', () =>
     });
   });
 
-  it('ARINA master: external link resolved to the data file; bitshuffle refused by name', async () => {
+  it('ARINA master: external link resolved to the data file; bitshuffle+LZ4 decoded', async () => {
     await withFile(h5('rosettasciio/arina/test_00_master.h5'), async (f) => {
       expect(f.defaultDataset).toBe('/entry/data/data_000001');
-      expect(info(f, '/entry/data/data_000001')!.shape).toEqual([16, 192, 192]);
-      const err = await f.read('/entry/data/data_000001', { frame: 0 }).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(FormatError);
-      expect((err as Error).message).toContain('32008');
+      const d = info(f, '/entry/data/data_000001')!;
+      expect(d.shape).toEqual([16, 192, 192]);
+      expect(d.dtype).toBe('uint32');
+      expect(d.metadata.filters).toEqual(['bitshuffle (32008)']);
+      // MANIFEST §2.3: filter 32008 with LZ4; every decompressed value is 0
+      const frame = await f.read('/entry/data/data_000001', { frame: 0 });
+      expect(frame.array.shape).toEqual([192, 192]);
+      expect(sum(frame)).toBe(0);
+      const all = await f.read('/entry/data/data_000001');
+      expect(all.array.shape).toEqual([16, 192, 192]);
+      expect(sum(all)).toBe(0);
     });
   });
 

@@ -4,6 +4,9 @@
  * main thread (which terminates and replaces the worker). HDF5's diagnostics, which the
  * library prints to fd 2, are captured here and returned with the error instead.
  *
+ * HDF5 filter plugins (h5wasm-plugins, WebAssembly side modules) are put on HDF5's plugin
+ * search path before any file is opened; HDF5 loads one when a dataset first needs it.
+ *
  * This file must stay self-contained at run time (only `import type` from other modules):
  * under vitest it is transpiled on the fly and started from a `data:` URL.
  */
@@ -21,6 +24,7 @@ import type {
   WorkerRequest,
   WorkerResponse,
   WorkerResult,
+  WorkerSetup,
   WriteAttr,
 } from './protocol.js';
 
@@ -35,10 +39,12 @@ const MAX_ATTR_BYTES = 1 << 20;
 
 let diagnostics = '';
 const originalWriteSync = fs.writeSync.bind(fs);
-// Capture what the wasm module writes to stderr (HDF5-DIAG error stacks) instead of printing it.
+// Capture what the wasm module writes to stderr (HDF5-DIAG error stacks) instead of printing it,
+// and what it writes to stdout (filter plugins `printf` about bad chunks), which would otherwise
+// land in the middle of a command's output (`bragg info --json`).
 (fs as unknown as { writeSync: (...a: unknown[]) => number }).writeSync = (...args: unknown[]) => {
   const [fd, buf, off, len] = args;
-  if (fd === 2) {
+  if (fd === 1 || fd === 2) {
     if (typeof buf === 'string') {
       diagnostics += buf;
       return buf.length;
@@ -55,9 +61,40 @@ const originalWriteSync = fs.writeSync.bind(fs);
   return (originalWriteSync as (...a: unknown[]) => number)(...args);
 };
 
-const data = workerData as { h5wasmUrl?: string } | undefined;
+const data = workerData as WorkerSetup | undefined;
 const lib = (await import(data?.h5wasmUrl ?? 'h5wasm/node')) as H5Lib;
 const Module = await lib.ready;
+const plugins = installPlugins(data?.plugins);
+
+/** A file that starts with the WebAssembly magic bytes (`\0asm`). */
+function isWasm(path: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(path, 'r');
+    const head = Buffer.alloc(4);
+    return fs.readSync(fd, head, 0, 4, 0) === 4 && head.toString('latin1') === '\0asm';
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/**
+ * Make `dir` HDF5's only plugin folder (as h5wasm-plugins' `install_local_plugins` does, which
+ * puts it first): the other default entries are the path of the machine that built h5wasm and
+ * `/usr/local/hdf5/lib/plugin`, where native plugins, which the wasm library cannot load, live.
+ * Returns the plugin files that are there.
+ */
+function installPlugins(p: WorkerSetup['plugins']): string[] {
+  if (!p) return [];
+  if (Module.insert_plugin_search_path(p.dir, 0) < 0) return [];
+  while (Module.get_plugin_search_paths().length > 1) {
+    if (Module.remove_plugin_search_path(1) < 0) break;
+  }
+  const sep = p.dir.endsWith('/') ? '' : '/';
+  return p.files.filter((f) => isWasm(`${p.dir}${sep}${f}`));
+}
 
 const files = new Map<number, H5.File>();
 let nextHandle = 1;
@@ -455,4 +492,8 @@ parentPort?.on('message', (msg: { id: number; req: WorkerRequest }) => {
   }
   parentPort?.postMessage(res);
 });
-parentPort?.postMessage({ id: 0, ok: true, value: { op: 'done' } } satisfies WorkerResponse);
+parentPort?.postMessage({
+  id: 0,
+  ok: true,
+  value: { op: 'ready', plugins, searchPaths: Module.get_plugin_search_paths() },
+} satisfies WorkerResponse);

@@ -150,7 +150,22 @@ export type ReadResult =
   | { kind: 'bytes'; bytes: ArrayBuffer; shape: number[]; type: H5Type }
   | { kind: 'strings'; strings: string[]; shape: number[] };
 
+/** What the worker is started with (`workerData`). */
+export interface WorkerSetup {
+  /** URL of h5wasm's Node build (the worker may run from a `data:` URL, without resolution). */
+  h5wasmUrl?: string;
+  /** HDF5 filter plugins: the folder to search and the plugin files bragg knows in it. */
+  plugins?: { dir: string; files: string[] };
+}
+
 export type WorkerResult =
+  | {
+      op: 'ready';
+      /** The plugin files found in the plugin folder (WebAssembly modules HDF5 may load). */
+      plugins: string[];
+      /** HDF5's plugin search path after setup. */
+      searchPaths: string[];
+    }
   | { op: 'open'; handle: number; tree: H5Tree | null }
   | { op: 'read'; result: ReadResult }
   | { op: 'create'; handle: number }

@@ -16,14 +16,13 @@ import type { ArrayInfo, FormatReader, OpenedFile, Selection } from '../types.js
 import { axisSources, buildAxes, MAX_AXIS_LENGTH, type AxisSource } from './axes.js';
 import { h5 } from './client.js';
 import { decodeBytes, decodeStrings, decodingOf, describeType, type Decoding } from './decode.js';
+import { filterLabel } from './filters.js';
 import { allPlottable, findPlottable, frameStacks, type PlottableData } from './nexus.js';
 import type { H5DatasetNode, H5Node, H5Tree } from './protocol.js';
 import { checkSuperblock, hasSignature, type SuperblockInfo } from './signature.js';
 import { spill, type LocalFile } from './spill.js';
 import { attrString, attrsMetadata, normalize, TreeIndex } from './tree.js';
 
-/** Filters built into h5wasm's HDF5 (deflate, shuffle, fletcher32, szip, nbit, scaleoffset). */
-const BUILTIN_FILTERS = new Set([1, 2, 3, 4, 5, 6]);
 /** A read larger than this must also be justified by the bytes on disk (×MAX_EXPANSION). */
 const UNCHECKED_READ_BYTES = 64 * 2 ** 20;
 const MAX_EXPANSION = 1000;
@@ -70,6 +69,7 @@ class Hdf5File implements OpenedFile {
     this.plottable = findPlottable(index);
     this.frameStacks = frameStacks(index);
     const stacks = new Set(this.frameStacks);
+    const known = new Map(h5.filters.map((f) => [f.id, f]));
     for (const n of index.tree.nodes) {
       if (n.kind !== 'dataset') continue;
       let dec: Decoding;
@@ -95,7 +95,11 @@ class Hdf5File implements OpenedFile {
       }
       if (dec.fields) meta.fields = dec.fields;
       if (n.chunks) meta.chunks = n.chunks;
-      if (n.filters.length > 0) meta.filters = n.filters.map((f) => `${f.name} (${f.id})`);
+      if (n.filters.length > 0) {
+        meta.filters = n.filters.map((f) => filterLabel(known.get(f.id) ?? f));
+        const missing = n.filters.filter((f) => !known.has(f.id));
+        if (missing.length > 0) meta.missingFilters = missing.map(describeFilter);
+      }
       if (n.softLink) meta.softLink = n.softLink;
       if (n.external) meta.externalLink = `${n.external.file}:${n.external.target}`;
       if (n.virtualSources)
@@ -219,16 +223,42 @@ class Hdf5File implements OpenedFile {
       const found = resolveExternal(this.local.path, e.node.external.file);
       if (found) available += statSync(found).size;
     }
-    const unknown = e.node.filters.filter((f) => !BUILTIN_FILTERS.has(f.id));
+    const filters = h5.filters;
+    const known = new Set(filters.map((f) => f.id));
+    const unknown = e.node.filters.filter((f) => !known.has(f.id));
     if (unknown.length > 0) {
       throw new FormatError('HDF5', 'dataset needs an HDF5 filter bragg does not have', {
         file: this.path,
         path: e.node.path,
-        expected: 'deflate, shuffle, fletcher32, szip, nbit or scaleoffset',
-        found: unknown.map((f) => `filter ${f.id}${f.name ? ` (${f.name})` : ''}`).join(', '),
+        expected: `filters bragg has: ${filters.map(filterLabel).join(', ')}`,
+        found: unknown.map(describeFilter).join(', '),
       });
     }
     return available;
+  }
+
+  /**
+   * A read of a filtered dataset that failed in the filter pipeline (a plugin rejected a chunk,
+   * or aborted on it): say so, with HDF5's own words as the cause.
+   */
+  private decodeError(e: Entry, err: unknown): unknown {
+    if (!(err instanceof FormatError) || e.node.filters.length === 0) return err;
+    const known = new Map(h5.filters.map((f) => [f.id, f]));
+    // An abort while reading through a plugin is the plugin's (their error paths can abort).
+    const plugin = e.node.filters.some((f) => known.get(f.id)?.plugin !== undefined);
+    const aborted = plugin && err.found === 'a WebAssembly abort in the HDF5 library';
+    if (!aborted && !/filter returned failure|data pipeline read failed/.test(err.reason))
+      return err;
+    const pipeline = e.node.filters.map((f) => filterLabel(known.get(f.id) ?? f)).join(' + ');
+    return new FormatError('HDF5', 'compressed data cannot be decoded', {
+      file: this.path,
+      path: e.node.path,
+      expected: `chunks that ${pipeline} can decode`,
+      found: aborted
+        ? 'a chunk on which the decoder aborted (corrupt or truncated data?)'
+        : 'a chunk the filter pipeline rejects (corrupt or truncated data?)',
+      cause: err,
+    });
   }
 
   private async ensureOpen(): Promise<void> {
@@ -262,7 +292,11 @@ class Hdf5File implements OpenedFile {
       ? ({ op: 'read', handle: this.handle, path: e.node.path } as const)
       : ({ op: 'read', handle: this.handle, path: e.node.path, start, count } as const);
     const timeout = h5.timeoutMs + bytes * MS_PER_BYTE;
-    const r = await h5.call(req, this.path, 'reading', timeout, [], e.node.path);
+    const r = await h5
+      .call(req, this.path, 'reading', timeout, [], e.node.path)
+      .catch((err: unknown) => {
+        throw this.decodeError(e, err);
+      });
     if (r.op !== 'read')
       throw new FormatError('HDF5', 'unexpected worker answer', { file: this.path });
     const res = r.result;
@@ -298,6 +332,11 @@ class Hdf5File implements OpenedFile {
     }
     this.local.remove();
   }
+}
+
+/** A filter of a file's pipeline as errors name it: `filter 32008 (bitshuffle; see ...)`. */
+function describeFilter(f: { id: number; name: string }): string {
+  return `filter ${f.id}${f.name ? ` (${f.name})` : ''}`;
 }
 
 function largest(ds: ArrayInfo[]): string | undefined {
