@@ -22,13 +22,30 @@ import type { DataSource } from '../../../ml/train/data.js';
 import { interruptedError } from '../../command.js';
 import { openMaskFile } from '../labels/label-file.js';
 import { openScan } from '../scan/input.js';
-import { logScale, targetMaps } from './maps.js';
+import { CHANNEL_RANGE, inputChannels, networkInput, targetMaps, type PeaksInput } from './maps.js';
+
+/** Stored input value q of channel j → its value. */
+function dequantise(q: number, j: number): number {
+  const [lo, hi] = CHANNEL_RANGE[j]!;
+  return lo + (q / 65535) * (hi - lo);
+}
+
+/** A frame's network input as float32 (h × w × channels). */
+export function frameInput(f: PeaksFrame, out = new Float32Array(f.input.length)): Float32Array {
+  const c = f.channels;
+  for (let p = 0; p < f.input.length; p++) out[p] = dequantise(f.input[p]!, p % c);
+  return out;
+}
 
 export interface PeaksFrame {
   scan: string;
   frame: number;
-  /** Log-scaled input × 65535, h × w. */
+  /**
+   * The network input (`networkInput`), h × w × channels, each channel quantised to 16 bits
+   * over its `CHANNEL_RANGE`.
+   */
   input: Uint16Array;
+  channels: number;
   /** 0 background, 1 border, 2 interior; h × w. */
   cls: Uint8Array;
   /** Flat indices of the peak pixels (cls > 0). */
@@ -57,6 +74,8 @@ export interface LoadOptions {
   valSplit: number;
   /** Most frames held (default 400; spread evenly over the dataset). */
   maxFrames?: number;
+  /** What the network is given (default `log`). */
+  input?: PeaksInput;
   signal?: AbortSignal;
 }
 
@@ -106,6 +125,7 @@ async function loadScan(
   keep: (k: number) => boolean,
   first: number,
   keepIds: boolean,
+  kind: PeaksInput,
 ): Promise<{ frames: PeaksFrame[]; h: number; w: number }> {
   const scan = await openScan(s.scan);
   const masks = await openMaskFile(s.labels).catch(async (err: unknown) => {
@@ -121,7 +141,9 @@ async function loadScan(
         found: `${masks.height} × ${masks.width}`,
       });
     const out: PeaksFrame[] = [];
-    const tmp = new Float32Array(h * w);
+    const c = inputChannels(kind);
+    const tmp = new Float32Array(h * w * c);
+    const ranges = CHANNEL_RANGE.slice(0, c);
     const BLOCK = 16;
     for (let i0 = 0; i0 < masks.frameIndex.length; i0 += BLOCK) {
       const i1 = Math.min(masks.frameIndex.length, i0 + BLOCK);
@@ -136,9 +158,13 @@ async function loadScan(
             file: masks.path,
           });
         const fr = await scan.read(f, f + 1);
-        logScale(fr.data, tmp);
-        const input = new Uint16Array(h * w);
-        for (let p = 0; p < h * w; p++) input[p] = Math.round(Math.min(1, tmp[p]!) * 65535);
+        networkInput(fr.data, h, w, kind, tmp);
+        const input = new Uint16Array(h * w * c);
+        for (let p = 0; p < h * w * c; p++) {
+          const [lo, hi] = ranges[p % c]!;
+          const u = (tmp[p]! - lo) / (hi - lo);
+          input[p] = Math.round(Math.min(1, Math.max(0, u)) * 65535);
+        }
         const ids = m.subarray((i - i0) * h * w, (i - i0 + 1) * h * w);
         const t = targetMaps(ids, h, w);
         const cls = new Uint8Array(h * w);
@@ -152,6 +178,7 @@ async function loadScan(
           scan: s.scan,
           frame: f,
           input,
+          channels: c,
           cls,
           peakPixels: Int32Array.from(peaks),
           ...(keepIds ? { ids: ids.slice() } : {}),
@@ -200,7 +227,13 @@ export async function loadPeaksData(dir: string, o: LoadOptions): Promise<PeaksT
     if (o.signal?.aborted) throw interruptedError('interrupted while loading the dataset');
     const s = man.scans[k]!;
     // with one scan its last frames validate: every frame keeps its ids then
-    const r = await loadScan(s, keep, first, nVal === 0 || k >= man.scans.length - nVal);
+    const r = await loadScan(
+      s,
+      keep,
+      first,
+      nVal === 0 || k >= man.scans.length - nVal,
+      o.input ?? 'log',
+    );
     first += counts[k]!;
     if (k === 0) {
       h = r.h;
@@ -219,7 +252,8 @@ export async function loadPeaksData(dir: string, o: LoadOptions): Promise<PeaksT
   }
   if (train.length === 0)
     throw new ValidationError('no training frame left after the validation split', 'valSplit');
-  const bytes = (train.length + validation.length) * h * w * 3;
+  const bytes =
+    (train.length + validation.length) * h * w * (1 + 2 * inputChannels(o.input ?? 'log'));
   if (bytes > 2 ** 31)
     throw new LimitError('training frames in memory', {
       field: 'maxFrames',
@@ -252,7 +286,7 @@ export interface CropSourceOptions {
   peakFraction?: number;
 }
 
-/** One crop (input c × c × 1 and targets c × c × 2) written at offset k of the batch arrays. */
+/** One crop (input c × c × channels, targets c × c × 2) written at offset k of the batch arrays. */
 function cropInto(
   f: PeaksFrame,
   w: number,
@@ -266,13 +300,14 @@ function cropInto(
   k: number,
 ): void {
   const base = k * c * c;
+  const nc = f.channels;
   for (let r = 0; r < c; r++) {
     const sy = y0 + (flipY ? c - 1 - r : r);
     for (let q = 0; q < c; q++) {
       const sx = x0 + (flipX ? c - 1 - q : q);
       const p = sy * w + sx;
       const o = base + r * c + q;
-      x[o] = f.input[p]! / 65535;
+      for (let j = 0; j < nc; j++) x[o * nc + j] = dequantise(f.input[p * nc + j]!, j);
       const cl = f.cls[p]!;
       y[2 * o] = cl > 0 ? 1 : 0;
       y[2 * o + 1] = cl === 2 ? 1 : 0;
@@ -289,12 +324,13 @@ export function cropSource(o: CropSourceOptions): DataSource {
     );
   if (o.frames.length === 0) throw new ValidationError(`no ${o.part} frames`, 'data');
   const frac = o.peakFraction ?? 0.7;
+  const nc = o.frames[0]!.channels;
   return (epoch: number) => ({
     async *[Symbol.asyncIterator]() {
       const e = o.part === 'validation' ? 0 : epoch;
       for (let b = 0; b < o.batches; b++) {
         const rng = createRng(deriveSeed(o.seed, 'peaks-crops', o.part, e, b));
-        const x = new Float32Array(o.batchSize * c * c);
+        const x = new Float32Array(o.batchSize * c * c * nc);
         const y = new Float32Array(o.batchSize * c * c * 2);
         for (let k = 0; k < o.batchSize; k++) {
           const f = o.frames[rng.int(o.frames.length)]!;
@@ -315,7 +351,7 @@ export function cropSource(o: CropSourceOptions): DataSource {
           cropInto(f, o.width, c, y0, x0, rng.next() < 0.5, rng.next() < 0.5, x, y, k);
         }
         yield {
-          x: tf.tensor4d(x, [o.batchSize, c, c, 1]),
+          x: tf.tensor4d(x, [o.batchSize, c, c, nc]),
           y: tf.tensor4d(y, [o.batchSize, c, c, 2]),
         };
       }

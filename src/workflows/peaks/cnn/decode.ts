@@ -122,6 +122,8 @@ export interface DecodedFrame {
   confidence: number[];
   /** Candidates before NMS (after the threshold). */
   candidates: number;
+  /** The frame's local background (counts), where the model computed it for its input. */
+  background?: Float32Array;
 }
 
 /**

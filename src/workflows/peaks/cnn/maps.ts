@@ -16,11 +16,71 @@
  * everywhere, so every peak keeps a seed (`decode.ts`).
  */
 
+import { localBackground, type LocalBackground } from '../classic/background.js';
+
 /** ln(1 + 2^20): the scale of the log input. */
 export const LOG_SCALE = Math.log1p(2 ** 20);
 
 export const PEAKS_PREPROCESSING =
   'peaks/1: bad pixels repaired (scan/preprocess.ts), log(1 + max(0, counts)) / log(1 + 2^20), edge-padded to a multiple of 2^levels';
+
+/**
+ * What the network is given, per pixel (the U-Net's `input` option):
+ * - `log`: one channel, the log scaling above.
+ * - `log+snr`: a second channel, the pixel's significance over its local background as the
+ *   classic finder measures it — s = (counts − b) / max(σ, 1), b and σ the sigma-clipped mean
+ *   and standard deviation around the pixel (`PEAKS_BACKGROUND`) — compressed as
+ *   asinh(s) / asinh(1000). The log channel alone leaves the network to learn what "above the
+ *   background" means under every background; strong structured backgrounds (air-scatter
+ *   rings, fluorescence, streaks at 10–100 counts) are where it made its false positives, and
+ *   where the classic finder, which thresholds s, did best.
+ */
+export const PEAKS_INPUTS = ['log', 'log+snr'] as const;
+export type PeaksInput = (typeof PEAKS_INPUTS)[number];
+
+export const PEAKS_PREPROCESSING_SNR = `${PEAKS_PREPROCESSING}; channel 2: asinh((counts − b) / max(σ, 1)) / asinh(1000), b and σ the local background (radius 20, 5 passes clipped at 3σ, grid 4)`;
+
+/** The local background of the snr channel, and of the predicted peaks' intensities. */
+export const PEAKS_BACKGROUND = { radius: 20, passes: 5, clip: 3, grid: 4 } as const;
+
+/** asinh(1000): the scale of the snr channel. */
+export const SNR_SCALE = Math.asinh(1000);
+
+/** Channels of an input kind. */
+export function inputChannels(input: PeaksInput): number {
+  return input === 'log' ? 1 : 2;
+}
+
+/** Range of each channel (for the 16-bit storage of training frames). */
+export const CHANNEL_RANGE: readonly (readonly [number, number])[] = [
+  [0, 1],
+  [-1, 2],
+];
+
+/**
+ * The network input of one frame (counts, bad pixels repaired): h × w × channels, channel last.
+ * `background` is the frame's `PEAKS_BACKGROUND` when the caller has it (computed otherwise,
+ * for `log+snr`); it is returned so that the caller can reuse it.
+ */
+export function networkInput(
+  frame: Float32Array,
+  h: number,
+  w: number,
+  input: PeaksInput,
+  out: Float32Array = new Float32Array(h * w * inputChannels(input)),
+  background?: LocalBackground,
+): { data: Float32Array; background?: LocalBackground } {
+  if (input === 'log') return { data: logScale(frame, out) };
+  const bg = background ?? localBackground(frame, h, w, PEAKS_BACKGROUND);
+  for (let i = 0; i < h * w; i++) {
+    const v = frame[i]!;
+    const ok = Number.isFinite(v);
+    out[2 * i] = ok && v > 0 ? Math.log1p(v) / LOG_SCALE : 0;
+    const s = ok ? (v - bg.mean[i]!) / Math.max(bg.std[i]!, 1) : 0;
+    out[2 * i + 1] = Math.asinh(s) / SNR_SCALE;
+  }
+  return { data: out, background: bg };
+}
 
 /** The network input of one frame: `out[i] = log1p(max(0, frame[i])) / LOG_SCALE`. */
 export function logScale(

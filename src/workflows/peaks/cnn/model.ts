@@ -16,7 +16,8 @@ import {
   type PeaksUnetOptions,
 } from '../models/unet.js';
 import { decodeInstances, type DecodedFrame, type DecodeOptions } from './decode.js';
-import { logScale } from './maps.js';
+import type { LocalBackground } from '../classic/background.js';
+import { inputChannels, networkInput } from './maps.js';
 
 export interface PeaksModel extends PeaksPredictor {
   /**
@@ -28,9 +29,12 @@ export interface PeaksModel extends PeaksPredictor {
     count: number,
     h: number,
     w: number,
-    /** The frames are already the network's input (`logScale`d), not counts. */
+    /**
+     * The frames are already the network's input (`networkInput`: count × h × w × channels),
+     * not counts.
+     */
     scaled?: boolean,
-  ): { data: Float32Array; hp: number; wp: number };
+  ): { data: Float32Array; hp: number; wp: number; backgrounds?: LocalBackground[] };
 }
 
 /** Frames the network runs on at once (the memory is ~ this × frame pixels × 4·filters floats). */
@@ -68,28 +72,41 @@ export function unetModel(b: ModelBundle): PeaksModel {
     const hp = paddedSize(h, arch.levels, arch.patch);
     const wp = paddedSize(w, arch.levels, arch.patch);
     const model = at(hp, wp);
+    const c = inputChannels(arch.input);
     const out = new Float32Array(count * hp * wp * PEAKS_UNET_OUTPUTS.length);
-    const scaled = new Float32Array(h * w);
+    const scaled = new Float32Array(h * w * c);
+    const backgrounds: LocalBackground[] = [];
     for (let k0 = 0; k0 < count; k0 += SUB_BATCH) {
       const k1 = Math.min(count, k0 + SUB_BATCH);
-      const x = new Float32Array((k1 - k0) * hp * wp);
+      const x = new Float32Array((k1 - k0) * hp * wp * c);
       for (let k = k0; k < k1; k++) {
-        const f = frames.subarray(k * h * w, (k + 1) * h * w);
-        if (isScaled) scaled.set(f);
-        else logScale(f, scaled);
-        const base = (k - k0) * hp * wp;
+        if (isScaled) scaled.set(frames.subarray(k * h * w * c, (k + 1) * h * w * c));
+        else {
+          const f = frames.subarray(k * h * w, (k + 1) * h * w);
+          const r = networkInput(f, h, w, arch.input, scaled);
+          if (r.background) backgrounds.push(r.background);
+        }
+        const base = (k - k0) * hp * wp * c;
         // edge padding: the last row / column repeated
         for (let r = 0; r < hp; r++) {
           const sr = Math.min(r, h - 1) * w;
-          const o = base + r * wp;
-          for (let q = 0; q < wp; q++) x[o + q] = scaled[sr + Math.min(q, w - 1)]!;
+          const o = base + r * wp * c;
+          for (let q = 0; q < wp; q++) {
+            const src = (sr + Math.min(q, w - 1)) * c;
+            for (let j = 0; j < c; j++) x[o + q * c + j] = scaled[src + j]!;
+          }
         }
       }
-      const y = tf.tidy(() => model.predict(tf.tensor4d(x, [k1 - k0, hp, wp, 1])) as tf.Tensor);
+      const y = tf.tidy(() => model.predict(tf.tensor4d(x, [k1 - k0, hp, wp, c])) as tf.Tensor);
       out.set(y.dataSync() as Float32Array, k0 * hp * wp * 2);
       y.dispose();
     }
-    return { data: out, hp, wp };
+    return {
+      data: out,
+      hp,
+      wp,
+      ...(backgrounds.length === count ? { backgrounds } : {}),
+    };
   };
   const own = ((b.meta as { peaks?: { decode?: DecodeOptions } }).peaks?.decode ??
     {}) as DecodeOptions;
@@ -105,12 +122,19 @@ export function unetModel(b: ModelBundle): PeaksModel {
       const decode: DecodeOptions = { ...decodeOwn };
       for (const [k, v] of Object.entries(given))
         if (v !== undefined) decode[k as keyof DecodeOptions] = v as number;
-      const { data, hp, wp } = maps(frames, count, h, w);
+      const { data, hp, wp, backgrounds } = maps(frames, count, h, w);
       const res: DecodedFrame[] = [];
-      for (let k = 0; k < count; k++)
-        res.push(
-          decodeInstances(data.subarray(k * hp * wp * 2, (k + 1) * hp * wp * 2), h, w, decode, wp),
+      for (let k = 0; k < count; k++) {
+        const d = decodeInstances(
+          data.subarray(k * hp * wp * 2, (k + 1) * hp * wp * 2),
+          h,
+          w,
+          decode,
+          wp,
         );
+        const bg = backgrounds?.[k];
+        res.push(bg ? { ...d, background: bg.mean } : d);
+      }
       return res;
     },
     dispose() {

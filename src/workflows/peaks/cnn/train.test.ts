@@ -18,7 +18,7 @@ import { PEAKS_JOB_TYPES } from '../jobs.js';
 import { predictScan } from '../predict/predict.js';
 import { runPeaksDataset } from '../synthetic/run.js';
 import { loadPeaksModel } from './model.js';
-import { trainPeaksModel, type TrainPeaksOptions } from './train.js';
+import { THRESHOLDS, trainPeaksModel, type TrainPeaksOptions } from './train.js';
 
 let dir: string;
 let data: string;
@@ -61,10 +61,18 @@ describe('peaks model (supervised U-Net)', () => {
     const meta = JSON.parse(await readFile(join(modelDir, 'bragg.json'), 'utf8')) as {
       workflow: string;
       labels: string[];
-      architecture: { name: string };
+      architecture: { name: string; config: { input: string } };
+      input: { shape: number[] };
+      peaks: { decode: { threshold: number } };
     };
     expect(meta).toMatchObject({ workflow: 'peaks', labels: ['foreground', 'interior'] });
     expect(meta.architecture.name).toBe('peaks-unet');
+    // the default input: log counts + local significance, two channels
+    expect(meta.architecture.config.input).toBe('log+snr');
+    expect(meta.input.shape).toEqual([32, 32, 2]);
+    // the confidence threshold is chosen on the validation frames, from the seed's 0.4 up
+    expect(THRESHOLDS).toContain(meta.peaks.decode.threshold);
+    const threshold = meta.peaks.decode.threshold;
     // predict on the training scan (whole frames: the net is rebuilt at 48 × 96), then score
     const out = join(dir, 'pred');
     const p = await predictScan({
@@ -84,7 +92,7 @@ describe('peaks model (supervised U-Net)', () => {
     const [head, ...rows] = csv.trim().split('\n');
     expect(head).toContain('confidence');
     const ci = head!.split(',').indexOf('confidence');
-    for (const row of rows) expect(Number(row.split(',')[ci])).toBeGreaterThanOrEqual(0.4);
+    for (const row of rows) expect(Number(row.split(',')[ci])).toBeGreaterThanOrEqual(threshold);
     // a threshold above every confidence leaves no peak
     const none = await predictScan({
       scan: join(data, 'scan_0000.nxs'),
@@ -95,13 +103,16 @@ describe('peaks model (supervised U-Net)', () => {
     expect(none.peaks).toBe(0);
   }, 600_000);
 
-  it('with a 2×2 stem (patch 2): whole-resolution maps, overfits and finds the peaks', async () => {
+  it('with a 2×2 stem (patch 2) and the log input alone: whole-resolution maps, overfits and finds the peaks', async () => {
     const modelDir = join(dir, 'model-p2');
-    const r = await trainPeaksModel(tiny(modelDir, { epochs: 30, patience: 30, patch: 2 }));
+    const r = await trainPeaksModel(
+      tiny(modelDir, { epochs: 30, patience: 30, patch: 2, input: 'log' }),
+    );
     const meta = JSON.parse(await readFile(join(modelDir, 'bragg.json'), 'utf8')) as {
-      architecture: { config: { patch: number } };
+      architecture: { config: { patch: number; input: string } };
     };
     expect(meta.architecture.config.patch).toBe(2);
+    expect(meta.architecture.config.input).toBe('log');
     expect(r.history.at(-1)!.loss).toBeLessThan(r.history[0]!.loss / 2);
     const m = await loadPeaksModel(modelDir);
     try {

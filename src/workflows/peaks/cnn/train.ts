@@ -23,10 +23,10 @@ import { train } from '../../../ml/train/trainer.js';
 import { interruptedError } from '../../command.js';
 import { PEAKS_UNET_ARCHITECTURE, PEAKS_UNET_OUTPUTS } from '../models/unet.js';
 import { scoreFrame, summarise, type FrameScore } from '../evaluate/metrics.js';
-import { cropSource, loadPeaksData, truthIds, type PeaksFrame } from './data.js';
+import { cropSource, frameInput, loadPeaksData, truthIds, type PeaksFrame } from './data.js';
 import { DECODE_DEFAULTS, decodeInstances, type DecodeOptions } from './decode.js';
 import { loadPeaksModel } from './model.js';
-import { PEAKS_PREPROCESSING } from './maps.js';
+import { PEAKS_PREPROCESSING, PEAKS_PREPROCESSING_SNR, type PeaksInput } from './maps.js';
 
 export const PEAKS_TRAIN_METHODS = ['supervised'] as const;
 export type PeaksTrainMethod = (typeof PEAKS_TRAIN_METHODS)[number];
@@ -50,6 +50,11 @@ export interface TrainPeaksOptions {
   levels?: number;
   /** Stem patch of the U-Net (default 1: full resolution; see `PeaksUnetOptions.patch`). */
   patch?: number;
+  /**
+   * What the network is given (default `log+snr`: the log counts and the local significance;
+   * `log`: the log counts only, as bundles before it).
+   */
+  input?: PeaksInput;
   learningRate?: number;
   /** Early stopping patience in epochs (default 8). */
   patience?: number;
@@ -79,11 +84,18 @@ function intIn(v: number, field: string, lo: number, hi: number): number {
   return v;
 }
 
-/** Levels tried for the decoding (`decode.ts`); the threshold and NMS IoU stay the seed's. */
+/**
+ * Decodings tried on the validation frames (`decode.ts`). The confidence threshold starts at
+ * the seed's 0.4, but the U-Net's confidence (its mean foreground probability over the mask) is
+ * not the seed's Mask R-CNN score: on structured backgrounds false positives sit at 0.5–0.8
+ * while true peaks reach ≥ 0.9, so the threshold is chosen with the levels. The NMS IoU stays
+ * the seed's 0.5.
+ */
 const MASK_LEVELS = [0.3, 0.4, 0.5];
 const SEED_LEVELS = [0.2, 0.3, 0.5];
+export const THRESHOLDS = [0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
 
-/** The (maskLevel, seedLevel) with the best F1 (then mean IoU) on the validation frames. */
+/** The (threshold, maskLevel, seedLevel) with the best F1 (then mean IoU) on the validation frames. */
 async function tuneDecode(
   dir: string,
   frames: readonly PeaksFrame[],
@@ -98,27 +110,33 @@ async function tuneDecode(
     const scores: Record<string, { f1: number; meanIoU: number }> = {};
     const per = new Map<string, FrameScore[]>();
     const BLOCK = 8;
-    const x = new Float32Array(BLOCK * h * w);
+    const c = frames[0]?.channels ?? 1;
+    const x = new Float32Array(BLOCK * h * w * c);
     for (let k0 = 0; k0 < frames.length; k0 += BLOCK) {
       const k1 = Math.min(frames.length, k0 + BLOCK);
-      for (let k = k0; k < k1; k++) {
-        const f = frames[k]!.input;
-        for (let p = 0; p < h * w; p++) x[(k - k0) * h * w + p] = f[p]! / 65535;
-      }
-      const { data, hp, wp } = net.maps(x.subarray(0, (k1 - k0) * h * w), k1 - k0, h, w, true);
-      for (const ml of MASK_LEVELS)
-        for (const sl of SEED_LEVELS) {
-          const key = `${ml}/${sl}`;
-          const list = per.get(key) ?? [];
-          for (let k = k0; k < k1; k++) {
-            const m = data.subarray((k - k0) * hp * wp * 2, (k - k0 + 1) * hp * wp * 2);
-            const d = decodeInstances(m, h, w, { maskLevel: ml, seedLevel: sl }, wp);
-            list.push(scoreFrame(k, truthIds(frames[k]!), d.mask));
+      for (let k = k0; k < k1; k++)
+        frameInput(frames[k]!, x.subarray((k - k0) * h * w * c, (k - k0 + 1) * h * w * c));
+      const { data, hp, wp } = net.maps(x.subarray(0, (k1 - k0) * h * w * c), k1 - k0, h, w, true);
+      for (const th of THRESHOLDS)
+        for (const ml of MASK_LEVELS)
+          for (const sl of SEED_LEVELS) {
+            const key = `${th}/${ml}/${sl}`;
+            const list = per.get(key) ?? [];
+            for (let k = k0; k < k1; k++) {
+              const m = data.subarray((k - k0) * hp * wp * 2, (k - k0 + 1) * hp * wp * 2);
+              const d = decodeInstances(
+                m,
+                h,
+                w,
+                { threshold: th, maskLevel: ml, seedLevel: sl },
+                wp,
+              );
+              list.push(scoreFrame(k, truthIds(frames[k]!), d.mask));
+            }
+            per.set(key, list);
           }
-          per.set(key, list);
-        }
     }
-    let best = `${DECODE_DEFAULTS.maskLevel}/${DECODE_DEFAULTS.seedLevel}`;
+    let best = `${DECODE_DEFAULTS.threshold}/${DECODE_DEFAULTS.maskLevel}/${DECODE_DEFAULTS.seedLevel}`;
     let bestScore = [-1, -1];
     for (const [key, list] of per) {
       const s = summarise(list);
@@ -130,8 +148,8 @@ async function tuneDecode(
         best = key;
       }
     }
-    const [ml, sl] = best.split('/').map(Number) as [number, number];
-    return { decode: { ...DECODE_DEFAULTS, maskLevel: ml, seedLevel: sl }, scores };
+    const [th, ml, sl] = best.split('/').map(Number) as [number, number, number];
+    return { decode: { ...DECODE_DEFAULTS, threshold: th, maskLevel: ml, seedLevel: sl }, scores };
   } finally {
     net.dispose();
   }
@@ -165,11 +183,13 @@ export async function trainPeaksModel(o: TrainPeaksOptions): Promise<TrainPeaksR
     ...(o.filters !== undefined ? { filters: o.filters } : {}),
     ...(o.levels !== undefined ? { levels: o.levels } : {}),
     ...(o.patch !== undefined ? { patch: o.patch } : {}),
+    input: o.input ?? 'log+snr',
   });
   const outDir = resolve(o.outDir);
   const data = await loadPeaksData(o.data, {
     valSplit,
     ...(o.maxFrames !== undefined ? { maxFrames: o.maxFrames } : {}),
+    input: arch.input,
     ...(o.signal ? { signal: o.signal } : {}),
   });
   const common = { height: data.height, width: data.width, crop, batchSize, seed };
@@ -215,7 +235,7 @@ export async function trainPeaksModel(o: TrainPeaksOptions): Promise<TrainPeaksR
       labels: [...PEAKS_UNET_OUTPUTS],
       input: {
         shape: PEAKS_UNET_ARCHITECTURE.inputShape(arch),
-        preprocessing: PEAKS_PREPROCESSING,
+        preprocessing: arch.input === 'log' ? PEAKS_PREPROCESSING : PEAKS_PREPROCESSING_SNR,
         source: 'detector frame (counts); fully convolutional: any frame size, padded',
       },
       architecture: { name: PEAKS_UNET_ARCHITECTURE.name, config: { ...arch } },

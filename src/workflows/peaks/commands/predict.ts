@@ -39,7 +39,10 @@ export function registerPredict(group: Command, ctx: CommandContext): void {
     .option('--frames <a:b>', 'frame range (default: all)')
     .option('--method <m>', 'classic (peakfinder8-style) or model (with --model)', 'classic')
     .option('--model <dir>', 'a model trained by bragg peaks train (implies --method model)')
-    .option('--threshold <c>', 'model: smallest peak confidence kept (default 0.4)')
+    .option(
+      '--threshold <c>',
+      'model: smallest peak confidence kept (default: the model’s, chosen on its validation scans from 0.4, the seed’s, to 0.9)',
+    )
     .option('--nms-iou <x>', 'model: mask IoU of the greedy NMS (default 0.5)')
     .option('--dataset <path>', 'the frame stack inside the file')
     .option('--snr <x>', 'classic: seed signal-to-noise threshold (default 8)')

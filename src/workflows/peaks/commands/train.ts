@@ -3,6 +3,7 @@
  * `bragg peaks simulate` dataset's truth masks) or the self-supervised SSLM (`--method ssl`,
  * on the scans' frames only; `ssl/train.ts`).
  */
+import { PEAKS_INPUTS, type PeaksInput } from '../cnn/maps.js';
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
@@ -26,6 +27,7 @@ interface Opts {
   filters?: string;
   levels?: string;
   patch?: string;
+  input?: string;
   learningRate?: string;
   patience?: string;
   valSplit?: string;
@@ -81,6 +83,10 @@ export function registerTrain(group: Command, ctx: CommandContext): void {
       '--patch <p>',
       'supervised: p×p stride-p stem and output (default 1; 2 or 4 run p² times fewer positions)',
     )
+    .option(
+      '--input <kind>',
+      'supervised: log+snr (default: log counts and each pixel’s significance over its local background) or log',
+    )
     .option('--learning-rate <lr>', 'Adam learning rate (default 0.001; ssl: SGD, 0.001)')
     .option('--patience <n>', 'supervised: early stopping patience in epochs (default 8)')
     .option('--val-split <f>', 'supervised: share of scans held out for validation (default 0.2)')
@@ -117,7 +123,7 @@ export function registerTrain(group: Command, ctx: CommandContext): void {
           if (o[f] !== undefined)
             throw new ValidationError(`--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} applies to --method ${method} only`, f); // prettier-ignore
       };
-      if (ssl) only(['batchSize', 'steps', 'filters', 'levels', 'patch', 'patience', 'valSplit'], 'supervised'); // prettier-ignore
+      if (ssl) only(['batchSize', 'steps', 'filters', 'levels', 'patch', 'input', 'patience', 'valSplit'], 'supervised'); // prettier-ignore
       else only(['channels', 'convs', 'momentum', 'cc', 'ce', 'ss', 'selectFrames', 'minPixels'], 'ssl'); // prettier-ignore
       if (o.backend !== undefined && !BACKENDS.includes(o.backend))
         throw new ValidationError(
@@ -139,6 +145,14 @@ export function registerTrain(group: Command, ctx: CommandContext): void {
       set('filters', intFlag(o.filters, 'filters', 1, 256));
       set('levels', intFlag(o.levels, 'levels', 0, 5));
       set('patch', intFlag(o.patch, 'patch', 1, 8));
+      if (o.input !== undefined) {
+        if (!(PEAKS_INPUTS as readonly string[]).includes(o.input))
+          throw new ValidationError(
+            `--input '${o.input}' is not one of ${PEAKS_INPUTS.join(', ')}`,
+            'input',
+          );
+        options.input = o.input as PeaksInput;
+      }
       set('learningRate', numFlag(o.learningRate, 'learningRate'));
       set('patience', intFlag(o.patience, 'patience', 1, 100_000));
       set('valSplit', numFlag(o.valSplit, 'valSplit'));

@@ -21,6 +21,7 @@ import {
   withDefaults,
   type Architecture,
 } from '../../../ml/models/architecture.js';
+import { inputChannels, PEAKS_INPUTS, type PeaksInput } from '../cnn/maps.js';
 
 export interface PeaksUnetOptions {
   /** Input rows and columns (multiples of 2^levels). */
@@ -37,13 +38,22 @@ export interface PeaksUnetOptions {
    * p×p pixels), so every layer between runs on p² times fewer positions.
    */
   patch: number;
+  /** What each pixel gives the network (`cnn/maps.ts`: `log`, 1 channel, or `log+snr`, 2). */
+  input: PeaksInput;
 }
 
 export const PEAKS_UNET = 'peaks-unet';
 /** The output channels, in order (the bundle's `labels`). */
 export const PEAKS_UNET_OUTPUTS = ['foreground', 'interior'] as const;
 
-const DEFAULTS: PeaksUnetOptions = { height: 64, width: 64, filters: 8, levels: 2, patch: 1 };
+const DEFAULTS: PeaksUnetOptions = {
+  height: 64,
+  width: 64,
+  filters: 8,
+  levels: 2,
+  patch: 1,
+  input: 'log',
+};
 
 function resolve(options?: Readonly<Partial<PeaksUnetOptions>>): PeaksUnetOptions {
   const o = withDefaults(PEAKS_UNET, DEFAULTS, options);
@@ -53,6 +63,7 @@ function resolve(options?: Readonly<Partial<PeaksUnetOptions>>): PeaksUnetOption
     filters: intOption(o.filters, 'filters', 1, 256),
     levels: intOption(o.levels, 'levels', 0, 5),
     patch: intOption(o.patch, 'patch', 1, 8),
+    input: inputOption(o.input),
   };
   const m = r.patch << r.levels;
   for (const k of ['height', 'width'] as const) {
@@ -60,6 +71,15 @@ function resolve(options?: Readonly<Partial<PeaksUnetOptions>>): PeaksUnetOption
       throw new ValidationError(`${k} ${r[k]} is not a multiple of patch · 2^levels = ${m}`, k);
   }
   return r;
+}
+
+function inputOption(v: unknown): PeaksInput {
+  if (typeof v === 'string' && (PEAKS_INPUTS as readonly string[]).includes(v))
+    return v as PeaksInput;
+  throw new ValidationError(
+    `input must be one of ${PEAKS_INPUTS.join(', ')}, got ${JSON.stringify(v)}`,
+    'input',
+  );
 }
 
 /** The input size a frame is padded to for `levels` poolings after a stem of `patch`. */
@@ -71,7 +91,7 @@ export function paddedSize(n: number, levels: number, patch = 1): number {
 function build(o: PeaksUnetOptions, seed: number): tf.LayersModel {
   const L = tf.layers;
   type S = tf.SymbolicTensor;
-  const input = tf.input({ shape: [o.height, o.width, 1], name: 'frame' });
+  const input = tf.input({ shape: [o.height, o.width, inputChannels(o.input)], name: 'frame' });
   const conv = (x: S, filters: number, name: string): S =>
     L.conv2d({
       name,
@@ -124,9 +144,9 @@ function build(o: PeaksUnetOptions, seed: number): tf.LayersModel {
 export const PEAKS_UNET_ARCHITECTURE: Architecture<PeaksUnetOptions> = {
   name: PEAKS_UNET,
   description:
-    'peaks U-Net: log-scaled frame (h × w × 1) → [patch × patch stride-patch conv-relu] → levels × [2 conv3×3-relu, pool] → 2 conv → levels × [up, ⊕ skip, 2 conv3×3-relu] → conv1×1 sigmoid (foreground, interior) [a patch × patch stride-patch transposed conv with patch > 1]',
+    'peaks U-Net: log-scaled frame (h × w × 1; × 2 with input log+snr: + the significance over the local background) → [patch × patch stride-patch conv-relu] → levels × [2 conv3×3-relu, pool] → 2 conv → levels × [up, ⊕ skip, 2 conv3×3-relu] → conv1×1 sigmoid (foreground, interior) [a patch × patch stride-patch transposed conv with patch > 1]',
   defaults: DEFAULTS,
   resolve,
-  inputShape: (o) => [o.height, o.width, 1],
+  inputShape: (o) => [o.height, o.width, inputChannels(o.input)],
   build,
 };

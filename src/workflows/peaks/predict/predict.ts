@@ -18,6 +18,7 @@ import { basename, extname, join, resolve } from 'node:path';
 import { ValidationError } from '../../../core/errors.js';
 import { interruptedError } from '../../command.js';
 import { localBackground } from '../classic/background.js';
+import { PEAKS_BACKGROUND } from '../cnn/maps.js';
 import { checkClassicOptions, findPeaksClassic, type ClassicOptions } from '../classic/finder.js';
 import { checkDecodeOptions } from '../cnn/decode.js';
 import { unetModel } from '../cnn/model.js';
@@ -44,9 +45,6 @@ export interface ModelMethod {
   /** Mask IoU of the greedy NMS (default 0.5). */
   nmsIou?: number;
 }
-
-/** The classic background window for the intensities of model predictions (finder defaults). */
-const MODEL_BACKGROUND = { radius: 20, passes: 5, clip: 3, grid: 4 } as const;
 
 export interface PredictOptions {
   scan: string;
@@ -203,13 +201,17 @@ export async function predictScan(o: PredictOptions): Promise<PredictResult> {
           };
           if (decoded) {
             const d = decoded[k]!;
-            r = { mask: d.mask, peaks: d.confidence.map((c, i) => ({ id: i + 1, confidence: c })) };
+            r = {
+              mask: d.mask,
+              peaks: d.confidence.map((c, i) => ({ id: i + 1, confidence: c })),
+              ...(d.background ? { background: d.background } : {}),
+            };
           } else r = findPeaksClassic(frame, h, w, o.classic ?? {}, scan.pixelMask);
           out.set(r.mask, k * h * w);
           // Counts above the local background, for the intensities (only where there are peaks).
           if (r.peaks.length > 0) {
             const bg =
-              r.background ?? localBackground(frame, h, w, MODEL_BACKGROUND, scan.pixelMask).mean;
+              r.background ?? localBackground(frame, h, w, PEAKS_BACKGROUND, scan.pixelMask).mean;
             for (let i = 0; i < h * w; i++) signal[i] = frame[i]! - bg[i]!;
           }
           const conf = new Map(r.peaks.map((p) => [p.id, p.confidence]));

@@ -1,0 +1,74 @@
+/**
+ * The network input kinds (`networkInput`): `log` is the log scaling alone; `log+snr` adds the
+ * significance over the local background, which is ≈ 0 on any smooth background (flat or a
+ * steep gradient, whatever its level) and large on a peak — the property the channel is for.
+ */
+import { describe, expect, it } from 'vitest';
+import { createRng } from '../../../core/rng.js';
+import { PEAKS_UNET_ARCHITECTURE } from '../models/unet.js';
+import { inputChannels, logScale, networkInput, SNR_SCALE } from './maps.js';
+
+const H = 64;
+const W = 96;
+
+/** Poisson counts on a background `bg(y, x)` with one Gaussian peak of `amp` counts at (32, 48). */
+function frame(bg: (y: number, x: number) => number, amp: number, seed: number): Float32Array {
+  const rng = createRng(seed);
+  const f = new Float32Array(H * W);
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < W; x++) {
+      const mean = bg(y, x) + amp * Math.exp(-((y - 32) ** 2 + (x - 48) ** 2) / (2 * 1.5 ** 2));
+      f[y * W + x] = rng.poisson(mean);
+    }
+  return f;
+}
+
+describe('peaks network input', () => {
+  it('log: one channel, the log scaling', () => {
+    const f = frame(() => 5, 200, 1);
+    const { data, background } = networkInput(f, H, W, 'log');
+    expect(inputChannels('log')).toBe(1);
+    expect(Array.from(data)).toEqual(Array.from(logScale(f)));
+    expect(background).toBeUndefined();
+  });
+
+  it.each([
+    ['flat, 3 counts', () => 3],
+    ['flat, 300 counts', () => 300],
+    ['a gradient from 10 to 200 counts', (_y: number, x: number) => 10 + 2 * x],
+  ])('log+snr on %s: ≈ 0 off the peak, ≥ 10σ on it', (_name, bg) => {
+    const amp = 40 * Math.sqrt(bg(32, 48));
+    const f = frame(bg, amp, 2);
+    const { data, background } = networkInput(f, H, W, 'log+snr');
+    expect(inputChannels('log+snr')).toBe(2);
+    expect(data.length).toBe(H * W * 2);
+    const log = logScale(f);
+    let sum = 0;
+    let n = 0;
+    for (let y = 0; y < H; y++)
+      for (let x = 0; x < W; x++) {
+        const i = y * W + x;
+        expect(data[2 * i]).toBe(log[i]);
+        if (Math.hypot(y - 32, x - 48) > 8) {
+          sum += Math.sinh(data[2 * i + 1]! * SNR_SCALE);
+          n++;
+        }
+      }
+    // the background pixels' significance averages ≈ 0 (their σ is 1 by construction)
+    expect(Math.abs(sum / n)).toBeLessThan(0.2);
+    const peak = Math.sinh(data[2 * (32 * W + 48) + 1]! * SNR_SCALE);
+    expect(peak).toBeGreaterThan(10);
+    expect(background?.mean.length).toBe(H * W);
+  });
+
+  it('a U-Net without an input option (bundles before log+snr) is the 1-channel log net', () => {
+    const old = PEAKS_UNET_ARCHITECTURE.resolve({ height: 32, width: 32 });
+    expect(old.input).toBe('log');
+    expect(PEAKS_UNET_ARCHITECTURE.inputShape(old)).toEqual([32, 32, 1]);
+    const snr = PEAKS_UNET_ARCHITECTURE.resolve({ height: 32, width: 32, input: 'log+snr' });
+    expect(PEAKS_UNET_ARCHITECTURE.inputShape(snr)).toEqual([32, 32, 2]);
+    expect(() => PEAKS_UNET_ARCHITECTURE.resolve({ input: 'snr' as unknown as 'log' })).toThrow(
+      /input must be one of log, log\+snr/,
+    );
+  });
+});
