@@ -4,8 +4,13 @@ import { resolve } from 'node:path';
 import { BraggError, ValidationError } from '../../../core/errors.js';
 import type { Progress } from '../../../jobs/sharded-run.js';
 import { interruptedError, type CommandContext } from '../../command.js';
-import { parseDetector, runPeaksDataset } from '../synthetic/run.js';
-import { SCENE_PRESETS, type ScenePreset } from '../synthetic/scene.js';
+import {
+  DATASET_PRESETS,
+  parseDetector,
+  presetDensity,
+  runPeaksDataset,
+  type DatasetPreset,
+} from '../synthetic/run.js';
 import { intFlag, numFlag } from './options.js';
 
 interface Opts {
@@ -41,7 +46,7 @@ export function registerSimulate(group: Command, ctx: CommandContext): void {
     .option('--density <d>', 'peaks started per frame, mean (default 0.5; hard preset 1.5)')
     .option(
       '--preset <p>',
-      'default | hard (weaker peaks near the noise, touching peaks, strong ring/streak/fluorescence backgrounds)',
+      'default | hard (weaker peaks near the noise, touching peaks, strong ring/streak/fluorescence backgrounds) | mixed (one default scan, then two hard ones, and so on)',
     )
     .option('--workers <n>', 'scans in parallel on a local worker pool')
     .option('--redis <url>', 'run scans on BullMQ workers through this Redis')
@@ -56,14 +61,14 @@ export function registerSimulate(group: Command, ctx: CommandContext): void {
         seed: intFlag(o.seed, 'seed', 0, 2 ** 32 - 1) ?? 0,
         height: det.height,
         width: det.width,
-        density: numFlag(o.density, 'density') ?? (o.preset === 'hard' ? 1.5 : 0.5),
+        ...densityOf(numFlag(o.density, 'density'), o.preset),
         ...(o.preset !== undefined && o.preset !== 'default'
-          ? { preset: o.preset as ScenePreset }
+          ? { preset: o.preset as DatasetPreset }
           : {}),
       };
-      if (o.preset !== undefined && !(SCENE_PRESETS as readonly string[]).includes(o.preset))
+      if (o.preset !== undefined && !(DATASET_PRESETS as readonly string[]).includes(o.preset))
         throw new ValidationError(
-          `preset '${o.preset}' is not one of ${SCENE_PRESETS.join(', ')}`,
+          `preset '${o.preset}' is not one of ${DATASET_PRESETS.join(', ')}`,
           'preset',
         );
       const workers = intFlag(o.workers, 'workers', 1, 1024);
@@ -117,4 +122,15 @@ export function registerSimulate(group: Command, ctx: CommandContext): void {
         registry.close();
       }
     });
+}
+
+/**
+ * The dataset's density: the one given, else its preset's (a fixed number, as datasets always
+ * recorded it); a `mixed` dataset without `--density` records none, each scan taking its own
+ * preset's.
+ */
+function densityOf(given: number | undefined, preset: string | undefined): { density?: number } {
+  if (given !== undefined) return { density: given };
+  if (preset === 'mixed') return {};
+  return { density: presetDensity(preset === 'hard' ? 'hard' : 'default') };
 }

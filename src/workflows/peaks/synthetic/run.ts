@@ -23,11 +23,29 @@ export interface PeaksDatasetConfig {
   seed: number;
   height: number;
   width: number;
-  /** Mean peaks started per frame. */
-  density: number;
-  /** Scene preset (`scene.ts`); absent = default (and absent from the dataset id's hash). */
-  preset?: ScenePreset;
+  /** Mean peaks started per frame; absent = the scan's preset's (0.5 default, 1.5 hard). */
+  density?: number;
+  /**
+   * Scene preset (`scene.ts`); absent = default (and absent from the dataset id's hash).
+   * `mixed`: one default scan, then two hard ones, and so on (scan 0 default), each at its
+   * preset's density unless `density` is given — one training set for clean and for difficult
+   * scans. (Two hard per default: U-Nets trained on 2 : 1 mixes did better on held-out hard
+   * scans than 1 : 1, F1 0.72–0.79 against 0.68, and no worse on default ones; issue 16 note.)
+   */
+  preset?: DatasetPreset;
 }
+
+export const DATASET_PRESETS = [...SCENE_PRESETS, 'mixed'] as const;
+export type DatasetPreset = (typeof DATASET_PRESETS)[number];
+
+/** The scene preset of scan k of a dataset. */
+export function scanPreset(preset: DatasetPreset | undefined, k: number): ScenePreset {
+  if (preset === 'mixed') return k % 3 === 0 ? 'default' : 'hard';
+  return preset ?? 'default';
+}
+
+/** A preset's mean peaks started per frame. */
+export const presetDensity = (p: ScenePreset): number => (p === 'hard' ? 1.5 : 0.5);
 
 /** Parse a detector size: `pilatus100k` (195×487) or `WxH` (columns × rows). */
 export function parseDetector(text: string | undefined): { height: number; width: number } {
@@ -52,11 +70,11 @@ export function checkConfig(c: PeaksDatasetConfig): void {
   int(c.scans, 1, 10_000, 'scans');
   int(c.frames, 1, 100_000, 'frames');
   int(c.seed, 0, 2 ** 32 - 1, 'seed');
-  if (!(c.density >= 0 && c.density <= 20))
+  if (c.density !== undefined && !(c.density >= 0 && c.density <= 20))
     throw new ValidationError(`density must be in [0, 20], got ${c.density}`, 'density');
-  if (c.preset !== undefined && !(SCENE_PRESETS as readonly string[]).includes(c.preset))
+  if (c.preset !== undefined && !(DATASET_PRESETS as readonly string[]).includes(c.preset))
     throw new ValidationError(
-      `preset '${String(c.preset)}' is not one of ${SCENE_PRESETS.join(', ')}`,
+      `preset '${String(c.preset)}' is not one of ${DATASET_PRESETS.join(', ')}`,
       'preset',
     );
   // Bounded memory: one frame block of counts + masks per worker.
@@ -85,6 +103,7 @@ export async function runPeaksDataset(
   const scans = Array.from({ length: config.scans }, (_, k) => ({
     scan: scanName(k),
     seed: deriveSeed(config.seed, 'peaks-scan', k),
+    preset: scanPreset(config.preset, k),
   }));
   let manifest = '';
   const run = await runDataset(
@@ -105,10 +124,8 @@ export async function runPeaksDataset(
             frames: config.frames,
             height: config.height,
             width: config.width,
-            density: config.density,
-            ...(config.preset !== undefined && config.preset !== 'default'
-              ? { preset: config.preset }
-              : {}),
+            density: config.density ?? presetDensity(s.preset),
+            ...(s.preset !== 'default' ? { preset: s.preset } : {}),
           };
           return {
             id: s.scan,
@@ -130,6 +147,7 @@ export async function runPeaksDataset(
               scan: scanFile(s.scan),
               labels: labelFile(s.scan),
               seed: s.seed,
+              ...(config.preset === 'mixed' ? { preset: s.preset } : {}),
               frames: config.frames,
               sha256: result.done.find((d) => d.id === s.scan)?.sha256 ?? null,
             })),
