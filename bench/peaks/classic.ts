@@ -37,12 +37,24 @@ export interface PeaksClassicBench {
   /** `predictScan` after the first block of 32 frames (NaN with one block). */
   predictSteadyFramesPerSecond: number;
   /** `predictScan` with each trained model given (`models`), the same scan. */
-  models?: { model: string; framesPerSecond: number; steadyFramesPerSecond: number }[];
+  models?: {
+    model: string;
+    gate?: number;
+    framesPerSecond: number;
+    steadyFramesPerSecond: number;
+  }[];
   peaksFound: number;
 }
 
 export async function runPeaksClassicBench(
-  o: { frames?: number; seed?: number; repeats?: number; models?: readonly string[] } = {},
+  o: {
+    frames?: number;
+    seed?: number;
+    repeats?: number;
+    models?: readonly string[];
+    /** Also time each model with these `--gate` values (σ). */
+    gates?: readonly number[];
+  } = {},
 ): Promise<PeaksClassicBench> {
   const frames = o.frames ?? 64;
   const plan = planScan({ frames, seed: o.seed ?? 1 });
@@ -55,8 +67,15 @@ export async function runPeaksClassicBench(
   // the backend `bragg peaks predict --model` starts (wasm on every core by default)
   if ((o.models ?? []).length > 0) await initBackend(backendConfigFromEnv(process.env));
   for (const model of o.models ?? []) {
-    const r = await predictBench(plan, frames, { model });
-    models.push({ model, framesPerSecond: r.whole, steadyFramesPerSecond: r.steady });
+    for (const gate of [undefined, ...(o.gates ?? [])]) {
+      const r = await predictBench(plan, frames, { model, ...(gate !== undefined ? { gate } : {}) }); // prettier-ignore
+      models.push({
+        model,
+        ...(gate !== undefined ? { gate } : {}),
+        framesPerSecond: r.whole,
+        steadyFramesPerSecond: r.steady,
+      });
+    }
   }
   const data = Array.from({ length: frames }, (_, f) => {
     const x = Float32Array.from(renderFrame(plan, f).counts);

@@ -13,12 +13,29 @@ export const benchPeaksCommand: CommandModule = {
       )
       .option('--frames <n>', 'frames (default 64)')
       .option('--model <dir...>', 'also predict end to end with these trained models')
+      .option('--gate <sigmas>', 'and with each model gated at these σ (comma-separated, e.g. 3,5)')
       .option('--json', 'print JSON')
-      .action(async (o: { frames?: string; model?: string[]; json?: boolean }) => {
+      .action(async (o: { frames?: string; model?: string[]; gate?: string; json?: boolean }) => {
         const frames = o.frames === undefined ? 64 : Number(o.frames);
         if (!Number.isInteger(frames) || frames < 1 || frames > 10_000)
           throw new ValidationError(`expected 1..10000 frames, got '${o.frames}'`, 'frames');
-        const r = await runPeaksClassicBench({ frames, ...(o.model ? { models: o.model } : {}) });
+        const gates = (o.gate ?? '')
+          .split(',')
+          .filter((g) => g.trim() !== '')
+          .map((g) => {
+            const v = Number(g);
+            if (!(v >= 0 && v <= 1000))
+              throw new ValidationError(
+                `--gate: expected σ values in [0, 1000], got '${g}'`,
+                'gate',
+              );
+            return v;
+          });
+        const r = await runPeaksClassicBench({
+          frames,
+          ...(o.model ? { models: o.model } : {}),
+          gates,
+        });
         if (o.json) return printJson(r);
         process.stdout.write(
           `classic peak finder, ${r.frames} frames ${r.frameShape.join('×')} (${r.node}, ${r.cpu}, ${r.cores} cores, load ${r.loadAverage1m.toFixed(1)})\n` +
@@ -33,7 +50,7 @@ export const benchPeaksCommand: CommandModule = {
             (r.models ?? [])
               .map(
                 (m) =>
-                  `predict --model ${m.model}: ${m.framesPerSecond.toFixed(1)} frames/s, ${m.steadyFramesPerSecond.toFixed(1)} after the first block\n`,
+                  `predict --model ${m.model}${m.gate !== undefined ? ` --gate ${m.gate}` : ''}: ${m.framesPerSecond.toFixed(1)} frames/s, ${m.steadyFramesPerSecond.toFixed(1)} after the first block\n`,
               )
               .join(''),
         );

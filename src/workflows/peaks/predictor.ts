@@ -21,6 +21,8 @@ export interface PeaksPredictor {
     h: number,
     w: number,
     decode?: DecodeOptions,
+    /** Run options a method may use (the U-Net's `gate`; others ignore them). */
+    run?: { gate?: number },
   ): DecodedFrame[];
   dispose(): void;
 }

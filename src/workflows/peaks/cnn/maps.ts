@@ -72,14 +72,29 @@ export function networkInput(
 ): { data: Float32Array; background?: LocalBackground } {
   if (input === 'log') return { data: logScale(frame, out) };
   const bg = background ?? localBackground(frame, h, w, PEAKS_BACKGROUND);
+  const lut = logTable();
   for (let i = 0; i < h * w; i++) {
     const v = frame[i]!;
     const ok = Number.isFinite(v);
-    out[2 * i] = ok && v > 0 ? Math.log1p(v) / LOG_SCALE : 0;
+    const k = v | 0;
+    // detector counts are whole numbers: the log of most pixels is a table lookup
+    out[2 * i] = k === v && k >= 0 && k < LOG_TABLE ? lut[k]! : ok && v > 0 ? Math.log1p(v) / LOG_SCALE : 0; // prettier-ignore
     const s = ok ? (v - bg.mean[i]!) / Math.max(bg.std[i]!, 1) : 0;
     out[2 * i + 1] = Math.asinh(s) / SNR_SCALE;
   }
   return { data: out, background: bg };
+}
+
+/** Whole counts below this are scaled by table. */
+const LOG_TABLE = 1 << 16;
+let logLut: Float32Array | undefined;
+/** log1p(k) / LOG_SCALE for k < LOG_TABLE, rounded to float32 as `logScale` stores it. */
+function logTable(): Float32Array {
+  if (logLut === undefined) {
+    logLut = new Float32Array(LOG_TABLE);
+    for (let k = 0; k < LOG_TABLE; k++) logLut[k] = Math.log1p(k) / LOG_SCALE;
+  }
+  return logLut;
 }
 
 /** The network input of one frame: `out[i] = log1p(max(0, frame[i])) / LOG_SCALE`. */

@@ -16,8 +16,8 @@ import {
   type PeaksUnetOptions,
 } from '../models/unet.js';
 import { decodeInstances, type DecodedFrame, type DecodeOptions } from './decode.js';
-import type { LocalBackground } from '../classic/background.js';
-import { inputChannels, networkInput } from './maps.js';
+import { localBackground, type LocalBackground } from '../classic/background.js';
+import { inputChannels, networkInput, PEAKS_BACKGROUND } from './maps.js';
 
 export interface PeaksModel extends PeaksPredictor {
   /**
@@ -34,7 +34,26 @@ export interface PeaksModel extends PeaksPredictor {
      * not counts.
      */
     scaled?: boolean,
-  ): { data: Float32Array; hp: number; wp: number; backgrounds?: LocalBackground[] };
+    /** Run the network only around pixels this many σ above their background (`gatedMaps`). */
+    gate?: number,
+  ): {
+    data: Float32Array;
+    hp: number;
+    wp: number;
+    backgrounds?: LocalBackground[];
+    /** With a gate: the share of the frames' tile cores the network ran on. */
+    tileShare?: number;
+  };
+}
+
+/** Options of a prediction run that are not decoding. */
+export interface RunOptions {
+  /**
+   * Gate in σ (e.g. 3): the network runs only on 32 × 32 tiles (with 8 pixels of context on
+   * each side) within reach of a pixel at least this significant over its local background
+   * (`PEAKS_BACKGROUND`); the maps are 0 elsewhere. Absent: the whole frame.
+   */
+  gate?: number;
 }
 
 /** Frames the network runs on at once (the memory is ~ this × frame pixels × 4·filters floats). */
@@ -68,7 +87,11 @@ export function unetModel(b: ModelBundle): PeaksModel {
     }
     return m;
   };
-  const maps: PeaksModel['maps'] = (frames, count, h, w, isScaled = false) => {
+  const maps: PeaksModel['maps'] = (frames, count, h, w, isScaled = false, gate) => {
+    if (gate !== undefined) {
+      if (isScaled) throw new ValidationError('a gate needs counts, not scaled frames', 'gate');
+      return gatedMaps(frames, count, h, w, gate);
+    }
     const hp = paddedSize(h, arch.levels, arch.patch);
     const wp = paddedSize(w, arch.levels, arch.patch);
     const model = at(hp, wp);
@@ -108,6 +131,106 @@ export function unetModel(b: ModelBundle): PeaksModel {
       ...(backgrounds.length === count ? { backgrounds } : {}),
     };
   };
+  /**
+   * The maps of frames computed tile by tile where something is significant. Tiles: cores of
+   * T × T pixels (T = 32, a multiple of patch · 2^levels) over the padded frame, each run with
+   * M pixels of context around it (edge-padded at the frame's borders, as the whole-frame path
+   * pads) — inputs of (T + 2M)², the size class of the training crops, so a tile sees what the
+   * network was trained on. A tile runs when a pixel at least `gate` σ above its background lies
+   * within M pixels of its core, so a peak that spills over a core's edge runs in both tiles.
+   */
+  function gatedMaps(
+    frames: Float32Array,
+    count: number,
+    h: number,
+    w: number,
+    gate: number,
+  ): ReturnType<PeaksModel['maps']> {
+    if (!(gate >= 0 && gate < 1e6))
+      throw new ValidationError(`gate must be a number of σ ≥ 0, got ${gate}`, 'gate');
+    const m = arch.patch << arch.levels;
+    const hp = paddedSize(h, arch.levels, arch.patch);
+    const wp = paddedSize(w, arch.levels, arch.patch);
+    const T = Math.ceil(32 / m) * m;
+    let M = 8;
+    while ((T + 2 * M) % m !== 0) M++;
+    const S = T + 2 * M;
+    const ny = Math.ceil(hp / T);
+    const nx = Math.ceil(wp / T);
+    const c = inputChannels(arch.input);
+    const model = at(S, S);
+    const out = new Float32Array(count * hp * wp * 2);
+    const scaled = new Float32Array(h * w * c);
+    const backgrounds: LocalBackground[] = [];
+    const TILE_BATCH = 32;
+    const x = new Float32Array(TILE_BATCH * S * S * c);
+    const where: [number, number, number][] = [];
+    let ran = 0;
+    const flush = (): void => {
+      const n = where.length;
+      if (n === 0) return;
+      const y = tf.tidy(
+        () => model.predict(tf.tensor4d(x.subarray(0, n * S * S * c), [n, S, S, c])) as tf.Tensor,
+      );
+      const maps = y.dataSync() as Float32Array;
+      y.dispose();
+      for (let t = 0; t < n; t++) {
+        const [k, ty, tx] = where[t]!;
+        for (let r = 0; r < T; r++) {
+          const yy = ty * T + r;
+          if (yy >= hp) break;
+          const q1 = Math.min(T, wp - tx * T);
+          const src = ((t * S + M + r) * S + M) * 2;
+          const dst = ((k * hp + yy) * wp + tx * T) * 2;
+          out.set(maps.subarray(src, src + q1 * 2), dst);
+        }
+      }
+      where.length = 0;
+    };
+    const active = new Uint8Array(ny * nx);
+    const excess = new Float32Array(h * w);
+    const box = new Float32Array(h * w);
+    for (let k = 0; k < count; k++) {
+      const f = frames.subarray(k * h * w, (k + 1) * h * w);
+      const bg = localBackground(f, h, w, PEAKS_BACKGROUND);
+      backgrounds.push(bg);
+      networkInput(f, h, w, arch.input, scaled, bg);
+      active.fill(0);
+      // the significance of 3 × 3 sums above the background (a matched filter for peaks of a
+      // few pixels; single-pixel Poisson tails at low backgrounds would light up every tile)
+      for (let i = 0; i < h * w; i++) excess[i] = f[i]! - bg.mean[i]!;
+      boxSum3(excess, h, w, box);
+      for (let yy = 0; yy < h; yy++)
+        for (let xx = 0; xx < w; xx++) {
+          const i = yy * w + xx;
+          if (box[i]! < 3 * gate * Math.max(bg.std[i]!, 1)) continue;
+          const ty0 = Math.max(0, Math.floor((yy - M) / T));
+          const ty1 = Math.min(ny - 1, Math.floor((yy + M) / T));
+          const tx0 = Math.max(0, Math.floor((xx - M) / T));
+          const tx1 = Math.min(nx - 1, Math.floor((xx + M) / T));
+          for (let a = ty0; a <= ty1; a++)
+            for (let b2 = tx0; b2 <= tx1; b2++) active[a * nx + b2] = 1;
+        }
+      for (let ty = 0; ty < ny; ty++)
+        for (let tx = 0; tx < nx; tx++) {
+          if (active[ty * nx + tx] === 0) continue;
+          ran++;
+          const base = where.length * S * S * c;
+          for (let r = 0; r < S; r++) {
+            const sr = Math.min(h - 1, Math.max(0, ty * T - M + r)) * w;
+            for (let q = 0; q < S; q++) {
+              const src = (sr + Math.min(w - 1, Math.max(0, tx * T - M + q))) * c;
+              const o = base + (r * S + q) * c;
+              for (let j = 0; j < c; j++) x[o + j] = scaled[src + j]!;
+            }
+          }
+          where.push([k, ty, tx]);
+          if (where.length === TILE_BATCH) flush();
+        }
+    }
+    flush();
+    return { data: out, hp, wp, backgrounds, tileShare: ran / Math.max(1, count * ny * nx) };
+  }
   const own = ((b.meta as { peaks?: { decode?: DecodeOptions } }).peaks?.decode ??
     {}) as DecodeOptions;
   const decodeOwn: DecodeOptions = {};
@@ -118,11 +241,11 @@ export function unetModel(b: ModelBundle): PeaksModel {
     meta: b.meta,
     decode: decodeOwn,
     maps,
-    predict(frames, count, h, w, given = {}) {
+    predict(frames, count, h, w, given = {}, run = {}) {
       const decode: DecodeOptions = { ...decodeOwn };
       for (const [k, v] of Object.entries(given))
         if (v !== undefined) decode[k as keyof DecodeOptions] = v as number;
-      const { data, hp, wp, backgrounds } = maps(frames, count, h, w);
+      const { data, hp, wp, backgrounds } = maps(frames, count, h, w, false, run.gate);
       const res: DecodedFrame[] = [];
       for (let k = 0; k < count; k++) {
         const d = decodeInstances(
@@ -143,4 +266,20 @@ export function unetModel(b: ModelBundle): PeaksModel {
       b.model.dispose();
     },
   };
+}
+
+/** out[y, x] = the sum of x over the 3 × 3 pixels around (y, x) (those inside the frame). */
+function boxSum3(x: Float32Array, h: number, w: number, out: Float32Array): void {
+  const row = new Float32Array(w);
+  for (let y = 0; y < h; y++) {
+    const o = y * w;
+    for (let q = 0; q < w; q++) {
+      let v = x[o + q]!;
+      if (y > 0) v += x[o - w + q]!;
+      if (y < h - 1) v += x[o + w + q]!;
+      row[q] = v;
+    }
+    for (let q = 0; q < w; q++)
+      out[o + q] = row[q]! + (q > 0 ? row[q - 1]! : 0) + (q < w - 1 ? row[q + 1]! : 0);
+  }
 }

@@ -93,6 +93,31 @@ describe('peaks model (supervised U-Net)', () => {
     expect(head).toContain('confidence');
     const ci = head!.split(',').indexOf('confidence');
     for (const row of rows) expect(Number(row.split(',')[ci])).toBeGreaterThanOrEqual(threshold);
+    // gated: the network runs only on tiles near significant pixels; same peaks, fewer tiles
+    const gated = await predictScan({
+      scan: join(data, 'scan_0000.nxs'),
+      outDir: join(dir, 'pred-gated'),
+      method: { model: modelDir, gate: 5 },
+      overlays: 0,
+    });
+    const eg = await evaluateMasks(gated.masks, join(data, 'scan_0000_labels.h5'));
+    expect(Math.abs(eg.summary.f1 - e.summary.f1)).toBeLessThan(0.1);
+    expect(Math.abs(gated.peaks - p.peaks)).toBeLessThanOrEqual(Math.max(2, p.peaks * 0.1));
+    const m = await loadPeaksModel(modelDir);
+    try {
+      const flat = new Float32Array(2 * 48 * 96).fill(3);
+      const none = m.maps(flat, 2, 48, 96, false, 5);
+      expect(none.tileShare).toBe(0);
+      expect(none.data.every((v) => v === 0)).toBe(true);
+      flat[20 * 96 + 40] = 5000; // one bright spot in frame 0: its tile (and neighbours within 8 px) run
+      const one = m.maps(flat, 2, 48, 96, false, 5);
+      expect(one.tileShare).toBeGreaterThan(0);
+      expect(one.tileShare).toBeLessThan(0.5);
+      expect(one.data.subarray(48 * 96 * 2).every((v) => v === 0)).toBe(true);
+      expect(() => m.maps(flat, 2, 48, 96, true, 5)).toThrow(ValidationError);
+    } finally {
+      m.dispose();
+    }
     // a threshold above every confidence leaves no peak
     const none = await predictScan({
       scan: join(data, 'scan_0000.nxs'),

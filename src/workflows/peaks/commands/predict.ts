@@ -15,6 +15,7 @@ interface PredictOpts {
   method: string;
   model?: string;
   threshold?: string;
+  gate?: string;
   nmsIou?: string;
   dataset?: string;
   snr?: string;
@@ -44,6 +45,10 @@ export function registerPredict(group: Command, ctx: CommandContext): void {
       'model: smallest peak confidence kept (default: the model’s, chosen on its validation scans from 0.4, the seed’s, to 0.9)',
     )
     .option('--nms-iou <x>', 'model: mask IoU of the greedy NMS (default 0.5)')
+    .option(
+      '--gate <sigma>',
+      'model: run the network only on 32×32 tiles near pixels this many σ above their local background (e.g. 3; default: whole frames)',
+    )
     .option('--dataset <path>', 'the frame stack inside the file')
     .option('--snr <x>', 'classic: seed signal-to-noise threshold (default 8)')
     .option('--radius <px>', 'classic: background window half-width (default 20)')
@@ -61,14 +66,24 @@ export function registerPredict(group: Command, ctx: CommandContext): void {
         throw new ValidationError('--method model needs --model <dir>', 'model');
       const threshold = numFlag(o.threshold, 'threshold');
       const nmsIou = numFlag(o.nmsIou, 'nmsIou');
-      if (o.model === undefined && (threshold !== undefined || nmsIou !== undefined))
-        throw new ValidationError('--threshold and --nms-iou apply to --model only', 'model');
+      const gate = numFlag(o.gate, 'gate');
+      if (gate !== undefined && !(gate >= 0 && gate <= 1000))
+        throw new ValidationError(`--gate must be in [0, 1000] σ, got ${gate}`, 'gate');
+      if (
+        o.model === undefined &&
+        (threshold !== undefined || nmsIou !== undefined || gate !== undefined)
+      )
+        throw new ValidationError(
+          '--threshold, --nms-iou and --gate apply to --model only',
+          'model',
+        );
       const method: PredictOptions['method'] =
         o.model !== undefined
           ? {
               model: o.model,
               ...(threshold !== undefined ? { threshold } : {}),
               ...(nmsIou !== undefined ? { nmsIou } : {}),
+              ...(gate !== undefined ? { gate } : {}),
             }
           : 'classic';
       const classic: ClassicOptions = {};

@@ -40,10 +40,12 @@ export type Method = (typeof METHODS)[number];
 export interface ModelMethod {
   /** The model bundle's folder. */
   model: string;
-  /** Smallest confidence kept (default 0.4, as the seed). */
+  /** Smallest confidence kept (default: the model's, chosen on its validation scans). */
   threshold?: number;
   /** Mask IoU of the greedy NMS (default 0.5). */
   nmsIou?: number;
+  /** U-Net: run the network only near pixels this many σ above background (`RunOptions`). */
+  gate?: number;
 }
 
 export interface PredictOptions {
@@ -191,7 +193,14 @@ export async function predictScan(o: PredictOptions): Promise<PredictResult> {
         const blk: Frames = await reading!;
         reading = f1 < b ? readBlock(f1) : undefined;
         const out = new Uint16Array(blk.count * h * w);
-        const decoded = net?.predict(blk.data, blk.count, h, w, decode);
+        const decoded = net?.predict(
+          blk.data,
+          blk.count,
+          h,
+          w,
+          decode,
+          modelMethod?.gate !== undefined ? { gate: modelMethod.gate } : {},
+        );
         for (let k = 0; k < blk.count; k++) {
           const frame = blk.data.subarray(k * h * w, (k + 1) * h * w);
           let r: {
