@@ -21,7 +21,7 @@ export interface PeaksPredictor {
     h: number,
     w: number,
     decode?: DecodeOptions,
-    /** Run options a method may use (the U-Net's `gate`; others ignore them). */
+    /** Run options a method may use (the U-Net's `gate`, `cnn/model.ts` RunOptions; others ignore them). */
     run?: { gate?: number },
   ): DecodedFrame[];
   dispose(): void;

@@ -34,7 +34,7 @@ export interface PeaksModel extends PeaksPredictor {
      * not counts.
      */
     scaled?: boolean,
-    /** Run the network only around pixels this many σ above their background (`gatedMaps`). */
+    /** Run the network only near pixels this many σ above their background (`RunOptions`). */
     gate?: number,
   ): {
     data: Float32Array;
@@ -49,9 +49,10 @@ export interface PeaksModel extends PeaksPredictor {
 /** Options of a prediction run that are not decoding. */
 export interface RunOptions {
   /**
-   * Gate in σ (e.g. 3): the network runs only on 32 × 32 tiles (with 8 pixels of context on
-   * each side) within reach of a pixel at least this significant over its local background
-   * (`PEAKS_BACKGROUND`); the maps are 0 elsewhere. Absent: the whole frame.
+   * Gate in σ (e.g. 5–8): the network runs only on 32 × 32 tiles (with 8 pixels of context on
+   * each side) within reach of a pixel whose 3 × 3 sum above the local background
+   * (`PEAKS_BACKGROUND`) is at least this significant; the maps are 0 elsewhere. Absent: the
+   * whole frame.
    */
   gate?: number;
 }
@@ -136,8 +137,9 @@ export function unetModel(b: ModelBundle): PeaksModel {
    * T × T pixels (T = 32, a multiple of patch · 2^levels) over the padded frame, each run with
    * M pixels of context around it (edge-padded at the frame's borders, as the whole-frame path
    * pads) — inputs of (T + 2M)², the size class of the training crops, so a tile sees what the
-   * network was trained on. A tile runs when a pixel at least `gate` σ above its background lies
-   * within M pixels of its core, so a peak that spills over a core's edge runs in both tiles.
+   * network was trained on. A tile runs when a pixel whose 3 × 3 sum above the background is at
+   * least `gate` times that sum's noise (3·max(σ, 1)) lies within M pixels of its core, so a
+   * peak that spills over a core's edge runs in both tiles.
    */
   function gatedMaps(
     frames: Float32Array,
