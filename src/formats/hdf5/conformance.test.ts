@@ -10,20 +10,12 @@ import { FormatError, UnsupportedError } from '../../core/errors.js';
 import { toFloat64 } from '../../core/ndarray.js';
 import { sharedDataDir } from '../../core/paths.js';
 import { openAny } from '../registry.js';
-import { h5Client, openHdf5, type Hdf5File } from './index.js';
+import { h5Client, type Hdf5File } from './index.js';
+import { withFile } from '../../../test/support/formats/hdf5/with-file.js';
 
 const dir = sharedDataDir();
 const nx = (p: string): string => join(dir, 'nexus', 'exampledata', p);
 const h5 = (p: string): string => join(dir, 'hdf5', p);
-
-async function withFile<T>(path: string, fn: (f: Hdf5File) => Promise<T>): Promise<T> {
-  const f = await openHdf5(path);
-  try {
-    return await fn(f);
-  } finally {
-    await f.close();
-  }
-}
 
 const sum = (d: DataArray): number => toFloat64(d.array).reduce((a, b) => a + b, 0);
 const info = (f: Hdf5File, name: string) => f.datasets.find((d) => d.name === name);

@@ -14,7 +14,7 @@ import { toFloat64 } from '../../core/ndarray.js';
 import { packageRoot } from '../../core/paths.js';
 import { h5 } from './client.js';
 import { PLUGIN_FILTERS, pluginDirectory } from './filters.js';
-import { openHdf5, type Hdf5File } from './index.js';
+import { withFile } from '../../../test/support/formats/hdf5/with-file.js';
 
 const FIXTURES = join(packageRoot(), 'test', 'fixtures', 'hdf5-filters');
 const SHAPE = [3, 19, 48] as const;
@@ -98,15 +98,6 @@ afterAll(async () => {
   await h5.shutdown();
   rmSync(tmp, { recursive: true, force: true });
 });
-
-async function withFile<T>(path: string, fn: (f: Hdf5File) => Promise<T>): Promise<T> {
-  const f = await openHdf5(path);
-  try {
-    return await fn(f);
-  } finally {
-    await f.close();
-  }
-}
 
 const values = (d: DataArray): number[] => Array.from(toFloat64(d.array));
 
