@@ -72,6 +72,7 @@ describe('peaks scan predictions through POST /api/jobs', () => {
     [{ options: { frames: [5, 5] } }, 400, 'options.frames'],
     [{ options: { frames: [1] } }, 400, undefined],
     [{ options: { threshold: 0.5 } }, 400, 'options.threshold'],
+    [{ options: { gate: 5 } }, 400, 'options.gate'],
     [{ options: { epochs: 2 } }, 400, 'options.epochs'],
     [{ options: { dataset: '/entry/nothing' } }, 404, undefined],
     [{ model: '00000000-0000-4000-8000-000000000000' }, 404, undefined],

@@ -38,6 +38,7 @@ export interface PeaksPredictOptions {
   overlays?: number | undefined;
   threshold?: number | undefined;
   nmsIou?: number | undefined;
+  gate?: number | undefined;
 }
 
 export async function preparePeaksPrediction(
@@ -53,8 +54,8 @@ export async function preparePeaksPrediction(
       'model',
     );
   }
-  if (m === undefined && (options.threshold !== undefined || options.nmsIou !== undefined)) {
-    const f = options.threshold !== undefined ? 'threshold' : 'nmsIou';
+  const f = (['threshold', 'nmsIou', 'gate'] as const).find((k) => options[k] !== undefined);
+  if (m === undefined && f !== undefined) {
     throw new ValidationError('a model option: the classic finder (no model) has none', `options.${f}`); // prettier-ignore
   }
   if (Array.isArray(input)) throw new ValidationError('a peaks job predicts one scan', 'input');

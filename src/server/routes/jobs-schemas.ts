@@ -85,7 +85,8 @@ export const jobBody = Type.Object(
             Type.Number({
               minimum: 0,
               maximum: 1,
-              description: 'peaks predict with a model: smallest confidence kept (default 0.4)',
+              description:
+                "peaks predict with a model: smallest confidence kept (default: the model's tuned threshold)",
             }),
           ),
           nmsIou: Type.Optional(
@@ -93,6 +94,14 @@ export const jobBody = Type.Object(
               minimum: 0,
               maximum: 1,
               description: 'peaks predict with a model: mask IoU of the NMS (default 0.5)',
+            }),
+          ),
+          gate: Type.Optional(
+            Type.Number({
+              minimum: 0,
+              maximum: 1000,
+              description:
+                'peaks predict with a model: run the network only near 3×3 sums this many σ above the local background (as `--gate`)',
             }),
           ),
           architecture: Type.Optional(

@@ -169,7 +169,7 @@ export async function jobsRoutes(app: FastifyInstance, ctx: RouteContext): Promi
           );
         }
         check(b, ['input'], ['config', 'data']);
-        onlyOptions(opts, ['frames', 'dataset', 'overlays', 'threshold', 'nmsIou'], 'a peaks predict job'); // prettier-ignore
+        onlyOptions(opts, ['frames', 'dataset', 'overlays', 'threshold', 'nmsIou', 'gate'], 'a peaks predict job'); // prettier-ignore
         const frames = opts.frames as [number, number] | undefined;
         p = await preparePeaksPrediction(b.model, b.input, { ...opts, frames }, env);
       } else if (b.kind === 'dataset') {
@@ -178,7 +178,7 @@ export async function jobsRoutes(app: FastifyInstance, ctx: RouteContext): Promi
       } else if (b.kind === 'train') {
         check(b, ['data'], ['config', 'model', 'input']);
         // the options of the other workflows' predictions are not a training's
-        const { method: _m, overlays: _o, frames: _f, dataset: _d, threshold: _t, nmsIou: _n, ...train } = opts; // prettier-ignore
+        const { method: _m, overlays: _o, frames: _f, dataset: _d, threshold: _t, nmsIou: _n, gate: _g, ...train } = opts; // prettier-ignore
         onlyOptions(opts, Object.keys(train) as (keyof typeof opts)[], 'a phase train job');
         p = await prepareTraining(b.data, train, env);
       } else {

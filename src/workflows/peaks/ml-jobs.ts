@@ -65,6 +65,8 @@ const predictPayload = z
     modelDir: z.string().min(1).optional(),
     threshold: z.number().min(0).max(1).optional(),
     nmsIou: z.number().min(0).max(1).optional(),
+    /** The U-Net only near significant 3×3 sums (`bragg peaks predict --gate`). */
+    gate: z.number().min(0).max(1000).optional(),
     classic: classicSchema.optional(),
     dataset: z.string().min(1).max(1024).optional(),
     overlays: z.number().int().min(0).max(1000).optional(),
@@ -118,6 +120,7 @@ export const peaksPredictJob: JobType<z.output<typeof predictPayload>, PeaksPred
               model: p.modelDir,
               ...(p.threshold !== undefined ? { threshold: p.threshold } : {}),
               ...(p.nmsIou !== undefined ? { nmsIou: p.nmsIou } : {}),
+              ...(p.gate !== undefined ? { gate: p.gate } : {}),
             },
       ...(p.classic !== undefined ? { classic: p.classic } : {}),
       ...(p.dataset !== undefined ? { dataset: p.dataset } : {}),

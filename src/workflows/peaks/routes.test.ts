@@ -178,7 +178,8 @@ describe('peaks routes', () => {
       [{ input: served, frame: 1, frames: [0, 2] }, 'predict', 400, 'frames'],
       [{ input: served, model: 'nope' }, 'predict', 400, 'model'],
       [{ input: served, method: 'model' }, 'predict', 400, 'model'],
-      [{ input: served, threshold: 0.5 }, 'predict', 400, 'model'],
+      [{ input: served, threshold: 0.5 }, 'predict', 400, 'threshold'],
+      [{ input: served, gate: 5 }, 'predict', 400, 'gate'],
       [{ input: served, classic: { snr: 6 }, method: 'model', model: '00000000-0000-4000-8000-000000000000' }, 'predict', 400, 'classic'], // prettier-ignore
       [{ input: served, model: '00000000-0000-4000-8000-000000000000' }, 'predict', 404, ''],
       [{ input: served, dataset: '/entry1/nothing' }, 'scan', 400, 'dataset'],

@@ -76,10 +76,22 @@ const methodFields = {
     Type.String({ minLength: 1, maxLength: 100, description: 'peaks model id (GET /api/models)' }),
   ),
   threshold: Type.Optional(
-    Type.Number({ minimum: 0, maximum: 1, description: 'model: smallest confidence kept (0.4)' }),
+    Type.Number({
+      minimum: 0,
+      maximum: 1,
+      description: "model: smallest confidence kept (default: the model's tuned threshold)",
+    }),
   ),
   nmsIou: Type.Optional(
     Type.Number({ minimum: 0, maximum: 1, description: 'model: mask IoU of the NMS (0.5)' }),
+  ),
+  gate: Type.Optional(
+    Type.Number({
+      minimum: 0,
+      maximum: 1000,
+      description:
+        'model: run the network only near 3×3 sums this many σ above the local background (as `--gate`; default: everywhere)',
+    }),
   ),
   classic: Type.Optional(classicOptions),
 };
@@ -182,6 +194,7 @@ type MethodFields = Static<typeof scanBody> & {
   model?: string;
   threshold?: number;
   nmsIou?: number;
+  gate?: number;
   classic?: ClassicOptions;
 };
 
@@ -232,8 +245,9 @@ async function methodOf(
 ): Promise<{ method: PredictOptions['method']; label: string }> {
   const wantsModel = b.method === 'model' || b.model !== undefined;
   if (!wantsModel) {
-    if (b.threshold !== undefined || b.nmsIou !== undefined)
-      throw new ValidationError('threshold and nmsIou apply to a model only', 'model');
+    const f = (['threshold', 'nmsIou', 'gate'] as const).find((k) => b[k] !== undefined);
+    if (f !== undefined)
+      throw new ValidationError('threshold, nmsIou and gate apply to a model only', f);
     return { method: 'classic', label: 'classic' };
   }
   if (b.method === 'classic')
@@ -247,6 +261,7 @@ async function methodOf(
       model: m.dir,
       ...(b.threshold !== undefined ? { threshold: b.threshold } : {}),
       ...(b.nmsIou !== undefined ? { nmsIou: b.nmsIou } : {}),
+      ...(b.gate !== undefined ? { gate: b.gate } : {}),
     },
     label: `model ${m.meta.id}`,
   };
