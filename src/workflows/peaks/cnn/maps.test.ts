@@ -6,7 +6,14 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../../core/rng.js';
 import { PEAKS_UNET_ARCHITECTURE } from '../models/unet.js';
-import { inputChannels, logScale, networkInput, SNR_SCALE } from './maps.js';
+import {
+  CHANNEL_RANGE,
+  inputChannels,
+  logScale,
+  networkInput,
+  scaledAsinh,
+  SNR_SCALE,
+} from './maps.js';
 
 const H = 64;
 const W = 96;
@@ -70,5 +77,23 @@ describe('peaks network input', () => {
     expect(() => PEAKS_UNET_ARCHITECTURE.resolve({ input: 'snr' as unknown as 'log' })).toThrow(
       /input must be one of log, log\+snr/,
     );
+  });
+
+  it('the tabulated asinh of the significance channel is far inside the 16-bit storage step', () => {
+    const [lo, hi] = CHANNEL_RANGE[1]!;
+    const step = (hi - lo) / 65535;
+    const rng = createRng(7);
+    let worst = 0;
+    for (let i = 0; i < 200_000; i++) {
+      // dense near 0, then out to the table's end and past it (exact there)
+      const s = (rng.next() - 0.5) * (i % 2 === 0 ? 8 : i % 3 === 0 ? 1e4 : 140);
+      worst = Math.max(worst, Math.abs(scaledAsinh(s) - Math.asinh(s) / SNR_SCALE));
+    }
+    for (const s of [0, 1 / 256, -64, 64, 63.999, -1e9]) {
+      worst = Math.max(worst, Math.abs(scaledAsinh(s) - Math.asinh(s) / SNR_SCALE));
+    }
+    expect(worst).toBeLessThan(step / 100);
+    expect(scaledAsinh(-3)).toBe(-scaledAsinh(3));
+    expect(Number.isNaN(scaledAsinh(Number.NaN))).toBe(true);
   });
 });
