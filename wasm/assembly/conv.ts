@@ -131,7 +131,7 @@ export function convPackFilterFlipped(
 
 /** Stores the first n (0..4) lanes of v at p. */
 // @ts-ignore: decorator
-@inline function storeLanes(p: usize, v: v128, n: i32): void {
+@inline export function storeLanes(p: usize, v: v128, n: i32): void {
   if (n >= 4) {
     v128.store(p, v);
     return;
@@ -159,7 +159,7 @@ export function convPackFilterFlipped(
  * rows; `o` the first output float of pixel 0 (pixels co floats apart).
  */
 // @ts-ignore: decorator
-@inline function block4(
+@inline export function block4(
   a: usize,
   ps: usize,
   row: usize,
@@ -223,7 +223,7 @@ export function convPackFilterFlipped(
 
 /** 1 output pixel × panels [pa, pb) (rows narrower than 4 pixels). */
 // @ts-ignore: decorator
-@inline function block1(
+@inline export function block1(
   a: usize,
   row: usize,
   wk: usize,

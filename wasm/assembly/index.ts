@@ -8,6 +8,7 @@ export { convFilterGrad, packPanels } from './conv-filter';
 export { packPanelsT } from './gemm';
 export { conv2dForward, convPackFilter, convPackFilterFlipped, convPadInput } from './conv';
 export { net1dForward } from './net1d';
+export { winogradConv, winogradFilter } from './winograd';
 export { bnApply, bnGradApply, bnGradStats, bnStats } from './batchnorm';
 
 /** 2 with relaxed SIMD (fused multiply-add), 1 without: lets the host check what it loaded. */

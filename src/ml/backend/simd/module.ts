@@ -185,6 +185,35 @@ export interface SimdExports {
     r0: number,
     r1: number,
   ): void;
+  // winograd.ts (Winograd F(2×2, 3×3); src/ml/backend/kernels/conv2d-winograd.ts): the filter
+  // transform over output-channel panels, the convolution over parts of the tiles (each part
+  // with its own scratch).
+  winogradFilter(
+    w: number,
+    u: number,
+    fi: number,
+    fo: number,
+    flipped: number,
+    p0: number,
+    p1: number,
+  ): void;
+  winogradConv(
+    xp: number,
+    u: number,
+    y: number,
+    scratch: number,
+    hp: number,
+    wp: number,
+    ci: number,
+    oh: number,
+    ow: number,
+    co: number,
+    n: number,
+    tc: number,
+    parts: number,
+    k0: number,
+    k1: number,
+  ): void;
   // batchnorm.ts (src/ml/backend/kernels/batch-norm.ts): per-column statistics over column
   // quads, the elementwise passes over rows.
   bnStats(
