@@ -109,6 +109,7 @@ export function conv2dBackpropInputImpl(
   filter: TensorInfo,
   convInfo: backend_util.Conv2DInfo,
   useXnnpack = false,
+  direct = false,
 ): TensorInfo {
   const { filterHeight: fh, filterWidth: fw, inHeight: h, inWidth: w } = convInfo;
   const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = convInfo;
@@ -117,7 +118,7 @@ export function conv2dBackpropInputImpl(
   if (simd !== undefined && dh === 1 && dw === 1 && dy.dtype === 'float32') {
     if (inputGradPrefersGemm(convInfo))
       return conv2dBackpropInputGemm(backend, dy, filter, convInfo);
-    const dx = conv2dBackpropInputSimd(backend, simd, dy, filter, convInfo);
+    const dx = conv2dBackpropInputSimd(backend, simd, dy, filter, convInfo, direct);
     if (dx !== undefined) return dx;
   }
   // Flipped filter with in/out channels swapped: [fh,fw,co,ci].
@@ -162,7 +163,7 @@ export function conv2dBackpropInputImpl(
 }
 
 const conv2DBackpropInputWith =
-  (useXnnpack: boolean) =>
+  (useXnnpack: boolean, direct = false) =>
   (args: KernelArgs<Conv2DBackpropInputAttrs>): TensorInfo => {
     const { backend, attrs } = args;
     const dy = args.inputs.dy!;
@@ -177,7 +178,7 @@ const conv2DBackpropInputWith =
       attrs.dimRoundingMode,
       false,
     );
-    return conv2dBackpropInputImpl(backend, dy, filter, convInfo, useXnnpack);
+    return conv2dBackpropInputImpl(backend, dy, filter, convInfo, useXnnpack, direct);
   };
 
 /**
@@ -216,4 +217,11 @@ export const conv2DBackpropInputXnnpackConfig: KernelConfig = {
   kernelName: 'Conv2DBackpropInput',
   backendName: 'wasm',
   kernelFunc: conv2DBackpropInputWith(true) as unknown as KernelFunc,
+};
+
+/** The input gradient without Winograd for 3×3 stride 1 (A/B variant `Conv2DBackpropInput/direct`). */
+export const conv2DBackpropInputDirectConfig: KernelConfig = {
+  kernelName: 'Conv2DBackpropInput',
+  backendName: 'wasm',
+  kernelFunc: conv2DBackpropInputWith(false, true) as unknown as KernelFunc,
 };

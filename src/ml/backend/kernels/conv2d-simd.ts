@@ -23,6 +23,7 @@ import { heapOffset, simdKernels } from '../simd/module.js';
 import type { SimdKernels } from '../simd/module.js';
 import { parallelFor } from '../simd/parallel.js';
 import { conv2dForwardGemm, forwardPrefersGemm } from './conv2d-gemm.js';
+import { conv2dWinograd, winogradPrefers } from './conv2d-winograd.js';
 import { dilateAndPad, outSize, release } from './interop.js';
 import type { StockKernel } from './matmul.js';
 
@@ -101,10 +102,13 @@ export function conv2dSimd(
   sh: number,
   sw: number,
   role: FilterRole = 'forward',
+  direct = false,
 ): TensorInfo {
   const [n, h, w, ci] = x.shape as [number, number, number, number];
   const [kh, kw, fi, fo] = filter.shape as [number, number, number, number];
   const co = role === 'forward' ? fo : fi;
+  if (!direct && kh === 3 && kw === 3 && sh === 1 && sw === 1 && winogradPrefers(ci, co))
+    return conv2dWinograd(backend, simd, x, filter, pad, role);
   const oh = outSize(h, pad.top, pad.bottom, kh, sh, 1);
   const ow = outSize(w, pad.left, pad.right, kw, sw, 1);
   const out = backend.makeOutput([n, oh, ow, co], 'float32');
@@ -138,6 +142,7 @@ export function conv2dBackpropInputSimd(
   dy: TensorInfo,
   filter: TensorInfo,
   info: backend_util.Conv2DInfo,
+  direct = false,
 ): TensorInfo | undefined {
   const { filterHeight: kh, filterWidth: kw, inHeight: h, inWidth: w, padInfo: p } = info;
   const { strideHeight: sh, strideWidth: sw } = info;
@@ -149,7 +154,8 @@ export function conv2dBackpropInputSimd(
     right: w - 1 + p.left - (ow - 1) * sw,
   };
   if (Math.min(pad.top, pad.bottom, pad.left, pad.right) < 0) return undefined;
-  if (sh === 1 && sw === 1) return conv2dSimd(backend, simd, dy, filter, pad, 1, 1, 'flipped');
+  if (sh === 1 && sw === 1)
+    return conv2dSimd(backend, simd, dy, filter, pad, 1, 1, 'flipped', direct);
   const none = { top: 0, bottom: 0, left: 0, right: 0 };
   if (kh === 1 && kw === 1) {
     // A 1×1 filter commutes with the spreading: convolve the oh×ow pixels, then spread (no
@@ -213,18 +219,23 @@ function convForward(
   x: TensorInfo,
   filter: TensorInfo,
   info: backend_util.Conv2DInfo,
+  direct: boolean,
 ): TensorInfo {
   if (forwardPrefersGemm(info)) return conv2dForwardGemm(backend, x, filter, info);
-  return conv2dSimd(backend, simd, x, filter, info.padInfo, info.strideHeight, info.strideWidth);
+  const { padInfo, strideHeight: sh, strideWidth: sw } = info;
+  return conv2dSimd(backend, simd, x, filter, padInfo, sh, sw, 'forward', direct);
 }
 
-/** Conv2D: bragg's kernel for NHWC float32 with dilation 1, the stock one otherwise. */
-export function makeConv2DConfig(stock: StockKernel): KernelConfig {
+/**
+ * Conv2D: bragg's kernel for NHWC float32 with dilation 1, the stock one otherwise; `direct`
+ * keeps 3×3 stride-1 layers off Winograd (the A/B variant `Conv2D/direct`).
+ */
+export function makeConv2DConfig(stock: StockKernel, direct = false): KernelConfig {
   const kernelFunc = (args: Args): TensorInfo => {
     const g = simdGeometry(args);
     if (g === undefined)
       return stock.kernelFunc(args as unknown as Parameters<KernelFunc>[0]) as TensorInfo;
-    return convForward(args.backend, g.simd, args.inputs.x!, args.inputs.filter!, g.info);
+    return convForward(args.backend, g.simd, args.inputs.x!, args.inputs.filter!, g.info, direct);
   };
   return {
     kernelName: 'Conv2D',
@@ -248,7 +259,7 @@ function activationMode(activation: string | undefined): number | undefined {
  * Biases of another size than the output channels, PReLU and the other activations, and the
  * geometries the convolution does not cover go to the stock XNNPACK kernel.
  */
-export function makeFusedConv2DConfig(stock: StockKernel): KernelConfig {
+export function makeFusedConv2DConfig(stock: StockKernel, direct = false): KernelConfig {
   const kernelFunc = (args: Args): TensorInfo => {
     const attrs = args.attrs as Conv2DAttrs & FusedConv2DAttrs;
     const bias = args.inputs.bias;
@@ -265,7 +276,7 @@ export function makeFusedConv2DConfig(stock: StockKernel): KernelConfig {
       return stock.kernelFunc(args as unknown as Parameters<KernelFunc>[0]) as TensorInfo;
     const { backend } = args;
     const { info, simd } = g;
-    const y = convForward(backend, simd, args.inputs.x!, args.inputs.filter!, info);
+    const y = convForward(backend, simd, args.inputs.x!, args.inputs.filter!, info, direct);
     const mode = act! | (bias === undefined ? 0 : 1);
     const c = y.shape[3]!;
     const rows = util.sizeFromShape(y.shape) / Math.max(c, 1);

@@ -73,4 +73,39 @@ describe.skipIf(!built)('Winograd F(2×2, 3×3)', () => {
       expect(winogradStats.calls - before).toBe(runs);
     });
   }
+
+  it('tf.conv2d and its input gradient route 3×3 stride 1 with ≥ 32 channels to Winograd', async () => {
+    await initBackend({ backend: 'wasm', threads: 2, parallelMinWork: 0 });
+    const xs: [number, number, number, number] = [2, 7, 6, 32];
+    const fs: [number, number, number, number] = [3, 3, 32, 40];
+    const xv = data(2 * 7 * 6 * 32, 3);
+    const fv = data(9 * 32 * 40, 4);
+    const run = (): Float32Array[] =>
+      tf.tidy(() => {
+        const x = tf.tensor4d(xv, xs);
+        const f = tf.tensor4d(fv, fs);
+        const loss = (a: tf.Tensor): tf.Scalar =>
+          tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, f, 1, 'same')));
+        return [tf.conv2d(x, f, 1, 'same'), tf.grad(loss)(x)].map(
+          (t) => t.dataSync() as Float32Array,
+        );
+      });
+    await tf.setBackend('wasm');
+    const before = winogradStats.calls;
+    const got = run();
+    // forward, the gradient's forward and its input gradient (flipped role)
+    expect(winogradStats.calls - before).toBe(3);
+    await tf.setBackend('cpu');
+    const want = run();
+    await tf.setBackend('wasm');
+    for (let k = 0; k < 2; k++) {
+      let err = 0;
+      let big = 1e-30;
+      for (let i = 0; i < want[k]!.length; i++) {
+        err = Math.max(err, Math.abs(got[k]![i]! - want[k]![i]!));
+        big = Math.max(big, Math.abs(want[k]![i]!));
+      }
+      expect(err / big).toBeLessThan(1e-5);
+    }
+  });
 });

@@ -5,8 +5,8 @@
  * transform chunk by chunk in its own scratch. Same roles as conv2dSimd: `forward` convolves
  * with w [3,3,ci,co], `flipped` with the input-gradient filter of a [3,3,co,ci] one.
  *
- * Not routed yet: conv2dSimd still runs the direct kernel for every shape until measurements
- * decide where this is faster (see KERNEL_AUDIT.md).
+ * conv2dSimd routes 3×3 stride-1 convolutions here when winogradPrefers (both roles: forward
+ * and the stride-1 input gradient).
  */
 import type { TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -21,6 +21,16 @@ const CHUNK_BYTES = 384 << 10;
 
 /** Calls of conv2dWinograd (tests check that the Winograd path ran). */
 export const winogradStats = { calls: 0 };
+
+/**
+ * Whether Winograd is faster than the direct kernel: at least 32 input and 32 output channels.
+ * Measured (2 threads, AMD EPYC Zen 5, batch 16, 'same'): ci = co = 64 at 16² 1.20×, 128 at
+ * 8² 1.46×, 256 at 4² 1.38×, 32 → 64 at 16² 1.09×; but 16 → 32 at 32² 0.77×, 16 → 16 at 64²
+ * 0.64×, 8 → 8 0.35×, 1 → 16 0.23× (the transforms cost more than the saved multiply-adds).
+ */
+export function winogradPrefers(ci: number, co: number): boolean {
+  return ci >= 32 && co >= 32;
+}
 
 /** Tiles per chunk: CHUNK_BYTES of V and M, a multiple of 4, at least 8. */
 export function winogradChunk(ci: number, co: number): number {

@@ -11,6 +11,7 @@ import {
   conv2DBackpropFilterConvConfig,
   conv2DBackpropFilterGemmConfig,
   conv2DBackpropInputConfig,
+  conv2DBackpropInputDirectConfig,
   conv2DBackpropInputXnnpackConfig,
 } from './conv2d-grad.js';
 import { makeConv2DConfig, makeFusedConv2DConfig } from './conv2d-simd.js';
@@ -111,6 +112,17 @@ export function registerWasmTrainingKernels(): void {
   registerBatchNormTraining();
   wrapStock('Conv2D', makeConv2DConfig);
   wrapStock('FusedConv2D', makeFusedConv2DConfig);
+  // The direct kernel for 3×3 stride-1 layers too (no Winograd), for A/B benchmarks.
+  for (const [name, make] of [
+    ['Conv2D', makeConv2DConfig],
+    ['FusedConv2D', makeFusedConv2DConfig],
+  ] as const) {
+    const stock = STOCK.get(name);
+    if (stock === undefined) continue;
+    const cfg = make(stock, true);
+    const setup = stock.setupFunc;
+    LATE_VARIANTS.set(`${name}/direct`, setup === undefined ? cfg : { ...cfg, setupFunc: setup });
+  }
   wrapStock('Concat', makeConcatConfig);
   wrapStock('SplitV', makeSplitVConfig);
   wrapStock('Slice', makeSliceConfig);
@@ -123,6 +135,7 @@ const VARIANTS: Readonly<Record<string, KernelConfig>> = {
   'MaxPoolGrad/js': maxPoolGradJsConfig,
   'Conv2DBackpropFilter/gemm': conv2DBackpropFilterGemmConfig,
   'Conv2DBackpropInput/xnnpack': conv2DBackpropInputXnnpackConfig,
+  'Conv2DBackpropInput/direct': conv2DBackpropInputDirectConfig,
 };
 
 /** Variants built around a stock kernel, known once registerWasmTrainingKernels has run. */
