@@ -504,6 +504,84 @@ function conv2dForwardCase(rng: Rng): BoundsCase {
   }
 }
 
+/** winogradFilter: U [16][P][ci4][8] of a 3×3 filter, either role; range over panels. */
+function winogradFilterCase(rng: Rng): BoundsCase {
+  const fi = upTo(rng, 20);
+  const fo = upTo(rng, 20);
+  const flipped = rng.int(2);
+  const [ci, co] = flipped ? [fo, fi] : [fi, fo];
+  const ci4 = Math.ceil(ci / 4) * 4;
+  const panels = Math.ceil(co / 8);
+  const panelBytes = F * ci4 * 8;
+  const step = panels * panelBytes;
+  return {
+    kernel: 'winogradFilter',
+    label: `winogradFilter 3×3×${fi}×${fo} flipped ${flipped}`,
+    regions: [
+      { name: 'w', bytes: F * 9 * fi * fo, kind: 'in' },
+      { name: 'u', bytes: 16 * step, kind: 'out' },
+    ],
+    args: (at) => [at.w!, at.u!, fi, fo, flipped, 0, 0],
+    rangeAt: 5,
+    total: panels,
+    owned: (p0, p1) =>
+      Array.from({ length: 16 }, (_, x): Owned => ['u', x * step + p0 * panelBytes, x * step + p1 * panelBytes]), // prettier-ignore
+    finite: true,
+  };
+}
+
+/**
+ * winogradConv: 2×2 output tiles (b, ty, tx) in `parts` contiguous parts, each with its own
+ * scratch; a block of parts owns its scratch and the output pixels of its tiles.
+ */
+function winogradConvCase(rng: Rng): BoundsCase {
+  const n = upTo(rng, 2);
+  const oh = upTo(rng, 9);
+  const ow = upTo(rng, 9);
+  const ci = upTo(rng, 20);
+  const co = upTo(rng, 20);
+  const ci4 = Math.ceil(ci / 4) * 4;
+  const co8 = Math.ceil(co / 8) * 8;
+  const th = Math.ceil(oh / 2);
+  const tw = Math.ceil(ow / 2);
+  const hp = 2 * th + 2;
+  const wp = 2 * tw + 2;
+  const total = n * th * tw;
+  const tc = upTo(rng, 5);
+  const parts = upTo(rng, Math.min(4, total));
+  const partBytes = 64 * tc * (ci4 + co8);
+  const px = F * co;
+  return {
+    kernel: 'winogradConv',
+    label: `winogradConv ${n}×${oh}×${ow} ${ci}→${co} chunk ${tc} parts ${parts}`,
+    regions: [
+      { name: 'xp', bytes: F * n * hp * wp * ci, kind: 'in' },
+      { name: 'u', bytes: F * 16 * co8 * ci4, kind: 'in' },
+      { name: 'y', bytes: F * n * oh * ow * co, kind: 'out' },
+      { name: 'scratch', bytes: parts * partBytes, kind: 'out', complete: false },
+    ],
+    args: (at) => [at.xp!, at.u!, at.y!, at.scratch!, hp, wp, ci, oh, ow, co, n, tc, parts, 0, 0],
+    rangeAt: 13,
+    total: parts,
+    owned: (k0, k1) => {
+      const own: Owned[] = [['scratch', k0 * partBytes, k1 * partBytes]];
+      const t0 = Math.floor((total * k0) / parts);
+      const t1 = Math.floor((total * k1) / parts);
+      for (let g = t0; g < t1; g++) {
+        const b = Math.floor(g / (th * tw));
+        const ty = Math.floor((g % (th * tw)) / tw);
+        const tx = g % tw;
+        for (let y = 2 * ty; y < Math.min(oh, 2 * ty + 2); y++) {
+          const start = ((b * oh + y) * ow + 2 * tx) * px;
+          own.push(['y', start, start + Math.min(2, ow - 2 * tx) * px]);
+        }
+      }
+      return own;
+    },
+    finite: true,
+  };
+}
+
 /**
  * A random chain of 1–3 stages (widths to 40, kernels 1..7, pools 1..3, channels off multiples
  * of 8, a Dense after Flatten as the last stage now and then), every stage whose channels allow
@@ -595,4 +673,6 @@ export const CASES: Record<string, (rng: Rng) => BoundsCase> = {
   packPanels: (rng) => packCase(rng, 'packPanels'),
   packPanelsT: (rng) => packCase(rng, 'packPanelsT'),
   net1dForward: net1dCase,
+  winogradFilter: winogradFilterCase,
+  winogradConv: winogradConvCase,
 };
