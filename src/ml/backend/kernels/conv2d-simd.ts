@@ -27,16 +27,9 @@ import { conv2dWinograd, winogradPrefers } from './conv2d-winograd.js';
 import { dilateAndPad, outSize, release } from './interop.js';
 import type { StockKernel } from './matmul.js';
 
-/** Zero padding of a convolution's input, in pixels. */
-export interface ConvPadding {
-  top: number;
-  bottom: number;
-  left: number;
-  right: number;
-}
+import type { ConvPadding, FilterRole } from './interop.js';
 
-/** How the packed filter is laid out from the stored one. */
-export type FilterRole = 'forward' | 'flipped';
+export type { ConvPadding, FilterRole } from './interop.js';
 
 /**
  * The packed filter of a stored [kh,kw,ci,co] one: `panels` panels of 8 output channels, `k`

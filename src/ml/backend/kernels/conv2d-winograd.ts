@@ -13,8 +13,8 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heapOffset } from '../simd/module.js';
 import type { SimdKernels } from '../simd/module.js';
 import { parallelFor } from '../simd/parallel.js';
-import type { ConvPadding, FilterRole } from './conv2d-simd.js';
 import { release } from './interop.js';
+import type { ConvPadding, FilterRole } from './interop.js';
 
 /** Bytes of V and M per chunk of tiles (a chunk's transforms stay in L2). */
 const CHUNK_BYTES = 384 << 10;

@@ -228,3 +228,14 @@ export function dilateAndPad(
   }
   return out;
 }
+
+/** Zero padding of a convolution's input, in pixels. */
+export interface ConvPadding {
+  top: number;
+  bottom: number;
+  left: number;
+  right: number;
+}
+
+/** How the packed filter of a convolution is laid out from the stored one. */
+export type FilterRole = 'forward' | 'flipped';

@@ -15,12 +15,12 @@ import { JobRegistry } from '../../jobs/registry.js';
 import { initBackend } from '../../ml/backend/select.js';
 import { routeApp, type RouteApp } from '../../../test/support/server/route-app.js';
 import { frames } from '../../../test/support/server/sse.js';
-import { jobsRoutes } from '../../server/routes/jobs.js';
-import { trainPeaksModel } from './cnn/train.js';
-import { PEAKS_JOB_TYPES } from './jobs.js';
-import { predictScan, type PredictOptions } from './predict/predict.js';
-import { peaksRoutes } from './routes.js';
-import { runPeaksDataset } from './synthetic/run.js';
+import { jobsRoutes } from './jobs.js';
+import { trainPeaksModel } from '../../workflows/peaks/cnn/train.js';
+import { PEAKS_JOB_TYPES } from '../../workflows/peaks/jobs.js';
+import { predictScan, type PredictOptions } from '../../workflows/peaks/predict/predict.js';
+import { peaksRoutes } from '../../workflows/peaks/routes.js';
+import { runPeaksDataset } from '../../workflows/peaks/synthetic/run.js';
 
 interface Reply {
   peaks: number;
