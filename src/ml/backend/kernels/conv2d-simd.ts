@@ -100,7 +100,9 @@ export function conv2dSimd(
   const [n, h, w, ci] = x.shape as [number, number, number, number];
   const [kh, kw, fi, fo] = filter.shape as [number, number, number, number];
   const co = role === 'forward' ? fo : fi;
-  if (!direct && kh === 3 && kw === 3 && sh === 1 && sw === 1 && winogradPrefers(ci, co))
+  // Winograd needs at least one output pixel (a padded input of 3 × 3); degenerate shapes stay direct
+  const fits = h + pad.top + pad.bottom >= 3 && w + pad.left + pad.right >= 3;
+  if (!direct && kh === 3 && kw === 3 && sh === 1 && sw === 1 && fits && winogradPrefers(ci, co))
     return conv2dWinograd(backend, simd, x, filter, pad, role);
   const oh = outSize(h, pad.top, pad.bottom, kh, sh, 1);
   const ow = outSize(w, pad.left, pad.right, kw, sw, 1);
