@@ -41,7 +41,7 @@ export interface PeaksModel extends PeaksPredictor {
     hp: number;
     wp: number;
     backgrounds?: LocalBackground[];
-    /** With a gate: the share of the frames' tile cores the network ran on. */
+    /** With a gate: the network's windows' cores as a share of the frames' area (at most 1). */
     tileShare?: number;
   };
 }
@@ -49,10 +49,10 @@ export interface PeaksModel extends PeaksPredictor {
 /** Options of a prediction run that are not decoding. */
 export interface RunOptions {
   /**
-   * Gate in σ (e.g. 5–8): the network runs only on 32 × 32 tiles (with 8 pixels of context on
-   * each side) within reach of a pixel whose 3 × 3 sum above the local background
-   * (`PEAKS_BACKGROUND`) is at least this significant; the maps are 0 elsewhere. Absent: the
-   * whole frame.
+   * Gate in σ (e.g. 5–8): the network runs only on windows of 32 × 32 pixels (with 8 pixels
+   * of context on each side) placed over the pixels within 8 of one whose 3 × 3 sum above the
+   * local background (`PEAKS_BACKGROUND`) is at least this significant — one window for most
+   * isolated peaks; the maps are 0 elsewhere. Absent: the whole frame.
    */
   gate?: number;
 }
@@ -133,13 +133,16 @@ export function unetModel(b: ModelBundle): PeaksModel {
     };
   };
   /**
-   * The maps of frames computed tile by tile where something is significant. Tiles: cores of
-   * T × T pixels (T = 32, a multiple of patch · 2^levels) over the padded frame, each run with
-   * M pixels of context around it (edge-padded at the frame's borders, as the whole-frame path
-   * pads) — inputs of (T + 2M)², the size class of the training crops, so a tile sees what the
-   * network was trained on. A tile runs when a pixel whose 3 × 3 sum above the background is at
-   * least `gate` times that sum's noise (3·max(σ, 1)) lies within M pixels of its core, so a
-   * peak that spills over a core's edge runs in both tiles.
+   * The maps of frames computed window by window where something is significant. A pixel is
+   * significant when its 3 × 3 sum above the background is at least `gate` times that sum's
+   * noise (3·max(σ, 1)); cells of m × m pixels (m = patch · 2^levels, the network's stride
+   * grid) within M pixels of one are active. Each 8-connected group of active cells is covered
+   * by cores of T × T pixels (T = 32, a multiple of m) placed on the cell grid from the group's
+   * corner — usually one core for an isolated peak — and each core runs with M pixels of
+   * context around it (edge-padded at the frame's borders, as the whole-frame path pads):
+   * inputs of (T + 2M)², the size class of the training crops, so a window sees what the
+   * network was trained on. Every pixel within M of a significant one thus lies in a core; the
+   * maps are 0 outside the cores.
    */
   function gatedMaps(
     frames: Float32Array,
@@ -156,82 +159,190 @@ export function unetModel(b: ModelBundle): PeaksModel {
     const T = Math.ceil(32 / m) * m;
     let M = 8;
     while ((T + 2 * M) % m !== 0) M++;
-    const S = T + 2 * M;
-    const ny = Math.ceil(hp / T);
-    const nx = Math.ceil(wp / T);
+    const k = T / m; // cells per side of the smallest core
+    const ch = hp / m;
+    const cw = wp / m;
     const c = inputChannels(arch.input);
-    const model = at(S, S);
     const out = new Float32Array(count * hp * wp * 2);
     const scaled = new Float32Array(h * w * c);
     const backgrounds: LocalBackground[] = [];
     const TILE_BATCH = 32;
-    const x = new Float32Array(TILE_BATCH * S * S * c);
-    const where: [number, number, number][] = [];
-    let ran = 0;
-    const flush = (): void => {
-      const n = where.length;
+    /** Windows waiting to run, by core size (rows × columns in pixels). */
+    const pending = new Map<
+      string,
+      { th: number; tw: number; x: Float32Array; where: [number, number, number][] }
+    >();
+    let covered = 0;
+    const flush = (p: {
+      th: number;
+      tw: number;
+      x: Float32Array;
+      where: [number, number, number][];
+    }): void => {
+      const n = p.where.length;
       if (n === 0) return;
+      const sh = p.th + 2 * M;
+      const sw = p.tw + 2 * M;
+      const model = at(sh, sw);
       const y = tf.tidy(
-        () => model.predict(tf.tensor4d(x.subarray(0, n * S * S * c), [n, S, S, c])) as tf.Tensor,
+        () =>
+          model.predict(tf.tensor4d(p.x.subarray(0, n * sh * sw * c), [n, sh, sw, c])) as tf.Tensor,
       );
       const maps = y.dataSync() as Float32Array;
       y.dispose();
       for (let t = 0; t < n; t++) {
-        const [k, ty, tx] = where[t]!;
-        for (let r = 0; r < T; r++) {
-          const yy = ty * T + r;
-          if (yy >= hp) break;
-          const q1 = Math.min(T, wp - tx * T);
-          const src = ((t * S + M + r) * S + M) * 2;
-          const dst = ((k * hp + yy) * wp + tx * T) * 2;
+        const [f, y0, x0] = p.where[t]!;
+        const q1 = Math.min(p.tw, wp - x0);
+        for (let r = 0; r < p.th && y0 + r < hp; r++) {
+          const src = ((t * sh + M + r) * sw + M) * 2;
+          const dst = ((f * hp + y0 + r) * wp + x0) * 2;
           out.set(maps.subarray(src, src + q1 * 2), dst);
         }
       }
-      where.length = 0;
+      p.where.length = 0;
     };
-    const active = new Uint8Array(ny * nx);
-    const excess = new Float32Array(h * w);
-    const box = new Float32Array(h * w);
-    for (let k = 0; k < count; k++) {
-      const f = frames.subarray(k * h * w, (k + 1) * h * w);
-      const bg = localBackground(f, h, w, PEAKS_BACKGROUND);
+    /** One window: a core of th × tw pixels at (y0, x0) of frame f, input from `scaled`. */
+    const addWindow = (f: number, y0: number, x0: number, th: number, tw: number): void => {
+      covered += th * tw;
+      const key = `${th}x${tw}`;
+      const sh = th + 2 * M;
+      const sw = tw + 2 * M;
+      let p = pending.get(key);
+      if (p === undefined) {
+        p = { th, tw, x: new Float32Array(TILE_BATCH * sh * sw * c), where: [] };
+        pending.set(key, p);
+      }
+      const x = p.x;
+      const base = p.where.length * sh * sw * c;
+      const ya = y0 - M;
+      const xa = x0 - M;
+      if (ya >= 0 && xa >= 0 && ya + sh <= h && xa + sw <= w) {
+        for (let r = 0; r < sh; r++) {
+          const src = ((ya + r) * w + xa) * c;
+          x.set(scaled.subarray(src, src + sw * c), base + r * sw * c);
+        }
+      } else {
+        for (let r = 0; r < sh; r++) {
+          const sr = Math.min(h - 1, Math.max(0, ya + r)) * w;
+          for (let q = 0; q < sw; q++) {
+            const src = (sr + Math.min(w - 1, Math.max(0, xa + q))) * c;
+            const o = base + (r * sw + q) * c;
+            for (let j = 0; j < c; j++) x[o + j] = scaled[src + j]!;
+          }
+        }
+      }
+      p.where.push([f, y0, x0]);
+      if (p.where.length === TILE_BATCH) flush(p);
+    };
+    /** Blocks [start, size) covering n cells: one block of k, 1.5k or 2k cells, or 2k-blocks. */
+    const blocks = (n: number): [number, number][] => {
+      const mid = Math.ceil((3 * k) / 2);
+      const fit = (r: number): number => (r <= k ? k : r <= mid ? mid : 2 * k);
+      const res: [number, number][] = [];
+      for (let s0 = 0; s0 < n; s0 += 2 * k) res.push([s0, fit(Math.min(2 * k, n - s0))]);
+      return res;
+    };
+    const active = new Uint8Array(ch * cw);
+    const group = new Int32Array(ch * cw);
+    const stack = new Int32Array(ch * cw);
+    // the excess over the background with a border of zeros, so the 3 × 3 sums of pixels
+    // inside the frame need no edge cases
+    const W2 = w + 2;
+    const excess = new Float32Array((h + 2) * W2);
+    const col = new Float32Array(W2);
+    for (let f = 0; f < count; f++) {
+      const fr = frames.subarray(f * h * w, (f + 1) * h * w);
+      const bg = localBackground(fr, h, w, PEAKS_BACKGROUND);
       backgrounds.push(bg);
-      networkInput(f, h, w, arch.input, scaled, bg);
+      networkInput(fr, h, w, arch.input, scaled, bg);
       active.fill(0);
       // the significance of 3 × 3 sums above the background (a matched filter for peaks of a
-      // few pixels; single-pixel Poisson tails at low backgrounds would light up every tile)
-      for (let i = 0; i < h * w; i++) excess[i] = f[i]! - bg.mean[i]!;
-      boxSum3(excess, h, w, box);
-      for (let yy = 0; yy < h; yy++)
+      // few pixels; single-pixel Poisson tails at low backgrounds would light up every cell)
+      const mean = bg.mean;
+      const std = bg.std;
+      for (let yy = 0; yy < h; yy++) {
+        const o = yy * w;
+        const e = (yy + 1) * W2 + 1;
+        for (let xx = 0; xx < w; xx++) excess[e + xx] = fr[o + xx]! - mean[o + xx]!;
+      }
+      const level = 3 * gate;
+      for (let yy = 0; yy < h; yy++) {
+        const a = yy * W2;
+        for (let q = 0; q < W2; q++) col[q] = excess[a + W2 + q]! + excess[a + q]! + excess[a + 2 * W2 + q]!; // prettier-ignore
+        const row = yy * w;
         for (let xx = 0; xx < w; xx++) {
-          const i = yy * w + xx;
-          if (box[i]! < 3 * gate * Math.max(bg.std[i]!, 1)) continue;
-          const ty0 = Math.max(0, Math.floor((yy - M) / T));
-          const ty1 = Math.min(ny - 1, Math.floor((yy + M) / T));
-          const tx0 = Math.max(0, Math.floor((xx - M) / T));
-          const tx1 = Math.min(nx - 1, Math.floor((xx + M) / T));
-          for (let a = ty0; a <= ty1; a++)
-            for (let b2 = tx0; b2 <= tx1; b2++) active[a * nx + b2] = 1;
+          const s = std[row + xx]!;
+          if (Math.fround(col[xx + 1]! + col[xx]! + col[xx + 2]!) < level * (s > 1 ? s : 1)) continue; // prettier-ignore
+          const r0 = Math.floor(Math.max(0, yy - M) / m);
+          const r1 = Math.floor(Math.min(hp - 1, yy + M) / m);
+          const c0 = Math.floor(Math.max(0, xx - M) / m);
+          const c1 = Math.floor(Math.min(wp - 1, xx + M) / m);
+          for (let a2 = r0; a2 <= r1; a2++) active.fill(1, a2 * cw + c0, a2 * cw + c1 + 1);
         }
-      for (let ty = 0; ty < ny; ty++)
-        for (let tx = 0; tx < nx; tx++) {
-          if (active[ty * nx + tx] === 0) continue;
-          ran++;
-          const base = where.length * S * S * c;
-          for (let r = 0; r < S; r++) {
-            const sr = Math.min(h - 1, Math.max(0, ty * T - M + r)) * w;
-            for (let q = 0; q < S; q++) {
-              const src = (sr + Math.min(w - 1, Math.max(0, tx * T - M + q))) * c;
-              const o = base + (r * S + q) * c;
-              for (let j = 0; j < c; j++) x[o + j] = scaled[src + j]!;
+      }
+      // 8-connected groups of active cells, each covered by cores from its top-left cell
+      group.fill(0);
+      let groups = 0;
+      for (let i0 = 0; i0 < ch * cw; i0++) {
+        if (active[i0] === 0 || group[i0] !== 0) continue;
+        const id = ++groups;
+        let top = 0;
+        stack[top++] = i0;
+        group[i0] = id;
+        let gr0 = ch;
+        let gr1 = -1;
+        let gc0 = cw;
+        let gc1 = -1;
+        while (top > 0) {
+          const i = stack[--top]!;
+          const r = (i / cw) | 0;
+          const q = i - r * cw;
+          if (r < gr0) gr0 = r;
+          if (r > gr1) gr1 = r;
+          if (q < gc0) gc0 = q;
+          if (q > gc1) gc1 = q;
+          for (let dr = -1; dr <= 1; dr++) {
+            const rr = r + dr;
+            if (rr < 0 || rr >= ch) continue;
+            for (let dq = -1; dq <= 1; dq++) {
+              const qq = q + dq;
+              if (qq < 0 || qq >= cw) continue;
+              const j = rr * cw + qq;
+              if (active[j] === 0 || group[j] !== 0) continue;
+              group[j] = id;
+              stack[top++] = j;
             }
           }
-          where.push([k, ty, tx]);
-          if (where.length === TILE_BATCH) flush();
         }
+        for (const [oy, kr] of blocks(gr1 - gr0 + 1))
+          for (const [ox, kc] of blocks(gc1 - gc0 + 1)) {
+            const ry = gr0 + oy;
+            const rx = gc0 + ox;
+            // a core on this block only if the group has a cell in it (L-shaped groups)
+            let any = false;
+            for (let a = ry; a < Math.min(ry + kr, gr1 + 1) && !any; a++)
+              for (let q = rx; q < Math.min(rx + kc, gc1 + 1); q++)
+                if (group[a * cw + q] === id) {
+                  any = true;
+                  break;
+                }
+            if (!any) continue;
+            // the core inside the padded frame where it fits (a frame smaller than a core
+            // overhangs, as the edge padding does)
+            const ty = Math.max(0, Math.min(ry, ch - kr));
+            const tx = Math.max(0, Math.min(rx, cw - kc));
+            addWindow(f, ty * m, tx * m, kr * m, kc * m);
+          }
+      }
     }
-    flush();
-    return { data: out, hp, wp, backgrounds, tileShare: ran / Math.max(1, count * ny * nx) };
+    for (const p of pending.values()) flush(p);
+    return {
+      data: out,
+      hp,
+      wp,
+      backgrounds,
+      tileShare: Math.min(1, covered / Math.max(1, count * hp * wp)),
+    };
   }
   const own = ((b.meta as { peaks?: { decode?: DecodeOptions } }).peaks?.decode ??
     {}) as DecodeOptions;
@@ -268,20 +379,4 @@ export function unetModel(b: ModelBundle): PeaksModel {
       b.model.dispose();
     },
   };
-}
-
-/** out[y, x] = the sum of x over the 3 × 3 pixels around (y, x) (those inside the frame). */
-function boxSum3(x: Float32Array, h: number, w: number, out: Float32Array): void {
-  const row = new Float32Array(w);
-  for (let y = 0; y < h; y++) {
-    const o = y * w;
-    for (let q = 0; q < w; q++) {
-      let v = x[o + q]!;
-      if (y > 0) v += x[o - w + q]!;
-      if (y < h - 1) v += x[o + w + q]!;
-      row[q] = v;
-    }
-    for (let q = 0; q < w; q++)
-      out[o + q] = row[q]! + (q > 0 ? row[q - 1]! : 0) + (q < w - 1 ? row[q + 1]! : 0);
-  }
 }

@@ -109,11 +109,22 @@ describe('peaks model (supervised U-Net)', () => {
       const none = m.maps(flat, 2, 48, 96, false, 5);
       expect(none.tileShare).toBe(0);
       expect(none.data.every((v) => v === 0)).toBe(true);
-      flat[20 * 96 + 40] = 5000; // one bright spot in frame 0: its tile (and neighbours within 8 px) run
+      flat[20 * 96 + 40] = 5000; // one bright spot in frame 0: one 32 × 32 window around it runs
       const one = m.maps(flat, 2, 48, 96, false, 5);
-      expect(one.tileShare).toBeGreaterThan(0);
-      expect(one.tileShare).toBeLessThan(0.5);
+      expect(one.tileShare).toBeCloseTo((32 * 32) / (2 * 48 * 96), 9);
       expect(one.data.subarray(48 * 96 * 2).every((v) => v === 0)).toBe(true);
+      // the window's core covers the spot and 8 pixels around it; no map outside that core
+      const fg = (y: number, x: number): number => one.data[(y * 96 + x) * 2]!;
+      let [y0, y1, x0, x1] = [48, -1, 96, -1];
+      for (let y = 0; y < 48; y++)
+        for (let x = 0; x < 96; x++)
+          if (fg(y, x) !== 0) [y0, y1, x0, x1] = [Math.min(y0, y), Math.max(y1, y), Math.min(x0, x), Math.max(x1, x)]; // prettier-ignore
+      expect([y0 <= 12, y1 >= 28, x0 <= 32, x1 >= 48]).toEqual([true, true, true, true]);
+      expect([y1 - y0 < 32, x1 - x0 < 32]).toEqual([true, true]);
+      // two spots far apart: two windows
+      flat[40 * 96 + 85] = 5000;
+      const two = m.maps(flat, 2, 48, 96, false, 5);
+      expect(two.tileShare).toBeCloseTo((2 * 32 * 32) / (2 * 48 * 96), 9);
       expect(() => m.maps(flat, 2, 48, 96, true, 5)).toThrow(ValidationError);
     } finally {
       m.dispose();
