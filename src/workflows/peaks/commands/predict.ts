@@ -47,7 +47,7 @@ export function registerPredict(group: Command, ctx: CommandContext): void {
     .option('--nms-iou <x>', 'model: mask IoU of the greedy NMS (default 0.5)')
     .option(
       '--gate <sigma>',
-      'model: run the network only on 32×32 tiles near pixels this many σ above their local background (e.g. 3; default: whole frames)',
+      'model: run the network only on windows around pixels this many σ above their local background (e.g. 5–8; default: whole frames)',
     )
     .option('--dataset <path>', 'the frame stack inside the file')
     .option('--snr <x>', 'classic: seed signal-to-noise threshold (default 8)')
