@@ -110,34 +110,37 @@ function gridBackground(
   let prev1: Float64Array | undefined;
   let prevC: Int32Array | undefined;
   // Masked pixels as NaN: `v <= threshold` is false for them, one test instead of two.
-  const work = Float32Array.from(frame);
-  if (bad) for (let i = 0; i < work.length; i++) if (bad[i]) work[i] = NaN;
+  let work = frame;
+  if (bad) {
+    work = Float32Array.from(frame);
+    for (let i = 0; i < work.length; i++) if (bad[i]) work[i] = NaN;
+  }
+  // The first pass keeps every pixel (thresholds ∞): its block sums, and each block's largest
+  // pixel, are kept; a later pass sums a block again only where that pixel is above the
+  // block's threshold (the same pixels in the same order otherwise: the same sums).
+  const t1 = new Float64Array(m);
+  const t2 = new Float64Array(m);
+  const tc = new Int32Array(m);
+  const top = new Float64Array(m).fill(-Infinity);
   for (let p = 0; p < o.passes; p++) {
-    b1.fill(0);
-    b2.fill(0);
-    bc.fill(0);
-    for (let y = 0; y < height; y++) {
-      const row = y * width;
-      const brow = Math.floor(y / g) * gw;
-      for (let bx = 0; bx < gw; bx++) {
-        const k = brow + bx;
-        const t = thr[k]!;
-        const x1 = row + Math.min(width, (bx + 1) * g);
-        let a1 = 0;
-        let a2 = 0;
-        let ac = 0;
-        for (let i = row + bx * g; i < x1; i++) {
-          const v = work[i]!;
-          if (v <= t) {
-            a1 += v;
-            a2 += v * v;
-            ac++;
-          }
+    if (p === 0) {
+      blockSums(work, height, width, g, gw, thr, t1, t2, tc, top);
+      b1.set(t1);
+      b2.set(t2);
+      bc.set(tc);
+    } else {
+      b1.set(t1);
+      b2.set(t2);
+      bc.set(tc);
+      let again = false;
+      for (let k = 0; k < m; k++)
+        if (top[k]! > thr[k]!) {
+          again = true;
+          b1[k] = 0;
+          b2[k] = 0;
+          bc[k] = 0;
         }
-        b1[k]! += a1;
-        b2[k]! += a2;
-        bc[k]! += ac;
-      }
+      if (again) blockSums(work, height, width, g, gw, thr, b1, b2, bc, undefined, top);
     }
     // The same kept pixels in every block as the last pass: the clipping has converged.
     if (prev1 && prevC && sameSums(b1, bc, prev1, prevC)) break;
@@ -182,6 +185,53 @@ function gridBackground(
     }
   }
   return interpolate(mean, std, gh, gw, g, height, width);
+}
+
+/**
+ * Sums, squared sums and counts of the pixels at or below their block's threshold, added into
+ * `s1`, `s2`, `sc` block by block; with `maxOut`, each block's largest pixel; with `only`, just
+ * the blocks whose largest pixel (`only`) is above the threshold.
+ */
+function blockSums(
+  work: Float32Array,
+  height: number,
+  width: number,
+  g: number,
+  gw: number,
+  thr: Float64Array,
+  s1: Float64Array,
+  s2: Float64Array,
+  sc: Int32Array,
+  maxOut?: Float64Array,
+  only?: Float64Array,
+): void {
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    const brow = Math.floor(y / g) * gw;
+    for (let bx = 0; bx < gw; bx++) {
+      const k = brow + bx;
+      const t = thr[k]!;
+      if (only && !(only[k]! > t)) continue;
+      const x1 = row + Math.min(width, (bx + 1) * g);
+      let a1 = 0;
+      let a2 = 0;
+      let ac = 0;
+      let mx = -Infinity;
+      for (let i = row + bx * g; i < x1; i++) {
+        const v = work[i]!;
+        if (v <= t) {
+          a1 += v;
+          a2 += v * v;
+          ac++;
+          if (v > mx) mx = v;
+        }
+      }
+      s1[k]! += a1;
+      s2[k]! += a2;
+      sc[k]! += ac;
+      if (maxOut && mx > maxOut[k]!) maxOut[k] = mx;
+    }
+  }
 }
 
 function sameSums(b1: Float64Array, bc: Int32Array, p1: Float64Array, pc: Int32Array): boolean {

@@ -114,6 +114,23 @@ describe('decodeInstances', () => {
     expect(d.mask).toEqual(decodeInstances(m, 5, 8).mask);
   });
 
+  it('writes into a given mask (whatever it held), and reuses its scratch across frame sizes', () => {
+    const m = maps(fg, inner);
+    const fresh = decodeInstances(m, 5, 8);
+    // a larger frame between two decodes of the small one, into a dirty output
+    const big = new Float32Array(40 * 50 * 2);
+    for (let y = 0; y < 5; y++) big.set(m.subarray(y * 16, (y + 1) * 16), 2 * ((20 + y) * 50 + 10));
+    const bigMask = decodeInstances(big, 40, 50).mask;
+    expect(Math.max(...bigMask)).toBe(2);
+    const out = new Uint16Array(40).fill(7);
+    const again = decodeInstances(m, 5, 8, {}, 8, out);
+    expect(again.mask).toBe(out);
+    expect(Array.from(out)).toEqual(Array.from(fresh.mask));
+    // the same instances in the big frame, whatever the small frame's decode left in the scratch
+    expect(decodeInstances(big, 40, 50).mask).toEqual(bigMask);
+    expect(() => decodeInstances(m, 5, 8, {}, 8, new Uint16Array(39))).toThrow(ValidationError);
+  });
+
   it('refuses bad options', () => {
     const m = maps(fg, inner);
     expect(() => decodeInstances(m, 5, 8, { threshold: 1.5 })).toThrow(ValidationError);

@@ -126,10 +126,28 @@ export interface DecodedFrame {
   background?: Float32Array;
 }
 
+/** Scratch planes of `decodeInstances`, kept between calls (decoding is synchronous). */
+let scratch:
+  | { n: number; seedOf: Int32Array; stamp: Int32Array; free: Uint8Array; owner: Int32Array }
+  | undefined;
+
+function planes(n: number): NonNullable<typeof scratch> {
+  if (scratch === undefined || scratch.n < n)
+    scratch = {
+      n,
+      seedOf: new Int32Array(n),
+      stamp: new Int32Array(n),
+      free: new Uint8Array(n),
+      owner: new Int32Array(n),
+    };
+  return scratch;
+}
+
 /**
  * Decode one frame. `maps` is h × w × 2 (foreground, interior), row-major with the channel last
  * — the network's output — and `stride` the row length in pixels of the maps (≥ w: the padded
- * width), so a padded output is decoded without a copy.
+ * width), so a padded output is decoded without a copy. `out` (h × w) receives the mask when
+ * given (it is then the returned `mask`).
  */
 export function decodeInstances(
   maps: Float32Array,
@@ -137,44 +155,55 @@ export function decodeInstances(
   w: number,
   options: DecodeOptions = {},
   stride = w,
+  out?: Uint16Array,
 ): DecodedFrame {
   const o = checkDecodeOptions(options);
   const n = h * w;
-  const fg = (i: number): number => maps[2 * ((i / w) | 0) * stride + 2 * (i % w)]!;
-  const inner = (i: number): number => maps[2 * ((i / w) | 0) * stride + 2 * (i % w) + 1]!;
+  if (out !== undefined && out.length !== n)
+    throw new ValidationError(`a mask of ${out.length} pixels for ${h} × ${w}`, 'out');
+  const at = (i: number): number => 2 * (((i / w) | 0) * stride + (i % w));
+  const fg = (i: number): number => maps[at(i)]!;
+  const inner = (i: number): number => maps[at(i) + 1]!;
+  const sc = planes(n);
+  const seedOf = sc.seedOf.subarray(0, n).fill(-1);
   // 1–2: seeds (4-connected components of interior ≥ seedLevel) and their confidence.
-  const seedOf = new Int32Array(n).fill(-1);
   const seeds: { pixels: number[]; score: number }[] = [];
   const stack: number[] = [];
-  for (let s = 0; s < n; s++) {
-    if (seedOf[s] !== -1 || !(inner(s) >= o.seedLevel)) continue;
-    const id = seeds.length;
-    const px: number[] = [];
-    let best = 0;
-    seedOf[s] = id;
-    stack.push(s);
-    while (stack.length > 0) {
-      const p = stack.pop()!;
-      px.push(p);
-      best = Math.max(best, inner(p));
-      const y = (p / w) | 0;
-      const x = p - y * w;
-      const visit = (q: number): void => {
-        if (seedOf[q] === -1 && inner(q) >= o.seedLevel) {
-          seedOf[q] = id;
-          stack.push(q);
-        }
-      };
-      if (y > 0) visit(p - w);
-      if (y < h - 1) visit(p + w);
-      if (x > 0) visit(p - 1);
-      if (x < w - 1) visit(p + 1);
+  const seedLevel = o.seedLevel;
+  for (let y0 = 0; y0 < h; y0++) {
+    const row = 2 * y0 * stride + 1;
+    for (let x0 = 0; x0 < w; x0++) {
+      if (!(maps[row + 2 * x0]! >= seedLevel)) continue;
+      const s = y0 * w + x0;
+      if (seedOf[s] !== -1) continue;
+      const id = seeds.length;
+      const px: number[] = [];
+      let best = 0;
+      seedOf[s] = id;
+      stack.push(s);
+      while (stack.length > 0) {
+        const p = stack.pop()!;
+        px.push(p);
+        best = Math.max(best, inner(p));
+        const y = (p / w) | 0;
+        const x = p - y * w;
+        const visit = (q: number): void => {
+          if (seedOf[q] === -1 && inner(q) >= seedLevel) {
+            seedOf[q] = id;
+            stack.push(q);
+          }
+        };
+        if (y > 0) visit(p - w);
+        if (y < h - 1) visit(p + w);
+        if (x > 0) visit(p - 1);
+        if (x < w - 1) visit(p + 1);
+      }
+      seeds.push({ pixels: px, score: best });
     }
-    seeds.push({ pixels: px, score: best });
   }
   // 3: each kept seed grown on its own into the foreground that is no other seed's.
   const cands: (Candidate & { core: number[] })[] = [];
-  const stamp = new Int32Array(n).fill(-1);
+  const stamp = sc.stamp.subarray(0, n).fill(-1);
   seeds.forEach((s, sid) => {
     if (s.score < o.threshold) return;
     const id = cands.length;
@@ -209,13 +238,15 @@ export function decodeInstances(
   // that reaches it first (the nearest seed; ties to the more confident), within its own mask.
   const kept = nmsMasks(cands, o.nmsIou);
   // the seeds of suppressed candidates are free for the kept ones to paint
-  const free = new Uint8Array(n);
+  const free = sc.free.subarray(0, n).fill(0);
   const isKept = new Uint8Array(cands.length);
   for (const k of kept) isKept[k] = 1;
   cands.forEach((c, k) => {
     if (isKept[k] === 0) for (const p of c.core) free[p] = 1;
   });
-  const owner = new Int32Array(n);
+  const owner = sc.owner.subarray(0, n).fill(0);
+  /** The pixels painted, in the order they are (every pixel with an owner). */
+  const painted: number[] = [];
   const has = (c: Int32Array, p: number): boolean => {
     let lo = 0;
     let hi = c.length - 1;
@@ -234,6 +265,7 @@ export function decodeInstances(
       if (owner[p] === 0) {
         owner[p] = j + 1;
         front.push(p);
+        painted.push(p);
       }
     }
   });
@@ -248,6 +280,7 @@ export function decodeInstances(
         if (owner[q] === 0 && (has(c, q) || free[q] === 1)) {
           owner[q] = j;
           next.push(q);
+          painted.push(q);
         }
       };
       if (y > 0) visit(p - w);
@@ -259,7 +292,7 @@ export function decodeInstances(
   }
   // ids in descending confidence; instances under minPixels dropped
   const area = new Int32Array(kept.length + 1);
-  for (let p = 0; p < n; p++) area[owner[p]!]! += 1;
+  for (const p of painted) area[owner[p]!]! += 1;
   const newId = new Int32Array(kept.length + 1);
   const confidence: number[] = [];
   for (let j = 1; j <= kept.length && confidence.length < 65535; j++) {
@@ -267,7 +300,7 @@ export function decodeInstances(
     confidence.push(cands[kept[j - 1]!]!.score);
     newId[j] = confidence.length;
   }
-  const mask = new Uint16Array(n);
-  for (let p = 0; p < n; p++) mask[p] = newId[owner[p]!]!;
+  const mask = out ? out.fill(0) : new Uint16Array(n);
+  for (const p of painted) mask[p] = newId[owner[p]!]!;
   return { mask, confidence, candidates: cands.length };
 }

@@ -9,6 +9,7 @@ import { PEAKS_UNET_ARCHITECTURE } from '../models/unet.js';
 import {
   CHANNEL_RANGE,
   inputChannels,
+  inputSpan,
   logScale,
   networkInput,
   scaledAsinh,
@@ -66,6 +67,31 @@ describe('peaks network input', () => {
     const peak = Math.sinh(data[2 * (32 * W + 48) + 1]! * SNR_SCALE);
     expect(peak).toBeGreaterThan(10);
     expect(background?.mean.length).toBe(H * W);
+  });
+
+  it('inputSpan computes any run of pixels exactly as the whole frame (window inputs)', () => {
+    const f = frame((y, x) => 5 + 0.3 * x, 400, 11);
+    f[7] = NaN;
+    f[8] = 2.5; // not a whole count: no table
+    f[9] = 3e6; // beyond the log table
+    f[10] = -4;
+    for (const kind of ['log', 'log+snr'] as const) {
+      const c = inputChannels(kind);
+      const whole = networkInput(f, H, W, kind);
+      const bg = whole.background ?? { mean: new Float32Array(H * W), std: new Float32Array(H * W) }; // prettier-ignore
+      for (const [i0, len] of [
+        [0, 20],
+        [W * 31 + 40, 17],
+        [H * W - 1, 1],
+      ] as const) {
+        const out = new Float32Array(len * c + 3).fill(9);
+        inputSpan(f, bg, kind, i0, len, out, 3);
+        expect(Array.from(out.subarray(3))).toEqual(
+          Array.from(whole.data.subarray(i0 * c, (i0 + len) * c)),
+        );
+        expect(Array.from(out.subarray(0, 3))).toEqual([9, 9, 9]);
+      }
+    }
   });
 
   it('a U-Net without an input option (bundles before log+snr) is the 1-channel log net', () => {

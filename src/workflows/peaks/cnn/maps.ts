@@ -72,16 +72,43 @@ export function networkInput(
 ): { data: Float32Array; background?: LocalBackground } {
   if (input === 'log') return { data: logScale(frame, out) };
   const bg = background ?? localBackground(frame, h, w, PEAKS_BACKGROUND);
+  inputSpan(frame, bg, input, 0, h * w, out, 0);
+  return { data: out, background: bg };
+}
+
+/**
+ * The network input of pixels [i0, i0 + len) of a frame (as `networkInput`), written channel
+ * last from `out[o0]` on; `bg` is the frame's `PEAKS_BACKGROUND` (unused for `log`).
+ */
+export function inputSpan(
+  frame: Float32Array,
+  bg: LocalBackground,
+  input: PeaksInput,
+  i0: number,
+  len: number,
+  out: Float32Array,
+  o0: number,
+): void {
   const lut = logTable();
-  for (let i = 0; i < h * w; i++) {
+  if (input === 'log') {
+    for (let k = 0; k < len; k++) {
+      const v = frame[i0 + k]!;
+      out[o0 + k] = v > 0 && Number.isFinite(v) ? Math.log1p(v) / LOG_SCALE : 0;
+    }
+    return;
+  }
+  const mean = bg.mean;
+  const std = bg.std;
+  for (let k = 0; k < len; k++) {
+    const i = i0 + k;
     const v = frame[i]!;
     const ok = Number.isFinite(v);
-    const k = v | 0;
+    const q = v | 0;
+    const o = o0 + 2 * k;
     // detector counts are whole numbers: the log of most pixels is a table lookup
-    out[2 * i] = k === v && k >= 0 && k < LOG_TABLE ? lut[k]! : ok && v > 0 ? Math.log1p(v) / LOG_SCALE : 0; // prettier-ignore
-    out[2 * i + 1] = ok ? scaledAsinh((v - bg.mean[i]!) / Math.max(bg.std[i]!, 1)) : 0;
+    out[o] = q === v && q >= 0 && q < LOG_TABLE ? lut[q]! : ok && v > 0 ? Math.log1p(v) / LOG_SCALE : 0; // prettier-ignore
+    out[o + 1] = ok ? scaledAsinh((v - mean[i]!) / Math.max(std[i]!, 1)) : 0;
   }
-  return { data: out, background: bg };
 }
 
 /** |s| up to this is interpolated from the asinh table, in steps of 1/ASINH_STEPS. */

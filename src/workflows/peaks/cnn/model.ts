@@ -17,7 +17,7 @@ import {
 } from '../models/unet.js';
 import { decodeInstances, type DecodedFrame, type DecodeOptions } from './decode.js';
 import { localBackground, type LocalBackground } from '../classic/background.js';
-import { inputChannels, networkInput, PEAKS_BACKGROUND } from './maps.js';
+import { inputChannels, inputSpan, networkInput, PEAKS_BACKGROUND } from './maps.js';
 
 export interface PeaksModel extends PeaksPredictor {
   /**
@@ -55,6 +55,62 @@ export interface RunOptions {
    * isolated peaks; the maps are 0 elsewhere. Absent: the whole frame.
    */
   gate?: number;
+}
+
+/**
+ * Marks the cells (m × m pixels of the padded frame, hp × wp) within M pixels of a significant
+ * pixel: one whose 3 × 3 sum above the background is at least `gate` times that sum's noise
+ * (3·max(σ, 1)) — a matched filter for peaks of a few pixels (single-pixel Poisson tails at
+ * low backgrounds would light up every cell). `excess` is scratch of (h + 2) × (w + 2), the
+ * excess with a border of zeros, so that the sums need no edge cases.
+ */
+function markActive(
+  fr: Float32Array,
+  bg: LocalBackground,
+  h: number,
+  w: number,
+  gate: number,
+  M: number,
+  m: number,
+  hp: number,
+  wp: number,
+  active: Uint8Array,
+  excess: Float32Array,
+): void {
+  const cw = wp / m;
+  active.fill(0);
+  const mean = bg.mean;
+  const std = bg.std;
+  const W2 = w + 2;
+  for (let yy = 0; yy < h; yy++) {
+    const o = yy * w;
+    const e = (yy + 1) * W2 + 1;
+    for (let xx = 0; xx < w; xx++) excess[e + xx] = fr[o + xx]! - mean[o + xx]!;
+  }
+  const level = 3 * gate;
+  for (let yy = 0; yy < h; yy++) {
+    const a0 = yy * W2;
+    const a1 = a0 + W2;
+    const a2 = a1 + W2;
+    const row = yy * w;
+    // the column sums of the 3 rows, rolled along the row
+    let cl = Math.fround(excess[a0]! + excess[a1]! + excess[a2]!);
+    let cm = Math.fround(excess[a0 + 1]! + excess[a1 + 1]! + excess[a2 + 1]!);
+    for (let xx = 0; xx < w; xx++) {
+      const cr = Math.fround(excess[a0 + xx + 2]! + excess[a1 + xx + 2]! + excess[a2 + xx + 2]!);
+      const sum = Math.fround(cm + cl + cr);
+      const s = std[row + xx]!;
+      const hit = sum >= level * (s > 1 ? s : 1);
+      cl = cm;
+      cm = cr;
+      if (!hit) continue;
+      const r0 = Math.floor(Math.max(0, yy - M) / m);
+      const r1 = Math.floor(Math.min(hp - 1, yy + M) / m);
+      const c0 = Math.floor(Math.max(0, xx - M) / m);
+      const c1 = Math.floor(Math.min(wp - 1, xx + M) / m);
+      for (let r = r0; r <= r1; r++) active.fill(1, r * cw + c0, r * cw + c1 + 1);
+    }
+  }
 }
 
 /** Frames the network runs on at once (the memory is ~ this × frame pixels × 4·filters floats). */
@@ -164,7 +220,6 @@ export function unetModel(b: ModelBundle): PeaksModel {
     const cw = wp / m;
     const c = inputChannels(arch.input);
     const out = new Float32Array(count * hp * wp * 2);
-    const scaled = new Float32Array(h * w * c);
     const backgrounds: LocalBackground[] = [];
     const TILE_BATCH = 32;
     /** Windows waiting to run, by core size (rows × columns in pixels). */
@@ -201,8 +256,20 @@ export function unetModel(b: ModelBundle): PeaksModel {
       }
       p.where.length = 0;
     };
-    /** One window: a core of th × tw pixels at (y0, x0) of frame f, input from `scaled`. */
-    const addWindow = (f: number, y0: number, x0: number, th: number, tw: number): void => {
+    /**
+     * One window: a core of th × tw pixels at (y0, x0) of frame f (counts `fr`, background
+     * `bg`), its input computed here (the input of the frame outside the windows is never
+     * needed).
+     */
+    const addWindow = (
+      f: number,
+      fr: Float32Array,
+      bg: LocalBackground,
+      y0: number,
+      x0: number,
+      th: number,
+      tw: number,
+    ): void => {
       covered += th * tw;
       const key = `${th}x${tw}`;
       const sh = th + 2 * M;
@@ -217,17 +284,27 @@ export function unetModel(b: ModelBundle): PeaksModel {
       const ya = y0 - M;
       const xa = x0 - M;
       if (ya >= 0 && xa >= 0 && ya + sh <= h && xa + sw <= w) {
-        for (let r = 0; r < sh; r++) {
-          const src = ((ya + r) * w + xa) * c;
-          x.set(scaled.subarray(src, src + sw * c), base + r * sw * c);
-        }
+        for (let r = 0; r < sh; r++)
+          inputSpan(fr, bg, arch.input, (ya + r) * w + xa, sw, x, base + r * sw * c);
       } else {
+        // edge padding: the nearest pixel of the frame, row runs where the window is inside
+        const qa = Math.max(0, -xa);
+        const qb = Math.min(sw, w - xa);
         for (let r = 0; r < sh; r++) {
           const sr = Math.min(h - 1, Math.max(0, ya + r)) * w;
+          const o = base + r * sw * c;
+          if (qb > qa) inputSpan(fr, bg, arch.input, sr + xa + qa, qb - qa, x, o + qa * c);
           for (let q = 0; q < sw; q++) {
-            const src = (sr + Math.min(w - 1, Math.max(0, xa + q))) * c;
-            const o = base + (r * sw + q) * c;
-            for (let j = 0; j < c; j++) x[o + j] = scaled[src + j]!;
+            if (q >= qa && q < qb) continue;
+            inputSpan(
+              fr,
+              bg,
+              arch.input,
+              sr + Math.min(w - 1, Math.max(0, xa + q)),
+              1,
+              x,
+              o + q * c,
+            );
           }
         }
       }
@@ -247,39 +324,12 @@ export function unetModel(b: ModelBundle): PeaksModel {
     const stack = new Int32Array(ch * cw);
     // the excess over the background with a border of zeros, so the 3 × 3 sums of pixels
     // inside the frame need no edge cases
-    const W2 = w + 2;
-    const excess = new Float32Array((h + 2) * W2);
-    const col = new Float32Array(W2);
+    const excess = new Float32Array((h + 2) * (w + 2));
     for (let f = 0; f < count; f++) {
       const fr = frames.subarray(f * h * w, (f + 1) * h * w);
       const bg = localBackground(fr, h, w, PEAKS_BACKGROUND);
       backgrounds.push(bg);
-      networkInput(fr, h, w, arch.input, scaled, bg);
-      active.fill(0);
-      // the significance of 3 × 3 sums above the background (a matched filter for peaks of a
-      // few pixels; single-pixel Poisson tails at low backgrounds would light up every cell)
-      const mean = bg.mean;
-      const std = bg.std;
-      for (let yy = 0; yy < h; yy++) {
-        const o = yy * w;
-        const e = (yy + 1) * W2 + 1;
-        for (let xx = 0; xx < w; xx++) excess[e + xx] = fr[o + xx]! - mean[o + xx]!;
-      }
-      const level = 3 * gate;
-      for (let yy = 0; yy < h; yy++) {
-        const a = yy * W2;
-        for (let q = 0; q < W2; q++) col[q] = excess[a + W2 + q]! + excess[a + q]! + excess[a + 2 * W2 + q]!; // prettier-ignore
-        const row = yy * w;
-        for (let xx = 0; xx < w; xx++) {
-          const s = std[row + xx]!;
-          if (Math.fround(col[xx + 1]! + col[xx]! + col[xx + 2]!) < level * (s > 1 ? s : 1)) continue; // prettier-ignore
-          const r0 = Math.floor(Math.max(0, yy - M) / m);
-          const r1 = Math.floor(Math.min(hp - 1, yy + M) / m);
-          const c0 = Math.floor(Math.max(0, xx - M) / m);
-          const c1 = Math.floor(Math.min(wp - 1, xx + M) / m);
-          for (let a2 = r0; a2 <= r1; a2++) active.fill(1, a2 * cw + c0, a2 * cw + c1 + 1);
-        }
-      }
+      markActive(fr, bg, h, w, gate, M, m, hp, wp, active, excess);
       // 8-connected groups of active cells, each covered by cores from its top-left cell
       group.fill(0);
       let groups = 0;
@@ -331,7 +381,7 @@ export function unetModel(b: ModelBundle): PeaksModel {
             // overhangs, as the edge padding does)
             const ty = Math.max(0, Math.min(ry, ch - kr));
             const tx = Math.max(0, Math.min(rx, cw - kc));
-            addWindow(f, ty * m, tx * m, kr * m, kc * m);
+            addWindow(f, fr, bg, ty * m, tx * m, kr * m, kc * m);
           }
       }
     }

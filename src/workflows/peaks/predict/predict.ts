@@ -221,7 +221,9 @@ export async function predictScan(o: PredictOptions): Promise<PredictResult> {
           if (r.peaks.length > 0) {
             const bg =
               r.background ?? localBackground(frame, h, w, PEAKS_BACKGROUND, scan.pixelMask).mean;
-            for (let i = 0; i < h * w; i++) signal[i] = frame[i]! - bg[i]!;
+            // (read only inside the masks: `peakRows`)
+            const mk = r.mask;
+            for (let i = 0; i < h * w; i++) if (mk[i] !== 0) signal[i] = frame[i]! - bg[i]!;
           }
           const conf = new Map(r.peaks.map((p) => [p.id, p.confidence]));
           const fr = peakRows(f0 + k, r.mask, h, w, signal, (id) => conf.get(id) ?? 0);
