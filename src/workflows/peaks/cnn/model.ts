@@ -144,16 +144,33 @@ export function unetModel(b: ModelBundle): PeaksModel {
     }
     return m;
   };
-  const maps: PeaksModel['maps'] = (frames, count, h, w, isScaled = false, gate) => {
+  /** The maps' buffer of `predict`, which decodes them at once: reused from call to call. */
+  let reused: Float32Array | undefined;
+  const buffer = (size: number, reuse: boolean, zero: boolean): Float32Array => {
+    if (!reuse) return new Float32Array(size);
+    if (reused === undefined || reused.length < size) reused = new Float32Array(size);
+    const b = reused.subarray(0, size);
+    return zero ? b.fill(0) : b;
+  };
+  const mapsOf = (
+    frames: Float32Array,
+    count: number,
+    h: number,
+    w: number,
+    isScaled: boolean,
+    gate: number | undefined,
+    reuse: boolean,
+  ): ReturnType<PeaksModel['maps']> => {
     if (gate !== undefined) {
       if (isScaled) throw new ValidationError('a gate needs counts, not scaled frames', 'gate');
-      return gatedMaps(frames, count, h, w, gate);
+      return gatedMaps(frames, count, h, w, gate, reuse);
     }
     const hp = paddedSize(h, arch.levels, arch.patch);
     const wp = paddedSize(w, arch.levels, arch.patch);
     const model = at(hp, wp);
     const c = inputChannels(arch.input);
-    const out = new Float32Array(count * hp * wp * PEAKS_UNET_OUTPUTS.length);
+    // (every value is written below)
+    const out = buffer(count * hp * wp * PEAKS_UNET_OUTPUTS.length, reuse, false);
     const scaled = new Float32Array(h * w * c);
     const backgrounds: LocalBackground[] = [];
     for (let k0 = 0; k0 < count; k0 += SUB_BATCH) {
@@ -188,6 +205,8 @@ export function unetModel(b: ModelBundle): PeaksModel {
       ...(backgrounds.length === count ? { backgrounds } : {}),
     };
   };
+  const maps: PeaksModel['maps'] = (frames, count, h, w, isScaled = false, gate) =>
+    mapsOf(frames, count, h, w, isScaled, gate, false);
   /**
    * The maps of frames computed window by window where something is significant. A pixel is
    * significant when its 3 × 3 sum above the background is at least `gate` times that sum's
@@ -206,6 +225,7 @@ export function unetModel(b: ModelBundle): PeaksModel {
     h: number,
     w: number,
     gate: number,
+    reuse: boolean,
   ): ReturnType<PeaksModel['maps']> {
     if (!(gate >= 0 && gate < 1e6))
       throw new ValidationError(`gate must be a number of σ ≥ 0, got ${gate}`, 'gate');
@@ -219,7 +239,7 @@ export function unetModel(b: ModelBundle): PeaksModel {
     const ch = hp / m;
     const cw = wp / m;
     const c = inputChannels(arch.input);
-    const out = new Float32Array(count * hp * wp * 2);
+    const out = buffer(count * hp * wp * 2, reuse, true);
     const backgrounds: LocalBackground[] = [];
     const TILE_BATCH = 32;
     /** Windows waiting to run, by core size (rows × columns in pixels). */
@@ -408,7 +428,7 @@ export function unetModel(b: ModelBundle): PeaksModel {
       const decode: DecodeOptions = { ...decodeOwn };
       for (const [k, v] of Object.entries(given))
         if (v !== undefined) decode[k as keyof DecodeOptions] = v as number;
-      const { data, hp, wp, backgrounds } = maps(frames, count, h, w, false, run.gate);
+      const { data, hp, wp, backgrounds } = mapsOf(frames, count, h, w, false, run.gate, true);
       const res: DecodedFrame[] = [];
       for (let k = 0; k < count; k++) {
         const d = decodeInstances(
